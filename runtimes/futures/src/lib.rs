@@ -1,0 +1,95 @@
+//! The futures crate's executors: `local-pool` (the default: `LocalPool`, every task
+//! polled on the thread that calls `block_on`, like a hand-written single-threaded
+//! executor) and `thread-pool` (`ThreadPool`, `--workers` threads, one per core by
+//! default). The futures crate has no timer and no I/O of its own: sleeps use
+//! futures-timer, whose one global thread works on any executor, and HTTP goes through
+//! async-compat's tokio thread.
+//!
+//! Run with `cargo run -p runtime-futures -- --flavor thread-pool`.
+
+#![forbid(unsafe_code)]
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::time::Duration;
+
+use async_lab_shared::census::{self, Role};
+use async_lab_shared::runtime::{self, BlockingWork, BoxTask, Runtime, TaskError};
+use futures::executor::{LocalPool, LocalSpawner, ThreadPool};
+use futures::task::{LocalSpawnExt, SpawnExt};
+
+/// One of the futures crate's executors.
+#[derive(Clone, Debug)]
+pub struct Futures {
+    pool: Option<ThreadPool>,
+}
+
+thread_local! {
+    /// The spawner of the `LocalPool` that this thread's `block_on` is running, if any.
+    static LOCAL_SPAWNER: RefCell<Option<LocalSpawner>> = const { RefCell::new(None) };
+}
+
+impl Runtime for Futures {
+    const NAME: &'static str = "futures";
+    const FLAVORS: &'static [&'static str] = &["local-pool", "thread-pool"];
+
+    fn new(flavor: &str, workers: Option<usize>) -> Result<Self, String> {
+        match flavor {
+            "local-pool" if workers.is_some() => {
+                Err("local-pool has no workers: every task runs on the block_on thread".into())
+            }
+            "local-pool" => Ok(Futures { pool: None }),
+            "thread-pool" => {
+                let mut builder = ThreadPool::builder();
+                builder
+                    .name_prefix("futures-pool-")
+                    .after_start(|_| census::mark_current(Role::Worker));
+                if let Some(n) = workers {
+                    builder.pool_size(n);
+                }
+                let pool = builder.create().map_err(|e| format!("cannot start the thread pool: {e}"))?;
+                Ok(Futures { pool: Some(pool) })
+            }
+            other => Err(format!("no flavor '{other}'")),
+        }
+    }
+
+    fn flavor(&self) -> &'static str {
+        if self.pool.is_some() { "thread-pool" } else { "local-pool" }
+    }
+
+    fn block_on<F: Future>(&self, future: F) -> F::Output {
+        if self.pool.is_some() {
+            return futures::executor::block_on(future);
+        }
+        let mut pool = LocalPool::new();
+        let previous = LOCAL_SPAWNER.with(|s| s.replace(Some(pool.spawner())));
+        let output = pool.run_until(future);
+        LOCAL_SPAWNER.with(|s| s.replace(previous));
+        output
+    }
+
+    fn spawn_detached(&self, task: BoxTask) -> Result<(), TaskError> {
+        match &self.pool {
+            Some(pool) => pool.spawn(task).map_err(|e| TaskError::SpawnFailed(e.to_string())),
+            None => LOCAL_SPAWNER.with(|s| match &*s.borrow() {
+                Some(spawner) => spawner.spawn_local(task).map_err(|e| TaskError::SpawnFailed(e.to_string())),
+                None => Err(TaskError::Unsupported(
+                    "a LocalPool only takes tasks on the thread that runs its block_on".into(),
+                )),
+            }),
+        }
+    }
+
+    fn sleep(&self, duration: Duration) -> impl Future<Output = ()> + Send + 'static {
+        futures_timer::Delay::new(duration)
+    }
+
+    fn yield_now(&self) -> impl Future<Output = ()> + Send + 'static {
+        runtime::yield_once()
+    }
+
+    fn spawn_blocking(&self, _work: BlockingWork) -> Result<(), TaskError> {
+        Err(TaskError::Unsupported("the futures crate has no pool for blocking work".into()))
+    }
+}

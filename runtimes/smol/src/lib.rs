@@ -1,0 +1,91 @@
+//! smol, in two configurations: `global` (the default: `smol::spawn`'s global executor,
+//! whose threads smol starts on first use, `SMOL_THREADS` of them, one by default) and
+//! `executor` (an explicit `smol::Executor` run by `--workers` threads of our own,
+//! one per core by default). Timers and I/O go through async-io's reactor thread; blocking
+//! work through the `blocking` crate's pool.
+//!
+//! Run with `cargo run -p runtime-smol -- --flavor executor --workers 2`.
+
+#![forbid(unsafe_code)]
+
+use std::future::Future;
+use std::sync::Arc;
+use std::thread;
+use std::time::Duration;
+
+use async_lab_shared::census::{self, Role};
+use async_lab_shared::runtime::{BlockingWork, BoxTask, Runtime, TaskError};
+
+/// smol, in one of its configurations.
+#[derive(Clone, Debug)]
+pub struct Smol {
+    executor: Option<Arc<smol::Executor<'static>>>,
+}
+
+impl Runtime for Smol {
+    const NAME: &'static str = "smol";
+    const FLAVORS: &'static [&'static str] = &["global", "executor"];
+
+    fn new(flavor: &str, workers: Option<usize>) -> Result<Self, String> {
+        match flavor {
+            "global" if workers.is_some() => {
+                Err("smol's global executor takes its thread count from SMOL_THREADS, not --workers".into())
+            }
+            "global" => Ok(Smol { executor: None }),
+            "executor" => {
+                let n = workers.unwrap_or_else(|| thread::available_parallelism().map_or(1, usize::from));
+                Ok(Smol { executor: Some(start_executor(n)?) })
+            }
+            other => Err(format!("no flavor '{other}'")),
+        }
+    }
+
+    fn flavor(&self) -> &'static str {
+        if self.executor.is_some() { "executor" } else { "global" }
+    }
+
+    fn block_on<F: Future>(&self, future: F) -> F::Output {
+        // The main future runs on the calling thread; spawned tasks on the executor's.
+        smol::block_on(future)
+    }
+
+    fn spawn_detached(&self, task: BoxTask) -> Result<(), TaskError> {
+        // smol *cancels* a task whose handle is dropped; `detach` is how to keep it running.
+        match &self.executor {
+            Some(executor) => executor.spawn(task).detach(),
+            None => smol::spawn(task).detach(),
+        }
+        Ok(())
+    }
+
+    fn sleep(&self, duration: Duration) -> impl Future<Output = ()> + Send + 'static {
+        async move {
+            async_io::Timer::after(duration).await;
+        }
+    }
+
+    fn yield_now(&self) -> impl Future<Output = ()> + Send + 'static {
+        smol::future::yield_now()
+    }
+
+    fn spawn_blocking(&self, work: BlockingWork) -> Result<(), TaskError> {
+        blocking::unblock(work).detach();
+        Ok(())
+    }
+}
+
+/// Starts `n` threads that run `executor` for as long as the process lives.
+fn start_executor(n: usize) -> Result<Arc<smol::Executor<'static>>, String> {
+    let executor = Arc::new(smol::Executor::new());
+    for i in 0..n {
+        let executor = executor.clone();
+        thread::Builder::new()
+            .name(format!("smol-exec-{i}"))
+            .spawn(move || {
+                census::mark_current(Role::Worker);
+                smol::block_on(executor.run(std::future::pending::<()>()));
+            })
+            .map_err(|e| format!("cannot start a smol executor thread: {e}"))?;
+    }
+    Ok(executor)
+}

@@ -1,0 +1,70 @@
+//! The baseline the chapter opens with: no executor at all. Every spawned task gets an OS
+//! thread of its own, which drives it with a plain `futures::executor::block_on`, just
+//! as "a dedicated thread per download" would. Sleeps use futures-timer's one thread.
+//!
+//! Run with `cargo run -p runtime-threads -- page-title`.
+
+#![forbid(unsafe_code)]
+
+use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread;
+use std::time::Duration;
+
+use async_lab_shared::census::{self, Role};
+use async_lab_shared::runtime::{self, BlockingWork, BoxTask, Runtime, TaskError};
+
+/// One OS thread per task.
+#[derive(Clone, Copy, Debug)]
+pub struct Threads;
+
+static NEXT_TASK: AtomicUsize = AtomicUsize::new(1);
+
+impl Runtime for Threads {
+    const NAME: &'static str = "threads";
+    const FLAVORS: &'static [&'static str] = &["thread-per-task"];
+
+    fn new(_flavor: &str, workers: Option<usize>) -> Result<Self, String> {
+        match workers {
+            None => Ok(Threads),
+            Some(_) => Err("thread-per-task has no pool: every task gets a thread of its own".into()),
+        }
+    }
+
+    fn flavor(&self) -> &'static str {
+        "thread-per-task"
+    }
+
+    fn block_on<F: Future>(&self, future: F) -> F::Output {
+        futures::executor::block_on(future)
+    }
+
+    fn spawn_detached(&self, task: BoxTask) -> Result<(), TaskError> {
+        let n = NEXT_TASK.fetch_add(1, Ordering::Relaxed);
+        thread::Builder::new()
+            .name(format!("task-{n}"))
+            .spawn(move || {
+                census::mark_current(Role::Worker);
+                futures::executor::block_on(task);
+            })
+            .map(drop)
+            .map_err(|e| TaskError::SpawnFailed(format!("cannot start a thread: {e}")))
+    }
+
+    fn sleep(&self, duration: Duration) -> impl Future<Output = ()> + Send + 'static {
+        futures_timer::Delay::new(duration)
+    }
+
+    fn yield_now(&self) -> impl Future<Output = ()> + Send + 'static {
+        runtime::yield_once()
+    }
+
+    fn spawn_blocking(&self, work: BlockingWork) -> Result<(), TaskError> {
+        let n = NEXT_TASK.fetch_add(1, Ordering::Relaxed);
+        thread::Builder::new()
+            .name(format!("blocking-{n}"))
+            .spawn(work)
+            .map(drop)
+            .map_err(|e| TaskError::SpawnFailed(format!("cannot start a thread: {e}")))
+    }
+}

@@ -1,0 +1,61 @@
+//! The book's own `trpl` crate: tokio underneath, with a fresh multi-thread runtime for
+//! every `block_on` (so tasks still running when it returns are dropped with it). It has
+//! no `spawn_blocking`; experiments that need one say so.
+//!
+//! Run with `cargo run -p runtime-trpl -- race`.
+
+#![forbid(unsafe_code)]
+
+use std::future::Future;
+use std::time::Duration;
+
+use async_lab_shared::runtime::{BlockingWork, BoxTask, Runtime, TaskError, in_tokio_context};
+
+/// The trpl crate.
+#[derive(Clone, Copy, Debug)]
+pub struct Trpl;
+
+impl Runtime for Trpl {
+    const NAME: &'static str = "trpl";
+    const FLAVORS: &'static [&'static str] = &["trpl"];
+
+    fn new(_flavor: &str, workers: Option<usize>) -> Result<Self, String> {
+        match workers {
+            None => Ok(Trpl),
+            Some(_) => Err("trpl builds its own runtime for each block_on; it takes no --workers".into()),
+        }
+    }
+
+    fn flavor(&self) -> &'static str {
+        "trpl"
+    }
+
+    fn block_on<F: Future>(&self, future: F) -> F::Output {
+        trpl::block_on(future)
+    }
+
+    fn spawn_detached(&self, task: BoxTask) -> Result<(), TaskError> {
+        // trpl::spawn_task is tokio::spawn, which panics outside a runtime.
+        if !in_tokio_context() {
+            return Err(TaskError::Unsupported("trpl spawns tasks only inside its block_on".into()));
+        }
+        drop(trpl::spawn_task(task));
+        Ok(())
+    }
+
+    fn sleep(&self, duration: Duration) -> impl Future<Output = ()> + Send + 'static {
+        async move { trpl::sleep(duration).await }
+    }
+
+    fn yield_now(&self) -> impl Future<Output = ()> + Send + 'static {
+        trpl::yield_now()
+    }
+
+    fn spawn_blocking(&self, _work: BlockingWork) -> Result<(), TaskError> {
+        Err(TaskError::Unsupported("trpl has no spawn_blocking".into()))
+    }
+
+    fn notes(&self) -> Vec<String> {
+        vec!["trpl starts a fresh multi-thread tokio runtime for every block_on".into()]
+    }
+}

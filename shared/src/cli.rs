@@ -1,0 +1,144 @@
+//! The command line every `runtime-<rt>` binary shares (DESIGN.md, "Command line").
+//!
+//! ```text
+//! runtime-<rt> [--flavor F] [--workers N] [--json] [--time-scale X] [--timeout SECS]
+//!              [EXPERIMENT [ARGS...]]
+//! runtime-<rt> list
+//! ```
+//!
+//! Exit status: 0 all went well; 1 some URL or task failed (the rest still reported);
+//! 2 bad usage, with a one-line message.
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+
+use crate::census::Sampler;
+use crate::experiments::{EXPERIMENTS, Lab, Output, Plan};
+use crate::fetch::Fetcher;
+use crate::report::Report;
+use crate::runtime::Runtime;
+use crate::site::Site;
+use crate::trace;
+
+/// The options of a runtime binary.
+#[derive(Debug, Parser)]
+#[command(
+    about = "Runs one of chapter 17's async programs on this runtime and reports which OS threads ran it.",
+    after_help = experiments_help(),
+)]
+pub struct Options {
+    /// The runtime's configuration (default: the runtime's first; see the README's table)
+    #[arg(long, value_name = "F")]
+    pub flavor: Option<String>,
+    /// Worker threads, for flavors that have a pool of them
+    #[arg(long, value_name = "N")]
+    pub workers: Option<usize>,
+    /// Print the report as one JSON object on stdout (and the experiment's lines in it)
+    #[arg(long)]
+    pub json: bool,
+    /// Multiply every sleep the experiment makes by X (tests use small values)
+    #[arg(long, value_name = "X", default_value_t = 1.0)]
+    pub time_scale: f64,
+    /// Give up on a page after this many seconds
+    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
+    pub timeout: f64,
+    /// Use the embedded site already running at this base URL instead of starting one
+    #[arg(long, value_name = "URL", hide = true)]
+    pub site: Option<String>,
+    /// The experiment to run (default: page-title); `list` names them all
+    pub experiment: Option<String>,
+    /// The experiment's arguments; a URL that starts with `/` is a page of the embedded site
+    pub args: Vec<String>,
+}
+
+fn experiments_help() -> String {
+    let mut help = String::from("Experiments:\n");
+    for e in EXPERIMENTS {
+        help.push_str(&format!("  {} {}\n      {}\n", e.name, e.usage, e.shows));
+    }
+    help
+}
+
+/// Runs a runtime binary's command line on runtime `R`.
+pub fn main<R: Runtime>(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    let binary = format!("runtime-{}", R::NAME);
+    let options = match Options::try_parse_from(args) {
+        Ok(options) => options,
+        Err(e) => {
+            // --help and --version print and exit 0; real usage errors exit 2.
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    match run::<R>(options) {
+        Ok(code) => code,
+        Err(usage) => {
+            eprintln!("{binary}: {usage}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Runs parsed options; `Err` is a usage error.
+fn run<R: Runtime>(options: Options) -> Result<ExitCode, String> {
+    if options.experiment.as_deref() == Some("list") {
+        for e in EXPERIMENTS {
+            println!("{:<12} {}", e.name, e.shows);
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    if !(options.time_scale.is_finite() && options.time_scale > 0.0) {
+        return Err(format!("--time-scale must be a positive number, not {}", options.time_scale));
+    }
+    if !(options.timeout.is_finite() && options.timeout > 0.0) {
+        return Err(format!("--timeout must be a positive number of seconds, not {}", options.timeout));
+    }
+    let flavor = options.flavor.as_deref().unwrap_or(R::FLAVORS[0]);
+    if !R::FLAVORS.contains(&flavor) {
+        return Err(format!("no flavor '{flavor}'; this runtime has: {}", R::FLAVORS.join(", ")));
+    }
+    if options.workers == Some(0) {
+        return Err("--workers must be at least 1".into());
+    }
+    let name = options.experiment.as_deref().unwrap_or("page-title");
+    let plan = Plan::new(name, &options.args, options.time_scale, &mut || match &options.site {
+        Some(base) => Site::at(base),
+        None => Site::start().map_err(|e| format!("cannot start the embedded site: {e}")),
+    })?;
+    let fetcher = Fetcher::new(Duration::from_secs_f64(options.timeout)).map_err(|e| e.to_string())?;
+
+    // The census starts before the runtime, so the threads the runtime starts are seen.
+    let sampler = Sampler::start();
+    let rt = R::new(flavor, options.workers)?;
+    let lab = Lab { rt: rt.clone(), out: Output::new(!options.json), fetcher, time_scale: options.time_scale };
+    let started = Instant::now();
+    let outcome = rt.block_on(trace::traced("main", plan.run(&lab)));
+    let wall = started.elapsed();
+    let census = sampler.stop();
+
+    let (threads, tasks) = Report::threads_from(&census, &trace::tasks());
+    let report = Report {
+        runtime: R::NAME.to_string(),
+        flavor: rt.flavor().to_string(),
+        experiment: plan.name().to_string(),
+        lines: lab.out.lines(),
+        ok: outcome.errors.is_empty(),
+        errors: outcome.errors,
+        wall_ms: wall.as_secs_f64() * 1000.0,
+        threads,
+        tasks,
+        notes: rt.notes(),
+    };
+    if options.json {
+        match serde_json::to_string(&report) {
+            Ok(json) => println!("{json}"),
+            Err(e) => eprintln!("cannot write the report as JSON: {e}"),
+        }
+    } else {
+        eprint!("\n{}", report.render_text());
+    }
+    Ok(if report.ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}

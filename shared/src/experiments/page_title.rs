@@ -1,0 +1,36 @@
+//! `page-title`: listings 17-1 to 17-4, on many pages at once.
+//!
+//! Each URL is fetched by a task of its own, so the thread report shows which OS thread
+//! polled each fetch; the lines print in argument order, in the book's words.
+
+use super::{Lab, Outcome};
+use crate::runtime::{Runtime, spawn};
+
+/// Fetches every URL concurrently, one task each, and prints one line per URL in argument
+/// order: `The title for {url} was {title}`, `{url} had no title` or `{url} failed: {reason}`.
+pub async fn page_titles<R: Runtime>(lab: &Lab<R>, urls: &[String]) -> Outcome {
+    let handles: Vec<_> = urls
+        .iter()
+        .map(|url| {
+            let fetcher = lab.fetcher.clone();
+            let url = url.clone();
+            spawn(&lab.rt, format!("page-title {url}"), async move {
+                fetcher.page_title(&url).await
+            })
+        })
+        .collect();
+    let mut outcome = Outcome::default();
+    for (url, handle) in urls.iter().zip(handles) {
+        let line = match handle.await {
+            Ok(Ok(Some(title))) => format!("The title for {url} was {title}"),
+            Ok(Ok(None)) => format!("{url} had no title"),
+            Ok(Err(reason)) => format!("{url} failed: {reason}"),
+            Err(task_error) => format!("{url} failed: {task_error}"),
+        };
+        if line.starts_with(&format!("{url} failed: ")) {
+            outcome.errors.push(line.clone());
+        }
+        lab.out.line(line);
+    }
+    outcome
+}

@@ -1,0 +1,37 @@
+//! The runtime-agnostic core of async-lab.
+//!
+//! Every experiment is written once here, generic over the [`Runtime`] trait; each
+//! `runtimes/<rt>` crate only says how its executor does the few things that trait asks
+//! for. That way, when two runtimes print different things, the difference is the
+//! runtime's and not the experiment's.
+//!
+//! # Layout
+//!
+//! - [`runtime`]: the [`Runtime`] trait (`block_on`, `spawn`, `sleep`, `yield_now`,
+//!   `spawn_blocking`) and the [`JoinHandle`] every runtime's `spawn` gives back.
+//! - [`title`]: a page's title as a browser shows it: bytes decoded by the browser's
+//!   charset rules, the first HTML `title` element, white space collapsed.
+//! - [`fetch`]: HTTP through reqwest, on any executor (through `async-compat` off tokio),
+//!   with a timeout, a body cap and one-line errors that name the reason.
+//! - [`site`]: the embedded site, a real HTTP/1.1 server on 127.0.0.1 with tricky,
+//!   slow and failing pages; tests and default runs use it, so nothing needs the internet.
+//! - [`experiments`]: the chapter's programs (`page-title`, `race`), generic over
+//!   [`Runtime`], and the list of them.
+//! - [`trace`]: the per-poll wrapper that records which OS thread polled which task.
+//! - [`census`]: every OS thread of the process, with its name and role.
+//! - [`report`]: what a run prints after the experiment's own lines, and its JSON form.
+//! - [`cli`]: the command line every `runtime-<rt>` binary shares.
+
+#![forbid(unsafe_code)]
+
+pub mod census;
+pub mod cli;
+pub mod experiments;
+pub mod fetch;
+pub mod report;
+pub mod runtime;
+pub mod site;
+pub mod title;
+pub mod trace;
+
+pub use runtime::{JoinHandle, Runtime, TaskError, spawn};

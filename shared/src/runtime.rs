@@ -1,0 +1,192 @@
+//! The `Runtime` trait: the few things an experiment needs from an executor.
+//!
+//! Each `runtimes/<rt>` crate implements it; experiments are generic over it. The trait is
+//! kept small on purpose: a runtime only says how to run a future to completion on the
+//! current thread (`block_on`), how to start a detached task (`spawn_detached`), and which
+//! of its own timers and yields to use. Everything built on top (join handles, tracing,
+//! panics turned into errors) is written once in this module.
+
+use std::any::Any;
+use std::fmt;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use futures::FutureExt;
+use futures::channel::oneshot;
+
+use crate::trace;
+
+/// A boxed, sendable future with no result: what `spawn_detached` takes.
+pub type BoxTask = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
+
+/// A blocking closure handed to `spawn_blocking`.
+pub type BlockingWork = Box<dyn FnOnce() + Send + 'static>;
+
+/// An async executor, in one of its configurations ("flavors").
+///
+/// Implementations are cheap to clone: an experiment clones the runtime into every task
+/// that needs to sleep or spawn.
+pub trait Runtime: Clone + Send + Sync + 'static {
+    /// The runtime's name as the report shows it: `tokio`, `smol`, `async-std`, ...
+    const NAME: &'static str;
+    /// The configurations this runtime offers; the first is the default.
+    const FLAVORS: &'static [&'static str];
+
+    /// Builds the runtime in the given flavor (one of [`Runtime::FLAVORS`]) with an
+    /// optional number of worker threads. The error is a one-line message for the user.
+    fn new(flavor: &str, workers: Option<usize>) -> Result<Self, String>;
+
+    /// The configuration this runtime was built with.
+    fn flavor(&self) -> &'static str;
+
+    /// Runs `future` to completion on the calling thread, driving the executor as needed.
+    fn block_on<F: Future>(&self, future: F) -> F::Output;
+
+    /// Starts `task` on the executor and lets it run on its own: nobody waits for it.
+    /// Fails when this runtime cannot spawn from the calling thread (a local pool spawned
+    /// into from another thread, say).
+    fn spawn_detached(&self, task: BoxTask) -> Result<(), TaskError>;
+
+    /// The runtime's own timer.
+    fn sleep(&self, duration: Duration) -> impl Future<Output = ()> + Send + 'static;
+
+    /// The runtime's own way to hand control back to the executor once.
+    fn yield_now(&self) -> impl Future<Output = ()> + Send + 'static;
+
+    /// Runs blocking `work` on the runtime's thread pool for blocking work. Runtimes that
+    /// have none return [`TaskError::Unsupported`] naming what is missing.
+    fn spawn_blocking(&self, work: BlockingWork) -> Result<(), TaskError>;
+
+    /// Facts about this runtime that every report should carry (async-std being
+    /// discontinued, say).
+    fn notes(&self) -> Vec<String> {
+        Vec::new()
+    }
+}
+
+/// Why a task gave no result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TaskError {
+    /// The task panicked; the message is the panic's, where it was a string.
+    Panicked(String),
+    /// The task was dropped before it finished (its executor shut down, for example).
+    Cancelled,
+    /// The runtime has no way to do this; the string says what is missing.
+    Unsupported(String),
+    /// The runtime could not start the task; the string says why.
+    SpawnFailed(String),
+}
+
+impl fmt::Display for TaskError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TaskError::Panicked(msg) => write!(f, "task panicked: {msg}"),
+            TaskError::Cancelled => f.write_str("task was cancelled before it finished"),
+            TaskError::Unsupported(what) => write!(f, "not supported: {what}"),
+            TaskError::SpawnFailed(why) => write!(f, "could not start the task: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for TaskError {}
+
+/// A handle to a spawned task. Awaiting it gives the task's output, or why there is none.
+/// Dropping it detaches the task: it keeps running.
+pub struct JoinHandle<T> {
+    result: Result<oneshot::Receiver<Result<T, TaskError>>, TaskError>,
+}
+
+impl<T> Future for JoinHandle<T> {
+    type Output = Result<T, TaskError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match &mut self.result {
+            Ok(receiver) => receiver
+                .poll_unpin(cx)
+                .map(|r| r.unwrap_or(Err(TaskError::Cancelled))),
+            Err(e) => Poll::Ready(Err(e.clone())),
+        }
+    }
+}
+
+/// Spawns `future` on `rt` as a task called `name`, traced (see [`trace`]) and with its
+/// panic caught and turned into [`TaskError::Panicked`], so one failing task never takes
+/// the experiment down with it.
+pub fn spawn<R, F>(rt: &R, name: impl Into<String>, future: F) -> JoinHandle<F::Output>
+where
+    R: Runtime,
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let (sender, receiver) = oneshot::channel();
+    let traced = trace::traced(name, future);
+    let task = async move {
+        let result = AssertUnwindSafe(traced)
+            .catch_unwind()
+            .await
+            .map_err(|payload| TaskError::Panicked(panic_message(&*payload)));
+        // The receiver may be gone: the handle was dropped and the task detached.
+        let _ = sender.send(result);
+    };
+    JoinHandle {
+        result: rt.spawn_detached(Box::pin(task)).map(|()| receiver),
+    }
+}
+
+/// Runs blocking `work` on `rt`'s blocking pool and gives a handle to its result.
+pub fn spawn_blocking<R, T, W>(rt: &R, work: W) -> JoinHandle<T>
+where
+    R: Runtime,
+    W: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    let (sender, receiver) = oneshot::channel();
+    let job = move || {
+        let result = std::panic::catch_unwind(AssertUnwindSafe(work))
+            .map_err(|payload| TaskError::Panicked(panic_message(&*payload)));
+        let _ = sender.send(result);
+    };
+    JoinHandle {
+        result: rt.spawn_blocking(Box::new(job)).map(|()| receiver),
+    }
+}
+
+/// Scales a duration by the run's `--time-scale`.
+pub fn scaled(duration: Duration, time_scale: f64) -> Duration {
+    duration.mul_f64(time_scale)
+}
+
+/// The message of a caught panic, where the payload was a string.
+pub fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "(a panic payload that is not a string)".to_string()
+    }
+}
+
+/// Hands control back to the executor once: wakes itself, then returns `Pending` one time.
+/// For executors that have no `yield_now` of their own.
+pub async fn yield_once() {
+    let mut yielded = false;
+    std::future::poll_fn(|cx| {
+        if yielded {
+            Poll::Ready(())
+        } else {
+            yielded = true;
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+    })
+    .await
+}
+
+/// True when the calling code runs inside a tokio runtime (where `tokio::spawn` works).
+pub fn in_tokio_context() -> bool {
+    tokio::runtime::Handle::try_current().is_ok()
+}
