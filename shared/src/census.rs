@@ -80,7 +80,12 @@ pub fn current_tid() -> u64 {
 
 #[cfg(target_os = "linux")]
 fn os_tid() -> u64 {
-    u64::from(rustix::thread::gettid().as_raw_nonzero().get().unsigned_abs())
+    u64::from(
+        rustix::thread::gettid()
+            .as_raw_nonzero()
+            .get()
+            .unsigned_abs(),
+    )
 }
 
 #[cfg(not(target_os = "linux"))]

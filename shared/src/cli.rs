@@ -48,7 +48,7 @@ pub struct Options {
     /// Use the embedded site already running at this base URL instead of starting one
     #[arg(long, value_name = "URL", hide = true)]
     pub site: Option<String>,
-    /// The experiment to run (default: page-title); `list` names them all
+    /// The experiment to run (default: page-title, also when this is a URL); `list` names them all
     pub experiment: Option<String>,
     /// The experiment's arguments; a URL that starts with `/` is a page of the embedded site
     pub args: Vec<String>,
@@ -67,11 +67,7 @@ pub fn main<R: Runtime>(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let binary = format!("runtime-{}", R::NAME);
     let options = match Options::try_parse_from(args) {
         Ok(options) => options,
-        Err(e) => {
-            // --help and --version print and exit 0; real usage errors exit 2.
-            let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
-        }
+        Err(e) => return crate::cli::clap_exit(e, &binary),
     };
     match run::<R>(options) {
         Ok(code) => code,
@@ -91,29 +87,58 @@ fn run<R: Runtime>(options: Options) -> Result<ExitCode, String> {
         return Ok(ExitCode::SUCCESS);
     }
     if !(options.time_scale.is_finite() && options.time_scale > 0.0) {
-        return Err(format!("--time-scale must be a positive number, not {}", options.time_scale));
+        return Err(format!(
+            "--time-scale must be a positive number, not {}",
+            options.time_scale
+        ));
     }
     if !(options.timeout.is_finite() && options.timeout > 0.0) {
-        return Err(format!("--timeout must be a positive number of seconds, not {}", options.timeout));
+        return Err(format!(
+            "--timeout must be a positive number of seconds, not {}",
+            options.timeout
+        ));
     }
     let flavor = options.flavor.as_deref().unwrap_or(R::FLAVORS[0]);
     if !R::FLAVORS.contains(&flavor) {
-        return Err(format!("no flavor '{flavor}'; this runtime has: {}", R::FLAVORS.join(", ")));
+        return Err(format!(
+            "no flavor '{flavor}'; this runtime has: {}",
+            R::FLAVORS.join(", ")
+        ));
     }
     if options.workers == Some(0) {
         return Err("--workers must be at least 1".into());
     }
-    let name = options.experiment.as_deref().unwrap_or("page-title");
-    let plan = Plan::new(name, &options.args, options.time_scale, &mut || match &options.site {
-        Some(base) => Site::at(base),
-        None => Site::start().map_err(|e| format!("cannot start the embedded site: {e}")),
-    })?;
-    let fetcher = Fetcher::new(Duration::from_secs_f64(options.timeout)).map_err(|e| e.to_string())?;
+    // A URL where the experiment's name goes means page-title on it.
+    let mut args = options.args.clone();
+    let name = match options.experiment.as_deref() {
+        None => "page-title",
+        Some(url) if url.starts_with('/') || url.contains("://") => {
+            args.insert(0, url.to_string());
+            "page-title"
+        }
+        Some(name) => name,
+    };
+    let plan = Plan::new(
+        name,
+        &args,
+        options.time_scale,
+        &mut || match &options.site {
+            Some(base) => Site::at(base),
+            None => Site::start().map_err(|e| format!("cannot start the embedded site: {e}")),
+        },
+    )?;
+    let fetcher =
+        Fetcher::new(Duration::from_secs_f64(options.timeout)).map_err(|e| e.to_string())?;
 
     // The census starts before the runtime, so the threads the runtime starts are seen.
     let sampler = Sampler::start();
     let rt = R::new(flavor, options.workers)?;
-    let lab = Lab { rt: rt.clone(), out: Output::new(!options.json), fetcher, time_scale: options.time_scale };
+    let lab = Lab {
+        rt: rt.clone(),
+        out: Output::new(!options.json),
+        fetcher,
+        time_scale: options.time_scale,
+    };
     let started = Instant::now();
     let outcome = rt.block_on(trace::traced("main", plan.run(&lab)));
     let wall = started.elapsed();
@@ -140,5 +165,23 @@ fn run<R: Runtime>(options: Options) -> Result<ExitCode, String> {
     } else {
         eprint!("\n{}", report.render_text());
     }
-    Ok(if report.ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if report.ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// Ends the program for a clap error: `--help` prints and exits 0; a usage error prints
+/// one line (clap's first, which says what is wrong) and exits 2.
+pub fn clap_exit(error: clap::Error, program: &str) -> ExitCode {
+    if !error.use_stderr() {
+        let _ = error.print();
+        return ExitCode::SUCCESS;
+    }
+    let rendered = error.render().to_string();
+    let first = rendered.lines().next().unwrap_or("bad usage");
+    let first = first.strip_prefix("error: ").unwrap_or(first);
+    eprintln!("{program}: {first} (see --help)");
+    ExitCode::from(2)
 }

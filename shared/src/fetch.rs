@@ -73,7 +73,10 @@ impl Fetcher {
         with_tokio_reactor(self.fetch_checked(url)).await
     }
 
-    async fn fetch_checked(&self, url: reqwest::Url) -> Result<(Vec<u8>, Option<String>), FetchError> {
+    async fn fetch_checked(
+        &self,
+        url: reqwest::Url,
+    ) -> Result<(Vec<u8>, Option<String>), FetchError> {
         let mut response = self
             .client
             .get(url)
@@ -142,8 +145,7 @@ impl Fetcher {
 }
 
 fn parse_url(url: &str) -> Result<reqwest::Url, FetchError> {
-    let parsed =
-        reqwest::Url::parse(url).map_err(|e| FetchError(format!("malformed URL: {e}")))?;
+    let parsed = reqwest::Url::parse(url).map_err(|e| FetchError(format!("malformed URL: {e}")))?;
     match parsed.scheme() {
         "http" | "https" => Ok(parsed),
         other => Err(FetchError(format!(
@@ -165,7 +167,9 @@ fn is_html(content_type: &str) -> bool {
 fn too_large(declared_length: Option<u64>) -> FetchError {
     let cap = MAX_BODY_BYTES / (1024 * 1024);
     match declared_length {
-        Some(length) => FetchError(format!("body too large: {length} bytes, over the {cap} MiB cap")),
+        Some(length) => FetchError(format!(
+            "body too large: {length} bytes, over the {cap} MiB cap"
+        )),
         None => FetchError(format!("body too large: over the {cap} MiB cap")),
     }
 }

@@ -61,7 +61,10 @@ pub struct TaskReport {
 impl Report {
     /// Puts the census and the task records together.
     pub fn threads_from(census: &Census, tasks: &[TaskSummary]) -> (Threads, Vec<TaskReport>) {
-        let pollers: Vec<u64> = tasks.iter().flat_map(|t| t.threads.iter().copied()).collect();
+        let pollers: Vec<u64> = tasks
+            .iter()
+            .flat_map(|t| t.threads.iter().copied())
+            .collect();
         let mut seen = census.seen.clone();
         // A thread that polled a task but ended between two samples is still one of ours.
         for tid in &pollers {
@@ -87,9 +90,17 @@ impl Report {
     /// The report as people read it, set apart from the experiment's lines.
     pub fn render_text(&self) -> String {
         let mut s = String::new();
-        let _ = writeln!(s, "── thread report: {} ({}), {} ──", self.runtime, self.flavor, self.experiment);
+        let _ = writeln!(
+            s,
+            "── thread report: {} ({}), {} ──",
+            self.runtime, self.flavor, self.experiment
+        );
         if !self.threads.census_available {
-            let _ = writeln!(s, "{:.1} ms wall; this OS does not list a process's threads, so there is no census", self.wall_ms);
+            let _ = writeln!(
+                s,
+                "{:.1} ms wall; this OS does not list a process's threads, so there is no census",
+                self.wall_ms
+            );
         } else {
             let _ = writeln!(
                 s,
@@ -99,10 +110,25 @@ impl Report {
                 self.threads.peak
             );
         }
-        let names: BTreeMap<u64, &str> = self.threads.list.iter().map(|t| (t.tid, t.name.as_str())).collect();
+        let names: BTreeMap<u64, &str> = self
+            .threads
+            .list
+            .iter()
+            .map(|t| (t.tid, t.name.as_str()))
+            .collect();
         for t in &self.threads.list {
-            let polled = self.tasks.iter().filter(|task| task.threads.contains(&t.tid)).count();
-            let _ = writeln!(s, "  {:>7}  {:<16} {:<29} polled {polled} task(s)", t.tid, t.name, t.role.label());
+            let polled = self
+                .tasks
+                .iter()
+                .filter(|task| task.threads.contains(&t.tid))
+                .count();
+            let _ = writeln!(
+                s,
+                "  {:>7}  {:<16} {:<29} polled {polled} task(s)",
+                t.tid,
+                t.name,
+                t.role.label()
+            );
         }
         let _ = writeln!(s, "tasks (polls, then the threads that polled them):");
         for task in &self.tasks {
@@ -111,8 +137,18 @@ impl Report {
                 .iter()
                 .map(|tid| format!("{} [{tid}]", names.get(tid).copied().unwrap_or("?")))
                 .collect();
-            let moved = if task.migrations > 0 { format!(", moved {} time(s)", task.migrations) } else { String::new() };
-            let _ = writeln!(s, "  {:<48} {:>4} polls on {}{moved}", shorten(&task.name, 48), task.polls, threads.join(", "));
+            let moved = if task.migrations > 0 {
+                format!(", moved {} time(s)", task.migrations)
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                s,
+                "  {:<48} {:>4} polls on {}{moved}",
+                shorten(&task.name, 48),
+                task.polls,
+                threads.join(", ")
+            );
         }
         for note in &self.notes {
             let _ = writeln!(s, "note: {note}");
@@ -139,7 +175,14 @@ fn shorten(text: &str, width: usize) -> String {
     if text.chars().count() <= width {
         text.to_string()
     } else {
-        let tail: String = text.chars().rev().take(width - 1).collect::<Vec<_>>().into_iter().rev().collect();
+        let tail: String = text
+            .chars()
+            .rev()
+            .take(width - 1)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
         format!("…{tail}")
     }
 }

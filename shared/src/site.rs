@@ -47,60 +47,115 @@ pub struct Page {
     prefix: &'static [u8],
 }
 
-const fn page(path: &'static str, about: &'static str, title: Option<&'static str>, html: &'static str) -> Page {
-    Page { path, about, title, html, charset: "utf-8", content_type: "text/html; charset=utf-8", prefix: b"" }
+const fn page(
+    path: &'static str,
+    about: &'static str,
+    title: Option<&'static str>,
+    html: &'static str,
+) -> Page {
+    Page {
+        path,
+        about,
+        title,
+        html,
+        charset: "utf-8",
+        content_type: "text/html; charset=utf-8",
+        prefix: b"",
+    }
 }
 
 /// The site's pages with titles, in the order `page-title` prints them by default.
 pub const PAGES: &[Page] = &[
-    page("/plain", "a plain title", Some("Hello from the embedded site"),
-        "<!doctype html><html><head><title>Hello from the embedded site</title></head><body>hi</body></html>"),
-    page("/multiline", "a title spread over several lines, with tabs",
+    page(
+        "/plain",
+        "a plain title",
+        Some("Hello from the embedded site"),
+        "<!doctype html><html><head><title>Hello from the embedded site</title></head><body>hi</body></html>",
+    ),
+    page(
+        "/multiline",
+        "a title spread over several lines, with tabs",
         Some("The Rust Programming Language: Async and Await"),
-        "<!doctype html><html><head><title>\n    The Rust Programming Language:\n\tAsync   and Await\n  </title></head></html>"),
-    page("/entities", "named and numeric entities, a non-breaking space kept",
+        "<!doctype html><html><head><title>\n    The Rust Programming Language:\n\tAsync   and Await\n  </title></head></html>",
+    ),
+    page(
+        "/entities",
+        "named and numeric entities, a non-breaking space kept",
         Some("Fish & Chips\u{a0}\u{2014} Caf\u{e9} <menu>"),
-        "<!doctype html><title>Fish &amp; Chips&#160;&mdash; Caf&eacute; &lt;menu&gt;</title>"),
-    page("/non-ascii", "UTF-8 text beyond ASCII",
-        Some("\u{dc}n\u{ef}c\u{f6}d\u{e9} \u{2014} \u{65e5}\u{672c}\u{8a9e}\u{306e}\u{30da}\u{30fc}\u{30b8} \u{1f980}"),
-        "<!doctype html><meta charset=\"utf-8\"><title>\u{dc}n\u{ef}c\u{f6}d\u{e9} \u{2014} \u{65e5}\u{672c}\u{8a9e}\u{306e}\u{30da}\u{30fc}\u{30b8} \u{1f980}</title>"),
+        "<!doctype html><title>Fish &amp; Chips&#160;&mdash; Caf&eacute; &lt;menu&gt;</title>",
+    ),
+    page(
+        "/non-ascii",
+        "UTF-8 text beyond ASCII",
+        Some(
+            "\u{dc}n\u{ef}c\u{f6}d\u{e9} \u{2014} \u{65e5}\u{672c}\u{8a9e}\u{306e}\u{30da}\u{30fc}\u{30b8} \u{1f980}",
+        ),
+        "<!doctype html><meta charset=\"utf-8\"><title>\u{dc}n\u{ef}c\u{f6}d\u{e9} \u{2014} \u{65e5}\u{672c}\u{8a9e}\u{306e}\u{30da}\u{30fc}\u{30b8} \u{1f980}</title>",
+    ),
     Page {
         charset: "windows-1252",
         content_type: "text/html",
-        ..page("/windows-1252", "windows-1252 bytes, declared only by <meta charset>",
+        ..page(
+            "/windows-1252",
+            "windows-1252 bytes, declared only by <meta charset>",
             Some("Caf\u{e9} \u{201c}cr\u{e8}me br\u{fb}l\u{e9}e\u{201d} \u{2013} na\u{ef}ve"),
-            "<!doctype html><html><head><meta charset=\"windows-1252\"><title>Caf\u{e9} \u{201c}cr\u{e8}me br\u{fb}l\u{e9}e\u{201d} \u{2013} na\u{ef}ve</title></head></html>")
+            "<!doctype html><html><head><meta charset=\"windows-1252\"><title>Caf\u{e9} \u{201c}cr\u{e8}me br\u{fb}l\u{e9}e\u{201d} \u{2013} na\u{ef}ve</title></head></html>",
+        )
     },
     Page {
         charset: "gbk",
         content_type: "text/html",
-        ..page("/gbk", "GBK bytes, declared only by <meta charset>",
+        ..page(
+            "/gbk",
+            "GBK bytes, declared only by <meta charset>",
             Some("\u{5f02}\u{6b65}\u{7f16}\u{7a0b}\u{5165}\u{95e8}"),
-            "<html><head><meta charset=gbk><title>\u{5f02}\u{6b65}\u{7f16}\u{7a0b}\u{5165}\u{95e8}</title></head></html>")
+            "<html><head><meta charset=gbk><title>\u{5f02}\u{6b65}\u{7f16}\u{7a0b}\u{5165}\u{95e8}</title></head></html>",
+        )
     },
     Page {
         charset: "shift_jis",
         content_type: "text/html; charset=Shift_JIS",
-        ..page("/header-charset", "Shift_JIS bytes, declared only by the HTTP header",
+        ..page(
+            "/header-charset",
+            "Shift_JIS bytes, declared only by the HTTP header",
             Some("\u{975e}\u{540c}\u{671f}\u{51e6}\u{7406}"),
-            "<html><head><title>\u{975e}\u{540c}\u{671f}\u{51e6}\u{7406}</title></head></html>")
+            "<html><head><title>\u{975e}\u{540c}\u{671f}\u{51e6}\u{7406}</title></head></html>",
+        )
     },
     Page {
         content_type: "text/html; charset=windows-1252",
         prefix: b"\xEF\xBB\xBF",
-        ..page("/bom", "a UTF-8 byte order mark, which beats the header's windows-1252",
+        ..page(
+            "/bom",
+            "a UTF-8 byte order mark, which beats the header's windows-1252",
             Some("Na\u{ef}ve r\u{e9}sum\u{e9}"),
-            "<html><head><title>Na\u{ef}ve r\u{e9}sum\u{e9}</title></head></html>")
+            "<html><head><title>Na\u{ef}ve r\u{e9}sum\u{e9}</title></head></html>",
+        )
     },
-    page("/svg-icon-first", "an inline SVG icon's <title> before the page's own",
+    page(
+        "/svg-icon-first",
+        "an inline SVG icon's <title> before the page's own",
         Some("The page's own title"),
-        "<!doctype html><html><body><svg viewBox=\"0 0 1 1\"><title>Logo icon</title></svg><title>The page's own title</title></body></html>"),
-    page("/svg-title-only", "the only <title> is inside an inline <svg>: a browser shows none", None,
-        "<!doctype html><html><head></head><body><svg><title>Only an icon</title></svg></body></html>"),
-    page("/two-titles", "two <title> elements: the first one counts", Some("First title"),
-        "<!doctype html><html><head><title>First title</title><title>Second title</title></head></html>"),
-    page("/no-title", "a page with no <title>", None,
-        "<!doctype html><html><head></head><body><h1>No title here</h1></body></html>"),
+        "<!doctype html><html><body><svg viewBox=\"0 0 1 1\"><title>Logo icon</title></svg><title>The page's own title</title></body></html>",
+    ),
+    page(
+        "/svg-title-only",
+        "the only <title> is inside an inline <svg>: a browser shows none",
+        None,
+        "<!doctype html><html><head></head><body><svg><title>Only an icon</title></svg></body></html>",
+    ),
+    page(
+        "/two-titles",
+        "two <title> elements: the first one counts",
+        Some("First title"),
+        "<!doctype html><html><head><title>First title</title><title>Second title</title></head></html>",
+    ),
+    page(
+        "/no-title",
+        "a page with no <title>",
+        None,
+        "<!doctype html><html><head></head><body><h1>No title here</h1></body></html>",
+    ),
 ];
 
 /// The pages that fail on purpose, and the part of the error line each one must give.
@@ -117,7 +172,7 @@ pub const FAILING: &[(&str, &str)] = &[
 
 /// How much `/huge` sends: more than the fetcher's cap, so it must give up early.
 const HUGE_BYTES: usize = 16 * 1024 * 1024;
-const CHUNK: [u8; 64 * 1024] = [b'x'; 64 * 1024];
+static CHUNK: [u8; 64 * 1024] = [b'x'; 64 * 1024];
 
 /// A running embedded site. The server thread lives as long as the process.
 #[derive(Debug, Clone)]
@@ -136,7 +191,9 @@ impl Site {
             .name("lab-site".into())
             .spawn(move || {
                 census::exclude_current();
-                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build();
                 match runtime {
                     Ok(runtime) => {
                         let _ = ready.send(Ok(()));
@@ -155,7 +212,10 @@ impl Site {
 
     /// A site already running elsewhere (the driver's), at `base` (`http://127.0.0.1:PORT`).
     pub fn at(base: &str) -> Result<Site, String> {
-        let rest = base.strip_prefix("http://").unwrap_or(base).trim_end_matches('/');
+        let rest = base
+            .strip_prefix("http://")
+            .unwrap_or(base)
+            .trim_end_matches('/');
         rest.parse()
             .map(|addr| Site { addr })
             .map_err(|_| format!("--site wants http://IP:PORT, not '{base}'"))
@@ -207,7 +267,9 @@ async fn serve(listener: TcpListener) {
 type Body = BoxBody<Bytes, io::Error>;
 
 fn full(bytes: impl Into<Bytes>) -> Body {
-    Full::new(bytes.into()).map_err(|never: Infallible| match never {}).boxed()
+    Full::new(bytes.into())
+        .map_err(|never: Infallible| match never {})
+        .boxed()
 }
 
 fn html_response(status: StatusCode, content_type: &str, body: impl Into<Bytes>) -> Response<Body> {
@@ -226,7 +288,8 @@ fn simple_page(status: StatusCode, title: &str) -> Response<Body> {
 
 /// Encodes a page's text in its charset: the bytes a server of that page would send.
 fn page_bytes(page: &Page) -> Vec<u8> {
-    let encoding = encoding_rs::Encoding::for_label(page.charset.as_bytes()).unwrap_or(encoding_rs::UTF_8);
+    let encoding =
+        encoding_rs::Encoding::for_label(page.charset.as_bytes()).unwrap_or(encoding_rs::UTF_8);
     let mut bytes = page.prefix.to_vec();
     bytes.extend_from_slice(&encoding.encode(page.html).0);
     bytes
@@ -235,13 +298,23 @@ fn page_bytes(page: &Page) -> Vec<u8> {
 async fn answer(request: Request<Incoming>) -> Result<Response<Body>, io::Error> {
     let path = request.uri().path().to_string();
     if let Some(page) = PAGES.iter().find(|p| p.path == path) {
-        return Ok(html_response(StatusCode::OK, page.content_type, page_bytes(page)));
+        return Ok(html_response(
+            StatusCode::OK,
+            page.content_type,
+            page_bytes(page),
+        ));
     }
-    if let Some(ms) = path.strip_prefix("/slow/").and_then(|ms| ms.parse::<u64>().ok()) {
+    if let Some(ms) = path
+        .strip_prefix("/slow/")
+        .and_then(|ms| ms.parse::<u64>().ok())
+    {
         tokio::time::sleep(Duration::from_millis(ms)).await;
         return Ok(simple_page(StatusCode::OK, &format!("Slow page ({ms} ms)")));
     }
-    if let Some(code) = path.strip_prefix("/status/").and_then(|c| c.parse::<u16>().ok()) {
+    if let Some(code) = path
+        .strip_prefix("/status/")
+        .and_then(|c| c.parse::<u16>().ok())
+    {
         let status = StatusCode::from_u16(code).unwrap_or(StatusCode::BAD_REQUEST);
         return Ok(simple_page(status, &format!("Status {code}")));
     }
@@ -251,11 +324,18 @@ async fn answer(request: Request<Incoming>) -> Result<Response<Body>, io::Error>
         // An error from the service makes hyper drop the connection without an answer.
         "/reset" => Err(io::Error::other("reset on purpose")),
         "/truncated" => Ok(truncated()),
-        "/not-html" => Ok(html_response(StatusCode::OK, "application/json", "{\"title\": \"not a page\"}")),
+        "/not-html" => Ok(html_response(
+            StatusCode::OK,
+            "application/json",
+            "{\"title\": \"not a page\"}",
+        )),
         "/huge" => Ok(huge()),
         "/redirect-loop" => {
             let mut response = simple_page(StatusCode::FOUND, "Redirecting");
-            response.headers_mut().insert(LOCATION, hyper::header::HeaderValue::from_static("/redirect-loop"));
+            response.headers_mut().insert(
+                LOCATION,
+                hyper::header::HeaderValue::from_static("/redirect-loop"),
+            );
             Ok(response)
         }
         _ => Ok(simple_page(StatusCode::NOT_FOUND, "Not found")),
@@ -265,10 +345,16 @@ async fn answer(request: Request<Incoming>) -> Result<Response<Body>, io::Error>
 fn index() -> Response<Body> {
     let mut html = String::from("<!doctype html><title>async-lab embedded site</title><ul>\n");
     for page in PAGES {
-        html.push_str(&format!("<li><a href=\"{0}\">{0}</a>: {1}</li>\n", page.path, page.about.replace('<', "&lt;")));
+        html.push_str(&format!(
+            "<li><a href=\"{0}\">{0}</a>: {1}</li>\n",
+            page.path,
+            page.about.replace('<', "&lt;")
+        ));
     }
     for (path, what) in FAILING {
-        html.push_str(&format!("<li><a href=\"{path}\">{path}</a>: fails with {what}</li>\n"));
+        html.push_str(&format!(
+            "<li><a href=\"{path}\">{path}</a>: fails with {what}</li>\n"
+        ));
     }
     html.push_str("<li>/slow/{ms}: answers after ms milliseconds</li></ul>\n");
     html_response(StatusCode::OK, "text/html; charset=utf-8", html)
@@ -283,8 +369,14 @@ fn truncated() -> Response<Body> {
         Err(io::Error::other("truncated on purpose"))
     });
     let mut response = Response::new(BodyExt::boxed(StreamBody::new(first.chain(broken))));
-    response.headers_mut().insert(CONTENT_TYPE, hyper::header::HeaderValue::from_static("text/html"));
-    response.headers_mut().insert(CONTENT_LENGTH, hyper::header::HeaderValue::from_static("10000"));
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("text/html"),
+    );
+    response.headers_mut().insert(
+        CONTENT_LENGTH,
+        hyper::header::HeaderValue::from_static("10000"),
+    );
     response
 }
 
@@ -292,11 +384,15 @@ fn truncated() -> Response<Body> {
 /// while reading.
 fn huge() -> Response<Body> {
     let head = Bytes::from_static(b"<!doctype html><title>Huge</title><pre>");
-    let chunks = std::iter::once(head).chain(
-        std::iter::repeat_n(Bytes::from_static(&CHUNK), HUGE_BYTES / CHUNK.len()),
-    );
+    let chunks = std::iter::once(head).chain(std::iter::repeat_n(
+        Bytes::from_static(&CHUNK),
+        HUGE_BYTES / CHUNK.len(),
+    ));
     let frames = futures::stream::iter(chunks.map(|c| Ok::<_, io::Error>(Frame::data(c))));
     let mut response = Response::new(BodyExt::boxed(StreamBody::new(frames)));
-    response.headers_mut().insert(CONTENT_TYPE, hyper::header::HeaderValue::from_static("text/html"));
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("text/html"),
+    );
     response
 }

@@ -57,7 +57,7 @@ pub fn page_title(body: &[u8], content_type: Option<&str>) -> Option<String> {
 /// Collapses runs of ASCII white space (the HTML standard's: space, tab, LF, FF, CR) to one
 /// space and trims them from both ends. Other white space, like U+00A0, is kept.
 pub fn collapse_ascii_whitespace(text: &str) -> String {
-    text.split(|c: char| matches!(c, ' ' | '\t' | '\n' | '\x0C' | '\r'))
+    text.split([' ', '\t', '\n', '\x0C', '\r'])
         .filter(|word| !word.is_empty())
         .collect::<Vec<_>>()
         .join(" ")
@@ -114,7 +114,9 @@ fn meta_encoding(bytes: &[u8]) -> (Option<&'static Encoding>, usize) {
         at += used;
         match name.as_slice() {
             b"charset" if charset.is_none() => charset = Encoding::for_label(&value),
-            b"content" if content.is_none() => content = extract_charset(&value).map(<[u8]>::to_vec),
+            b"content" if content.is_none() => {
+                content = extract_charset(&value).map(<[u8]>::to_vec)
+            }
             b"http-equiv" => http_equiv_content_type = value.eq_ignore_ascii_case(b"content-type"),
             _ => {}
         }
@@ -223,7 +225,8 @@ fn is_space(b: u8) -> bool {
 }
 
 fn is_tag_start(rest: &[u8]) -> bool {
-    rest[0].is_ascii_alphabetic() || (rest[0] == b'/' && rest.get(1).is_some_and(u8::is_ascii_alphabetic))
+    rest[0].is_ascii_alphabetic()
+        || (rest[0] == b'/' && rest.get(1).is_some_and(u8::is_ascii_alphabetic))
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {

@@ -47,7 +47,9 @@ impl Runtime for Futures {
                 if let Some(n) = workers {
                     builder.pool_size(n);
                 }
-                let pool = builder.create().map_err(|e| format!("cannot start the thread pool: {e}"))?;
+                let pool = builder
+                    .create()
+                    .map_err(|e| format!("cannot start the thread pool: {e}"))?;
                 Ok(Futures { pool: Some(pool) })
             }
             other => Err(format!("no flavor '{other}'")),
@@ -55,7 +57,11 @@ impl Runtime for Futures {
     }
 
     fn flavor(&self) -> &'static str {
-        if self.pool.is_some() { "thread-pool" } else { "local-pool" }
+        if self.pool.is_some() {
+            "thread-pool"
+        } else {
+            "local-pool"
+        }
     }
 
     fn block_on<F: Future>(&self, future: F) -> F::Output {
@@ -71,9 +77,13 @@ impl Runtime for Futures {
 
     fn spawn_detached(&self, task: BoxTask) -> Result<(), TaskError> {
         match &self.pool {
-            Some(pool) => pool.spawn(task).map_err(|e| TaskError::SpawnFailed(e.to_string())),
+            Some(pool) => pool
+                .spawn(task)
+                .map_err(|e| TaskError::SpawnFailed(e.to_string())),
             None => LOCAL_SPAWNER.with(|s| match &*s.borrow() {
-                Some(spawner) => spawner.spawn_local(task).map_err(|e| TaskError::SpawnFailed(e.to_string())),
+                Some(spawner) => spawner
+                    .spawn_local(task)
+                    .map_err(|e| TaskError::SpawnFailed(e.to_string())),
                 None => Err(TaskError::Unsupported(
                     "a LocalPool only takes tasks on the thread that runs its block_on".into(),
                 )),
@@ -90,6 +100,8 @@ impl Runtime for Futures {
     }
 
     fn spawn_blocking(&self, _work: BlockingWork) -> Result<(), TaskError> {
-        Err(TaskError::Unsupported("the futures crate has no pool for blocking work".into()))
+        Err(TaskError::Unsupported(
+            "the futures crate has no pool for blocking work".into(),
+        ))
     }
 }

@@ -28,20 +28,28 @@ impl Runtime for Smol {
 
     fn new(flavor: &str, workers: Option<usize>) -> Result<Self, String> {
         match flavor {
-            "global" if workers.is_some() => {
-                Err("smol's global executor takes its thread count from SMOL_THREADS, not --workers".into())
-            }
+            "global" if workers.is_some() => Err(
+                "smol's global executor takes its thread count from SMOL_THREADS, not --workers"
+                    .into(),
+            ),
             "global" => Ok(Smol { executor: None }),
             "executor" => {
-                let n = workers.unwrap_or_else(|| thread::available_parallelism().map_or(1, usize::from));
-                Ok(Smol { executor: Some(start_executor(n)?) })
+                let n = workers
+                    .unwrap_or_else(|| thread::available_parallelism().map_or(1, usize::from));
+                Ok(Smol {
+                    executor: Some(start_executor(n)?),
+                })
             }
             other => Err(format!("no flavor '{other}'")),
         }
     }
 
     fn flavor(&self) -> &'static str {
-        if self.executor.is_some() { "executor" } else { "global" }
+        if self.executor.is_some() {
+            "executor"
+        } else {
+            "global"
+        }
     }
 
     fn block_on<F: Future>(&self, future: F) -> F::Output {
@@ -58,6 +66,8 @@ impl Runtime for Smol {
         Ok(())
     }
 
+    // Not an `async fn`: that would borrow `self`, and the timer must be `'static`.
+    #[allow(clippy::manual_async_fn)]
     fn sleep(&self, duration: Duration) -> impl Future<Output = ()> + Send + 'static {
         async move {
             async_io::Timer::after(duration).await;

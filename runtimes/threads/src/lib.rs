@@ -27,7 +27,9 @@ impl Runtime for Threads {
     fn new(_flavor: &str, workers: Option<usize>) -> Result<Self, String> {
         match workers {
             None => Ok(Threads),
-            Some(_) => Err("thread-per-task has no pool: every task gets a thread of its own".into()),
+            Some(_) => {
+                Err("thread-per-task has no pool: every task gets a thread of its own".into())
+            }
         }
     }
 

@@ -33,17 +33,29 @@ impl Runtime for Tokio {
                 }
                 (builder, "multi-thread")
             }
-            ("current-thread", None) => (tokio::runtime::Builder::new_current_thread(), "current-thread"),
+            ("current-thread", None) => (
+                tokio::runtime::Builder::new_current_thread(),
+                "current-thread",
+            ),
             ("current-thread", Some(_)) => {
-                return Err("current-thread has no workers: every task runs on the block_on thread".into());
+                return Err(
+                    "current-thread has no workers: every task runs on the block_on thread".into(),
+                );
             }
             (other, _) => return Err(format!("no flavor '{other}'")),
         };
         // Only worker threads park; blocking-pool threads (which tokio names the same way)
         // never call this hook. That is how the report tells them apart.
-        builder.enable_all().on_thread_park(|| census::mark_current(Role::Worker));
-        let runtime = builder.build().map_err(|e| format!("cannot start tokio: {e}"))?;
-        Ok(Tokio { runtime: Arc::new(runtime), flavor })
+        builder
+            .enable_all()
+            .on_thread_park(|| census::mark_current(Role::Worker));
+        let runtime = builder
+            .build()
+            .map_err(|e| format!("cannot start tokio: {e}"))?;
+        Ok(Tokio {
+            runtime: Arc::new(runtime),
+            flavor,
+        })
     }
 
     fn flavor(&self) -> &'static str {
@@ -60,6 +72,8 @@ impl Runtime for Tokio {
         Ok(())
     }
 
+    // Not an `async fn`: that would borrow `self`, and the timer must be `'static`.
+    #[allow(clippy::manual_async_fn)]
     fn sleep(&self, duration: Duration) -> impl Future<Output = ()> + Send + 'static {
         // Created on first poll, inside the runtime, where tokio's timer is.
         async move { tokio::time::sleep(duration).await }

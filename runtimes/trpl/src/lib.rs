@@ -22,7 +22,9 @@ impl Runtime for Trpl {
     fn new(_flavor: &str, workers: Option<usize>) -> Result<Self, String> {
         match workers {
             None => Ok(Trpl),
-            Some(_) => Err("trpl builds its own runtime for each block_on; it takes no --workers".into()),
+            Some(_) => {
+                Err("trpl builds its own runtime for each block_on; it takes no --workers".into())
+            }
         }
     }
 
@@ -37,12 +39,16 @@ impl Runtime for Trpl {
     fn spawn_detached(&self, task: BoxTask) -> Result<(), TaskError> {
         // trpl::spawn_task is tokio::spawn, which panics outside a runtime.
         if !in_tokio_context() {
-            return Err(TaskError::Unsupported("trpl spawns tasks only inside its block_on".into()));
+            return Err(TaskError::Unsupported(
+                "trpl spawns tasks only inside its block_on".into(),
+            ));
         }
         drop(trpl::spawn_task(task));
         Ok(())
     }
 
+    // Not an `async fn`: that would borrow `self`, and the timer must be `'static`.
+    #[allow(clippy::manual_async_fn)]
     fn sleep(&self, duration: Duration) -> impl Future<Output = ()> + Send + 'static {
         async move { trpl::sleep(duration).await }
     }

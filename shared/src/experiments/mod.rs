@@ -73,7 +73,10 @@ pub struct Output {
 impl Output {
     /// Collects lines; prints them to stdout too when `echo` is set.
     pub fn new(echo: bool) -> Output {
-        Output { lines: Arc::default(), echo }
+        Output {
+            lines: Arc::default(),
+            echo,
+        }
     }
 
     /// Prints one line of the experiment's output.
@@ -89,7 +92,10 @@ impl Output {
 
     /// Every line so far.
     pub fn lines(&self) -> Vec<String> {
-        self.lines.lock().unwrap_or_else(PoisonError::into_inner).clone()
+        self.lines
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 }
 
@@ -130,7 +136,9 @@ impl Plan {
         match name {
             "page-title" if args.is_empty() => {
                 let site = site()?;
-                Ok(Plan::PageTitle(PAGES.iter().map(|p| site.url(p.path)).collect()))
+                Ok(Plan::PageTitle(
+                    PAGES.iter().map(|p| site.url(p.path)).collect(),
+                ))
             }
             "page-title" => Ok(Plan::PageTitle(resolve(args, site)?)),
             "race" => match args {
@@ -138,7 +146,10 @@ impl Plan {
                     let site = site()?;
                     // The slow page comes first, so a fair race cannot be won by position.
                     let slow_ms = (500.0 * time_scale).round() as u64;
-                    Ok(Plan::Race(site.url(&format!("/slow/{slow_ms}")), site.url("/plain")))
+                    Ok(Plan::Race(
+                        site.url(&format!("/slow/{slow_ms}")),
+                        site.url("/plain"),
+                    ))
                 }
                 [_, _] => {
                     let urls = resolve(args, site)?;

@@ -1,0 +1,205 @@
+//! The driver's side-by-side table, as text or Markdown, and what each configuration printed.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde_json::Value;
+
+/// One configuration's run: its report, or why there is none.
+pub struct Row {
+    pub runtime: &'static str,
+    pub flavor: &'static str,
+    /// The child's JSON report; `None` when it printed none (it crashed).
+    pub report: Option<Value>,
+    /// The child's last line on stderr, shown when it left no report.
+    pub failure: Option<String>,
+}
+
+impl Row {
+    pub fn ok(&self) -> bool {
+        self.report
+            .as_ref()
+            .and_then(|r| r["ok"].as_bool())
+            .unwrap_or(false)
+    }
+
+    fn name(&self) -> String {
+        format!("{} ({})", self.runtime, self.flavor)
+    }
+
+    fn lines(&self) -> Vec<String> {
+        match &self.report {
+            Some(report) => report["lines"]
+                .as_array()
+                .map(|lines| {
+                    lines
+                        .iter()
+                        .filter_map(|l| l.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            None => vec![format!(
+                "(no report: {})",
+                self.failure
+                    .as_deref()
+                    .unwrap_or("the process printed nothing")
+            )],
+        }
+    }
+
+    /// The cells after the name: ok, wall ms, peak threads, polling threads, threads by role.
+    fn cells(&self) -> [String; 5] {
+        let Some(report) = &self.report else {
+            return [
+                "crashed".into(),
+                "-".into(),
+                "-".into(),
+                "-".into(),
+                "-".into(),
+            ];
+        };
+        let list = report["threads"]["list"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let tasks = report["tasks"].as_array().cloned().unwrap_or_default();
+        let polling = list
+            .iter()
+            .filter(|t| {
+                tasks.iter().any(|task| {
+                    task["threads"]
+                        .as_array()
+                        .is_some_and(|ids| ids.contains(&t["tid"]))
+                })
+            })
+            .count();
+        let mut roles: BTreeMap<String, usize> = BTreeMap::new();
+        for t in &list {
+            *roles
+                .entry(t["role"].as_str().unwrap_or("?").to_string())
+                .or_default() += 1;
+        }
+        let roles: Vec<String> = roles
+            .iter()
+            .map(|(role, n)| format!("{n} {role}"))
+            .collect();
+        [
+            if self.ok() { "yes".into() } else { "NO".into() },
+            format!("{:.1}", report["wall_ms"].as_f64().unwrap_or(f64::NAN)),
+            report["threads"]["peak"].to_string(),
+            polling.to_string(),
+            roles.join(", "),
+        ]
+    }
+}
+
+const HEADERS: [&str; 7] = [
+    "runtime",
+    "flavor",
+    "ok",
+    "wall ms",
+    "peak threads",
+    "polling threads",
+    "threads by role",
+];
+
+/// The table as aligned text, then what each configuration printed.
+pub fn text(experiment: &str, rows: &[Row]) -> String {
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            let mut cells = vec![r.runtime.to_string(), r.flavor.to_string()];
+            cells.extend(r.cells());
+            cells
+        })
+        .collect();
+    let widths: Vec<usize> = (0..HEADERS.len())
+        .map(|i| {
+            cells
+                .iter()
+                .map(|c| c[i].chars().count())
+                .chain([HEADERS[i].len()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut s = format!(
+        "{experiment} on {} runtime configurations, each in its own process\n\n",
+        rows.len()
+    );
+    let line = |s: &mut String, cells: &[String]| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        let _ = writeln!(s, "{}", padded.join("  ").trim_end());
+    };
+    line(&mut s, &HEADERS.map(str::to_string));
+    for row in &cells {
+        line(&mut s, row);
+    }
+    s.push('\n');
+    s.push_str(&outputs(rows, "    "));
+    s
+}
+
+/// The table as Markdown, then what each configuration printed, in code blocks.
+pub fn markdown(experiment: &str, rows: &[Row]) -> String {
+    let mut s = format!(
+        "`{experiment}` on {} runtime configurations, each in its own process.\n\n",
+        rows.len()
+    );
+    let _ = writeln!(s, "| {} |", HEADERS.join(" | "));
+    let _ = writeln!(s, "|{}", "---|".repeat(HEADERS.len()));
+    for r in rows {
+        let cells = r.cells();
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} |",
+            r.runtime,
+            r.flavor,
+            cells.join(" | ")
+        );
+    }
+    s.push('\n');
+    for (names, lines) in groups(rows) {
+        let _ = writeln!(
+            s,
+            "{}:\n\n```text\n{}\n```\n",
+            names.join(", "),
+            lines.join("\n")
+        );
+    }
+    s
+}
+
+/// Configurations grouped by the exact lines they printed, in table order.
+fn groups(rows: &[Row]) -> Vec<(Vec<String>, Vec<String>)> {
+    let mut groups: Vec<(Vec<String>, Vec<String>)> = Vec::new();
+    for row in rows {
+        let lines = row.lines();
+        match groups.iter_mut().find(|(_, l)| *l == lines) {
+            Some((names, _)) => names.push(row.name()),
+            None => groups.push((vec![row.name()], lines)),
+        }
+    }
+    groups
+}
+
+fn outputs(rows: &[Row], indent: &str) -> String {
+    let groups = groups(rows);
+    let mut s = String::new();
+    if groups.len() == 1 {
+        let _ = writeln!(s, "Every configuration printed the same lines:");
+    }
+    for (names, lines) in groups {
+        if names.len() < rows.len() {
+            let _ = writeln!(s, "{} printed:", names.join(", "));
+        }
+        for l in lines {
+            let _ = writeln!(s, "{indent}{l}");
+        }
+    }
+    s
+}

@@ -1,0 +1,30 @@
+//! `race`: the fast page wins whichever side it is on.
+
+use crate::support::{Config, site};
+
+crate::on_every_configuration!(
+    the_fast_page_wins_on_either_side,
+    default_race_is_slow_against_fast
+);
+
+fn assert_plain_won(config: Config, args: &[&str]) {
+    let run = config.run(args);
+    run.assert_no_panic();
+    assert_eq!(run.code, Some(0), "stderr:\n{}", run.stderr);
+    assert_eq!(
+        run.lines(),
+        [
+            format!("{} returned first", site().url("/plain")),
+            "Its page title was: 'Hello from the embedded site'".to_string(),
+        ]
+    );
+}
+
+fn the_fast_page_wins_on_either_side(config: Config) {
+    assert_plain_won(config, &["race", "/slow/3000", "/plain"]);
+    assert_plain_won(config, &["race", "/plain", "/slow/3000"]);
+}
+
+fn default_race_is_slow_against_fast(config: Config) {
+    assert_plain_won(config, &["race"]);
+}

@@ -1,0 +1,90 @@
+//! Running one configuration as a child process against the embedded site.
+
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+
+use async_lab_shared::site::Site;
+use serde_json::Value;
+
+/// One runtime configuration.
+#[derive(Debug, Clone, Copy)]
+pub struct Config {
+    pub runtime: &'static str,
+    pub flavor: &'static str,
+}
+
+/// What a run printed and how it ended.
+#[derive(Debug)]
+pub struct Run {
+    pub stdout: String,
+    pub stderr: String,
+    pub code: Option<i32>,
+}
+
+impl Run {
+    pub fn lines(&self) -> Vec<&str> {
+        self.stdout.lines().collect()
+    }
+
+    /// The `--json` report: stdout must hold exactly one JSON object.
+    pub fn report(&self) -> Value {
+        let value: Value = serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not one JSON object ({e}):\n{}", self.stdout));
+        assert!(value.is_object(), "the report is not an object: {value}");
+        value
+    }
+
+    /// Nothing panicked in the child, nothing printed a backtrace.
+    pub fn assert_no_panic(&self) {
+        assert!(
+            !self.stderr.contains("panicked") && !self.stderr.contains("stack backtrace"),
+            "the run panicked:\n{}",
+            self.stderr
+        );
+    }
+}
+
+/// The embedded site, started once for the whole test binary.
+pub fn site() -> &'static Site {
+    static SITE: OnceLock<Site> = OnceLock::new();
+    SITE.get_or_init(|| Site::start().expect("the embedded site starts"))
+}
+
+impl Config {
+    pub fn new(runtime: &'static str, flavor: &'static str) -> Config {
+        Config { runtime, flavor }
+    }
+
+    /// Current-thread configurations poll every task on the thread that calls block_on.
+    pub fn is_current_thread(&self) -> bool {
+        matches!(self.flavor, "current-thread" | "local-pool")
+    }
+
+    /// Configurations whose HTTP runs on tokio directly, with no compat bridge.
+    pub fn is_tokio_based(&self) -> bool {
+        matches!(self.runtime, "tokio" | "trpl")
+    }
+
+    /// Runs `args` on this configuration with a small time scale.
+    pub fn run(&self, args: &[&str]) -> Run {
+        let output = Command::new(env!("CARGO_BIN_EXE_async-lab"))
+            .args([
+                "--child",
+                self.runtime,
+                "--flavor",
+                self.flavor,
+                "--site",
+                &site().base(),
+            ])
+            .args(["--time-scale", "0.05"])
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("the driver binary runs");
+        Run {
+            stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            code: output.status.code(),
+        }
+    }
+}
