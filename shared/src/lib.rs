@@ -7,6 +7,8 @@
 //!
 //! # Layout
 //!
+//! - [`book_api`]: the `trpl` crate's API on any [`Runtime`]; each runtime crate's root
+//!   is a drop-in `trpl` through the [`trpl_api!`] macro.
 //! - [`runtime`]: the [`Runtime`] trait (`block_on`, `spawn`, `sleep`, `yield_now`,
 //!   `spawn_blocking`) and the [`JoinHandle`] every runtime's `spawn` gives back.
 //! - [`title`]: a page's title as a browser shows it: bytes decoded by the browser's
@@ -24,6 +26,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod book_api;
 pub mod census;
 pub mod cli;
 pub mod experiments;

@@ -9,7 +9,9 @@
 use std::any::Any;
 use std::fmt;
 use std::future::Future;
+use std::io;
 use std::panic::AssertUnwindSafe;
+use std::path::PathBuf;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -17,6 +19,7 @@ use std::time::Duration;
 use futures::FutureExt;
 use futures::channel::oneshot;
 
+use crate::book_api::ChannelKind;
 use crate::trace;
 
 /// A boxed, sendable future with no result: what `spawn_detached` takes.
@@ -59,6 +62,31 @@ pub trait Runtime: Clone + Send + Sync + 'static {
     /// Runs blocking `work` on the runtime's thread pool for blocking work. Runtimes that
     /// have none return [`TaskError::Unsupported`] naming what is missing.
     fn spawn_blocking(&self, work: BlockingWork) -> Result<(), TaskError>;
+
+    /// The unbounded channel of this runtime's ecosystem, for the `trpl` API.
+    const CHANNEL: ChannelKind;
+
+    /// Reads a whole file the way this runtime's ecosystem does. The default, for
+    /// runtimes with no file API, reads it on a thread of its own.
+    fn read_to_string(
+        &self,
+        path: PathBuf,
+    ) -> impl Future<Output = io::Result<String>> + Send + 'static {
+        let (sender, receiver) = oneshot::channel();
+        let started = std::thread::Builder::new()
+            .name("read-to-string".into())
+            .spawn(move || {
+                let _ = sender.send(std::fs::read_to_string(path));
+            });
+        async move {
+            started?;
+            receiver.await.unwrap_or_else(|_| {
+                Err(io::Error::other(
+                    "the reading thread ended without an answer",
+                ))
+            })
+        }
+    }
 
     /// Facts about this runtime that every report should carry (async-std being
     /// discontinued, say).

@@ -3,7 +3,12 @@
 //!
 //! Each test runs the driver binary as one runtime (`async-lab --child RT --flavor F ...`)
 //! in a process of its own, so thread counts are the runtime's alone, against the
-//! embedded site started once in this test process. Nothing here reaches the internet.
+//! embedded site started once in this test process. The `trpl_api` tests instead call each
+//! runtime crate's trpl-compatible API in this process (see that module). Nothing here
+//! reaches the internet.
+
+// A failed unwrap in a test is a failed test, with its message: what a test wants.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
 
@@ -12,6 +17,7 @@ mod failures;
 mod page_title;
 mod race;
 mod report;
+mod trpl_api;
 mod usage;
 
 /// Instantiates `$test` (a function taking a [`support::Config`]) once per runtime

@@ -4,11 +4,21 @@
 //!
 //! Run with `cargo run -p runtime-async-std -- race`.
 
+//!
+//! The crate root is also a drop-in replacement for the book's `trpl` crate on this runtime
+//! (`block_on`, `spawn_task`, `sleep`, `channel`, `StreamExt`, ...): see
+//! `async_lab_shared::book_api`.
 #![forbid(unsafe_code)]
 
+// The crate root is a drop-in `trpl` on this runtime: see `async_lab_shared::book_api`.
+async_lab_shared::trpl_api!(AsyncStd);
+
 use std::future::Future;
+use std::io;
+use std::path::PathBuf;
 use std::time::Duration;
 
+use async_lab_shared::book_api::ChannelKind;
 use async_lab_shared::runtime::{BlockingWork, BoxTask, Runtime, TaskError};
 
 /// async-std's one global executor.
@@ -17,6 +27,7 @@ pub struct AsyncStd;
 
 impl Runtime for AsyncStd {
     const NAME: &'static str = "async-std";
+    const CHANNEL: ChannelKind = ChannelKind::AsyncChannel;
     const FLAVORS: &'static [&'static str] = &["global"];
 
     fn new(_flavor: &str, workers: Option<usize>) -> Result<Self, String> {
@@ -46,6 +57,14 @@ impl Runtime for AsyncStd {
 
     fn yield_now(&self) -> impl Future<Output = ()> + Send + 'static {
         async_std::task::yield_now()
+    }
+
+    #[allow(clippy::manual_async_fn)] // `async fn` would borrow `self`; this must be `'static`.
+    fn read_to_string(
+        &self,
+        path: PathBuf,
+    ) -> impl Future<Output = io::Result<String>> + Send + 'static {
+        async move { async_std::fs::read_to_string(async_std::path::PathBuf::from(path)).await }
     }
 
     fn spawn_blocking(&self, work: BlockingWork) -> Result<(), TaskError> {

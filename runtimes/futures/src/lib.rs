@@ -7,12 +7,21 @@
 //!
 //! Run with `cargo run -p runtime-futures -- --flavor thread-pool`.
 
+//!
+//! The crate root is also a drop-in replacement for the book's `trpl` crate on this runtime
+//! (`block_on`, `spawn_task`, `sleep`, `channel`, `StreamExt`, ...): see
+//! `async_lab_shared::book_api`. Its default configuration is the first flavor above;
+//! `ASYNC_LAB_FLAVOR=thread-pool` picks the other.
 #![forbid(unsafe_code)]
+
+// The crate root is a drop-in `trpl` on this runtime: see `async_lab_shared::book_api`.
+async_lab_shared::trpl_api!(Futures);
 
 use std::cell::RefCell;
 use std::future::Future;
 use std::time::Duration;
 
+use async_lab_shared::book_api::ChannelKind;
 use async_lab_shared::census::{self, Role};
 use async_lab_shared::runtime::{self, BlockingWork, BoxTask, Runtime, TaskError};
 use futures::executor::{LocalPool, LocalSpawner, ThreadPool};
@@ -31,6 +40,7 @@ thread_local! {
 
 impl Runtime for Futures {
     const NAME: &'static str = "futures";
+    const CHANNEL: ChannelKind = ChannelKind::Futures;
     const FLAVORS: &'static [&'static str] = &["local-pool", "thread-pool"];
 
     fn new(flavor: &str, workers: Option<usize>) -> Result<Self, String> {

@@ -6,13 +6,24 @@
 //!
 //! Run with `cargo run -p runtime-smol -- --flavor executor --workers 2`.
 
+//!
+//! The crate root is also a drop-in replacement for the book's `trpl` crate on this runtime
+//! (`block_on`, `spawn_task`, `sleep`, `channel`, `StreamExt`, ...): see
+//! `async_lab_shared::book_api`. Its default configuration is the first flavor above;
+//! `ASYNC_LAB_FLAVOR=executor` picks the other.
 #![forbid(unsafe_code)]
 
+// The crate root is a drop-in `trpl` on this runtime: see `async_lab_shared::book_api`.
+async_lab_shared::trpl_api!(Smol);
+
 use std::future::Future;
+use std::io;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
+use async_lab_shared::book_api::ChannelKind;
 use async_lab_shared::census::{self, Role};
 use async_lab_shared::runtime::{BlockingWork, BoxTask, Runtime, TaskError};
 
@@ -24,6 +35,7 @@ pub struct Smol {
 
 impl Runtime for Smol {
     const NAME: &'static str = "smol";
+    const CHANNEL: ChannelKind = ChannelKind::AsyncChannel;
     const FLAVORS: &'static [&'static str] = &["global", "executor"];
 
     fn new(flavor: &str, workers: Option<usize>) -> Result<Self, String> {
@@ -76,6 +88,15 @@ impl Runtime for Smol {
 
     fn yield_now(&self) -> impl Future<Output = ()> + Send + 'static {
         smol::future::yield_now()
+    }
+
+    #[allow(clippy::manual_async_fn)] // `async fn` would borrow `self`; this must be `'static`.
+    fn read_to_string(
+        &self,
+        path: PathBuf,
+    ) -> impl Future<Output = io::Result<String>> + Send + 'static {
+        // smol::fs (async-fs) runs std::fs on the `blocking` pool.
+        async move { smol::fs::read_to_string(path).await }
     }
 
     fn spawn_blocking(&self, work: BlockingWork) -> Result<(), TaskError> {

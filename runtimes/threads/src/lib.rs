@@ -4,13 +4,21 @@
 //!
 //! Run with `cargo run -p runtime-threads -- page-title`.
 
+//!
+//! The crate root is also a drop-in replacement for the book's `trpl` crate on this runtime
+//! (`block_on`, `spawn_task`, `sleep`, `channel`, `StreamExt`, ...): see
+//! `async_lab_shared::book_api`.
 #![forbid(unsafe_code)]
+
+// The crate root is a drop-in `trpl` on this runtime: see `async_lab_shared::book_api`.
+async_lab_shared::trpl_api!(Threads);
 
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::Duration;
 
+use async_lab_shared::book_api::ChannelKind;
 use async_lab_shared::census::{self, Role};
 use async_lab_shared::runtime::{self, BlockingWork, BoxTask, Runtime, TaskError};
 
@@ -22,6 +30,7 @@ static NEXT_TASK: AtomicUsize = AtomicUsize::new(1);
 
 impl Runtime for Threads {
     const NAME: &'static str = "threads";
+    const CHANNEL: ChannelKind = ChannelKind::Futures;
     const FLAVORS: &'static [&'static str] = &["thread-per-task"];
 
     fn new(_flavor: &str, workers: Option<usize>) -> Result<Self, String> {

@@ -4,12 +4,23 @@
 //!
 //! Run with `cargo run -p runtime-tokio -- --flavor current-thread race`.
 
+//!
+//! The crate root is also a drop-in replacement for the book's `trpl` crate on this runtime
+//! (`block_on`, `spawn_task`, `sleep`, `channel`, `StreamExt`, ...): see
+//! `async_lab_shared::book_api`. Its default configuration is the first flavor above;
+//! `ASYNC_LAB_FLAVOR=current-thread` picks the other.
 #![forbid(unsafe_code)]
 
+// The crate root is a drop-in `trpl` on this runtime: see `async_lab_shared::book_api`.
+async_lab_shared::trpl_api!(Tokio);
+
 use std::future::Future;
+use std::io;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use async_lab_shared::book_api::ChannelKind;
 use async_lab_shared::census::{self, Role};
 use async_lab_shared::runtime::{BlockingWork, BoxTask, Runtime, TaskError};
 
@@ -22,6 +33,7 @@ pub struct Tokio {
 
 impl Runtime for Tokio {
     const NAME: &'static str = "tokio";
+    const CHANNEL: ChannelKind = ChannelKind::Tokio;
     const FLAVORS: &'static [&'static str] = &["multi-thread", "current-thread"];
 
     fn new(flavor: &str, workers: Option<usize>) -> Result<Self, String> {
@@ -81,6 +93,15 @@ impl Runtime for Tokio {
 
     fn yield_now(&self) -> impl Future<Output = ()> + Send + 'static {
         tokio::task::yield_now()
+    }
+
+    #[allow(clippy::manual_async_fn)] // `async fn` would borrow `self`; this must be `'static`.
+    fn read_to_string(
+        &self,
+        path: PathBuf,
+    ) -> impl Future<Output = io::Result<String>> + Send + 'static {
+        // tokio::fs runs std::fs on tokio's blocking pool.
+        async move { tokio::fs::read_to_string(path).await }
     }
 
     fn spawn_blocking(&self, work: BlockingWork) -> Result<(), TaskError> {

@@ -4,11 +4,21 @@
 //!
 //! Run with `cargo run -p runtime-trpl -- race`.
 
+//!
+//! The crate root is also a drop-in replacement for the book's `trpl` crate on this runtime
+//! (`block_on`, `spawn_task`, `sleep`, `channel`, `StreamExt`, ...): see
+//! `async_lab_shared::book_api`.
 #![forbid(unsafe_code)]
 
+// The crate root is a drop-in `trpl` on this runtime: see `async_lab_shared::book_api`.
+async_lab_shared::trpl_api!(Trpl);
+
 use std::future::Future;
+use std::io;
+use std::path::PathBuf;
 use std::time::Duration;
 
+use async_lab_shared::book_api::ChannelKind;
 use async_lab_shared::runtime::{BlockingWork, BoxTask, Runtime, TaskError, in_tokio_context};
 
 /// The trpl crate.
@@ -17,6 +27,7 @@ pub struct Trpl;
 
 impl Runtime for Trpl {
     const NAME: &'static str = "trpl";
+    const CHANNEL: ChannelKind = ChannelKind::Tokio;
     const FLAVORS: &'static [&'static str] = &["trpl"];
 
     fn new(_flavor: &str, workers: Option<usize>) -> Result<Self, String> {
@@ -55,6 +66,14 @@ impl Runtime for Trpl {
 
     fn yield_now(&self) -> impl Future<Output = ()> + Send + 'static {
         trpl::yield_now()
+    }
+
+    #[allow(clippy::manual_async_fn)] // `async fn` would borrow `self`; this must be `'static`.
+    fn read_to_string(
+        &self,
+        path: PathBuf,
+    ) -> impl Future<Output = io::Result<String>> + Send + 'static {
+        async move { trpl::read_to_string(path).await }
     }
 
     fn spawn_blocking(&self, _work: BlockingWork) -> Result<(), TaskError> {

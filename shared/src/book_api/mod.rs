@@ -1,0 +1,301 @@
+//! The API of the book's `trpl` crate (0.3), on any [`Runtime`].
+//!
+//! Each runtime crate calls [`trpl_api!`](crate::trpl_api) at its root, which makes that
+//! crate a drop-in `trpl`: a program written for the book builds against it when its
+//! Cargo.toml says `trpl = { package = "runtime-smol", path = "…/runtimes/smol" }`.
+//! Everything here is written once; the runtime crates only supply their executor, timer,
+//! channel and file reading through the [`Runtime`] trait.
+//!
+//! Two of trpl's behaviours are kept on purpose, because they are the chapter's lessons:
+//! - **Tasks end with `block_on`.** trpl builds a fresh tokio runtime for every `block_on`
+//!   and drops it at the end, so tasks still running then are dropped (listing 17-6 prints
+//!   the spawned task's count only up to 4 or 5). Here each `block_on` opens a [`Scope`];
+//!   tasks spawned inside it (by the main future or by other tasks of the scope) are
+//!   aborted when it returns, on every runtime.
+//! - **Dropping a `JoinHandle` detaches** the task, as tokio does, even on smol, whose raw
+//!   API cancels such a task instead.
+//!
+//! The configuration is the runtime crate's default; the environment variable
+//! `ASYNC_LAB_FLAVOR` picks another (`ASYNC_LAB_FLAVOR=current-thread` on runtime-tokio).
+
+mod channel;
+mod html;
+mod stream;
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use futures::future::{AbortHandle, Abortable};
+
+use crate::runtime::{self, Runtime};
+
+pub use channel::{ChannelKind, Receiver, ReceiverStream, SendError, Sender, channel};
+pub use futures::future::{Either, join, join_all, join3};
+pub use futures::join;
+pub use html::{Html, Response, get};
+pub use stream::{
+    Elapsed, Interval, IntervalStream, Stream, StreamExt, Throttle, Timeout, interval,
+    stream_from_iter,
+};
+
+/// Why a task gave no result, as awaiting a [`JoinHandle`] reports it.
+pub type JoinError = runtime::TaskError;
+
+/// A boxed sleep, as the stream adapters and intervals hold it.
+pub type BoxSleep = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
+
+/// Makes a sleep on some runtime's timer.
+pub type Sleeper = Arc<dyn Fn(Duration) -> BoxSleep + Send + Sync>;
+
+/// The sleeper of runtime `rt`.
+pub fn sleeper<R: Runtime>(rt: &R) -> Sleeper {
+    let rt = rt.clone();
+    Arc::new(move |duration| Box::pin(rt.sleep(duration)) as BoxSleep)
+}
+
+/// The runtime a `trpl_api!` crate uses: its default flavor, or `ASYNC_LAB_FLAVOR`.
+///
+/// # Panics
+///
+/// When `ASYNC_LAB_FLAVOR` names a flavor the runtime does not have, or the runtime cannot
+/// start: trpl's API has no way to return the error, and running on another configuration
+/// than the one asked for would make every comparison wrong.
+pub fn runtime_from_env<R: Runtime>() -> R {
+    let flavor = std::env::var("ASYNC_LAB_FLAVOR").unwrap_or_else(|_| R::FLAVORS[0].to_string());
+    R::new(&flavor, None).unwrap_or_else(|e| {
+        panic!(
+            "ASYNC_LAB_FLAVOR={flavor}: {e} (runtime-{} has: {})",
+            R::NAME,
+            R::FLAVORS.join(", ")
+        )
+    })
+}
+
+/// The tasks of one `block_on`, aborted together when it returns.
+pub struct Scope {
+    tasks: Mutex<Option<Vec<AbortHandle>>>,
+    sleeper: Sleeper,
+}
+
+thread_local! {
+    /// The scope whose future this thread is polling right now.
+    static CURRENT: RefCell<Option<Arc<Scope>>> = const { RefCell::new(None) };
+}
+
+impl Scope {
+    fn new(sleeper: Sleeper) -> Arc<Scope> {
+        Arc::new(Scope {
+            tasks: Mutex::new(Some(Vec::new())),
+            sleeper,
+        })
+    }
+
+    /// The scope of the task being polled on this thread, if any.
+    pub fn current() -> Option<Arc<Scope>> {
+        CURRENT.with(|c| c.borrow().clone())
+    }
+
+    /// The timer of the runtime this scope runs on.
+    pub fn sleeper(&self) -> &Sleeper {
+        &self.sleeper
+    }
+
+    /// Registers a task; a scope that has already closed aborts it at once.
+    fn register(&self, handle: AbortHandle) {
+        match self
+            .tasks
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_mut()
+        {
+            Some(tasks) => tasks.push(handle),
+            None => handle.abort(),
+        }
+    }
+
+    fn close(&self) {
+        let tasks = self
+            .tasks
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        for task in tasks.into_iter().flatten() {
+            task.abort();
+        }
+    }
+}
+
+/// Polls `inner` with `scope` as this thread's current scope.
+struct Scoped<F> {
+    scope: Arc<Scope>,
+    inner: Pin<Box<F>>,
+}
+
+impl<F: Future> Future for Scoped<F> {
+    type Output = F::Output;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let previous = CURRENT.with(|c| c.replace(Some(self.scope.clone())));
+        let result = self.inner.as_mut().poll(cx);
+        CURRENT.with(|c| c.replace(previous));
+        result
+    }
+}
+
+/// trpl's `block_on`: runs `future` to completion on `rt`; tasks it spawned and that are
+/// still running when it returns are aborted.
+pub fn block_on<R: Runtime, F: Future>(rt: &R, future: F) -> F::Output {
+    let scope = Scope::new(sleeper(rt));
+    let output = rt.block_on(Scoped {
+        scope: scope.clone(),
+        inner: Box::pin(future),
+    });
+    scope.close();
+    output
+}
+
+/// A handle to a task started by [`spawn_task`]. Awaiting it gives the task's output, or a
+/// [`JoinError`]; dropping it detaches the task.
+pub struct JoinHandle<T> {
+    inner: runtime::JoinHandle<Result<T, futures::future::Aborted>>,
+}
+
+impl<T> Future for JoinHandle<T> {
+    type Output = Result<T, JoinError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Pin::new(&mut self.inner)
+            .poll(cx)
+            .map(|result| match result {
+                Ok(Ok(output)) => Ok(output),
+                Ok(Err(futures::future::Aborted)) => Err(JoinError::Cancelled),
+                Err(e) => Err(e),
+            })
+    }
+}
+
+/// trpl's `spawn_task`: starts `future` as a task of the current `block_on`'s scope.
+/// Outside any `block_on` the task is simply detached.
+pub fn spawn_task<R, F>(rt: &R, future: F) -> JoinHandle<F::Output>
+where
+    R: Runtime,
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let (abort, registration) = AbortHandle::new_pair();
+    let task = match Scope::current() {
+        Some(scope) => {
+            scope.register(abort);
+            Either::Left(Scoped {
+                scope,
+                inner: Box::pin(future),
+            })
+        }
+        None => Either::Right(future),
+    };
+    JoinHandle {
+        inner: runtime::spawn(rt, "spawn_task", Abortable::new(task, registration)),
+    }
+}
+
+/// Makes the calling crate's root a drop-in replacement for the `trpl` crate, on runtime
+/// `$runtime` (a type that implements [`Runtime`]).
+#[macro_export]
+macro_rules! trpl_api {
+    ($runtime:ty) => {
+        pub use $crate::book_api::{
+            Either, Elapsed, Html, Interval, IntervalStream, JoinError, JoinHandle, Receiver,
+            ReceiverStream, Response, SendError, Sender, Stream, StreamExt, get, join, join_all,
+            join3, stream_from_iter,
+        };
+
+        /// This crate's runtime, built on first use in its default configuration or the one
+        /// `ASYNC_LAB_FLAVOR` names.
+        pub fn runtime() -> &'static $runtime {
+            static RUNTIME: ::std::sync::OnceLock<$runtime> = ::std::sync::OnceLock::new();
+            RUNTIME.get_or_init($crate::book_api::runtime_from_env::<$runtime>)
+        }
+
+        /// Runs `future` to completion; tasks it spawned that are still running then stop.
+        pub fn block_on<F: ::std::future::Future>(future: F) -> F::Output {
+            $crate::book_api::block_on(runtime(), future)
+        }
+
+        /// The book's first name for [`block_on`].
+        pub fn run<F: ::std::future::Future>(future: F) -> F::Output {
+            block_on(future)
+        }
+
+        /// Starts `future` as a task; await the handle for its output, or drop it to detach.
+        pub fn spawn_task<F>(future: F) -> JoinHandle<F::Output>
+        where
+            F: ::std::future::Future + Send + 'static,
+            F::Output: Send + 'static,
+        {
+            $crate::book_api::spawn_task(runtime(), future)
+        }
+
+        /// Waits for `duration` on this runtime's own timer.
+        pub async fn sleep(duration: ::std::time::Duration) {
+            <$runtime as $crate::Runtime>::sleep(runtime(), duration).await
+        }
+
+        /// Hands control back to this runtime's executor once.
+        pub async fn yield_now() {
+            <$runtime as $crate::Runtime>::yield_now(runtime()).await
+        }
+
+        /// An interval on this runtime's timer: the first tick is immediate.
+        pub fn interval(period: ::std::time::Duration) -> Interval {
+            $crate::book_api::interval(runtime(), period)
+        }
+
+        /// An unbounded channel of this runtime's ecosystem; `send` works from any thread.
+        pub fn channel<T: Send>() -> (Sender<T>, Receiver<T>) {
+            $crate::book_api::channel(<$runtime as $crate::Runtime>::CHANNEL)
+        }
+
+        /// Reads a whole file, the way this runtime's ecosystem reads files.
+        pub async fn read_to_string(
+            path: impl AsRef<::std::path::Path>,
+        ) -> ::std::io::Result<String> {
+            let path = path.as_ref().to_path_buf();
+            <$runtime as $crate::Runtime>::read_to_string(runtime(), path).await
+        }
+
+        /// trpl's `select`: the first of two futures to finish; the other is dropped.
+        pub async fn select<A, B, F1, F2>(f1: F1, f2: F2) -> Either<A, B>
+        where
+            F1: ::std::future::Future<Output = A>,
+            F2: ::std::future::Future<Output = B>,
+        {
+            $crate::book_api::select(f1, f2).await
+        }
+
+        /// The book's first name for [`select`].
+        pub async fn race<A, B, F1, F2>(f1: F1, f2: F2) -> Either<A, B>
+        where
+            F1: ::std::future::Future<Output = A>,
+            F2: ::std::future::Future<Output = B>,
+        {
+            $crate::book_api::select(f1, f2).await
+        }
+    };
+}
+
+/// The first of two futures to finish; the other one is dropped (which cancels it).
+pub async fn select<A, B, F1, F2>(f1: F1, f2: F2) -> Either<A, B>
+where
+    F1: Future<Output = A>,
+    F2: Future<Output = B>,
+{
+    let (f1, f2) = (std::pin::pin!(f1), std::pin::pin!(f2));
+    match futures::future::select(f1, f2).await {
+        Either::Left((a, _)) => Either::Left(a),
+        Either::Right((b, _)) => Either::Right(b),
+    }
+}
