@@ -13,7 +13,7 @@ use std::ffi::OsString;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches, Parser};
 
 use crate::census::Sampler;
 use crate::experiments::{EXPERIMENTS, Lab, Output, Plan};
@@ -30,7 +30,7 @@ use crate::trace;
     after_help = experiments_help(),
 )]
 pub struct Options {
-    /// The runtime's configuration (default: the runtime's first; see the README's table)
+    /// The runtime's configuration
     #[arg(long, value_name = "F")]
     pub flavor: Option<String>,
     /// Worker threads, for flavors that have a pool of them
@@ -65,7 +65,17 @@ fn experiments_help() -> String {
 /// Runs a runtime binary's command line on runtime `R`.
 pub fn main<R: Runtime>(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let binary = format!("runtime-{}", R::NAME);
-    let options = match Options::try_parse_from(args) {
+    // The flavors differ per runtime, so --help lists this one's.
+    let flavors = format!(
+        "The runtime's configuration: {} (default: {})",
+        R::FLAVORS.join(", "),
+        R::FLAVORS[0]
+    );
+    let command = Options::command().mut_arg("flavor", |arg| arg.help(flavors));
+    let parsed = command
+        .try_get_matches_from(args)
+        .and_then(|m| Options::from_arg_matches(&m));
+    let options = match parsed {
         Ok(options) => options,
         Err(e) => return crate::cli::clap_exit(e, &binary),
     };

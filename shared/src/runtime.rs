@@ -121,6 +121,18 @@ impl fmt::Display for TaskError {
 
 impl std::error::Error for TaskError {}
 
+impl TaskError {
+    /// True when the task panicked (as tokio's `JoinError::is_panic`).
+    pub fn is_panic(&self) -> bool {
+        matches!(self, TaskError::Panicked(_))
+    }
+
+    /// True when the task was cancelled (as tokio's `JoinError::is_cancelled`).
+    pub fn is_cancelled(&self) -> bool {
+        matches!(self, TaskError::Cancelled)
+    }
+}
+
 /// A handle to a spawned task. Awaiting it gives the task's output, or why there is none.
 /// Dropping it detaches the task: it keeps running.
 pub struct JoinHandle<T> {
@@ -149,6 +161,20 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
+    spawn_with(|task| rt.spawn_detached(task), name, future)
+}
+
+/// [`spawn`], with the detached task handed to `spawn_detached` rather than to a runtime.
+pub fn spawn_with<S, F>(
+    spawn_detached: S,
+    name: impl Into<String>,
+    future: F,
+) -> JoinHandle<F::Output>
+where
+    S: FnOnce(BoxTask) -> Result<(), TaskError>,
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
     let (sender, receiver) = oneshot::channel();
     let traced = trace::traced(name, future);
     let task = async move {
@@ -160,7 +186,7 @@ where
         let _ = sender.send(result);
     };
     JoinHandle {
-        result: rt.spawn_detached(Box::pin(task)).map(|()| receiver),
+        result: spawn_detached(Box::pin(task)).map(|()| receiver),
     }
 }
 

@@ -19,13 +19,13 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use async_lab_shared::book_api::ChannelKind;
-use async_lab_shared::runtime::{BlockingWork, BoxTask, Runtime, TaskError};
+use async_lab_shared::runtime::{BlockingWork, BoxTask, Runtime as LabRuntime, TaskError};
 
 /// async-std's one global executor.
 #[derive(Clone, Copy, Debug)]
 pub struct AsyncStd;
 
-impl Runtime for AsyncStd {
+impl LabRuntime for AsyncStd {
     const NAME: &'static str = "async-std";
     const CHANNEL: ChannelKind = ChannelKind::AsyncChannel;
     const FLAVORS: &'static [&'static str] = &["global"];

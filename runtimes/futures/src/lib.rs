@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use async_lab_shared::book_api::ChannelKind;
 use async_lab_shared::census::{self, Role};
-use async_lab_shared::runtime::{self, BlockingWork, BoxTask, Runtime, TaskError};
+use async_lab_shared::runtime::{self, BlockingWork, BoxTask, Runtime as LabRuntime, TaskError};
 use futures::executor::{LocalPool, LocalSpawner, ThreadPool};
 use futures::task::{LocalSpawnExt, SpawnExt};
 
@@ -38,7 +38,7 @@ thread_local! {
     static LOCAL_SPAWNER: RefCell<Option<LocalSpawner>> = const { RefCell::new(None) };
 }
 
-impl Runtime for Futures {
+impl LabRuntime for Futures {
     const NAME: &'static str = "futures";
     const CHANNEL: ChannelKind = ChannelKind::Futures;
     const FLAVORS: &'static [&'static str] = &["local-pool", "thread-pool"];

@@ -25,7 +25,7 @@ use std::time::Duration;
 
 use async_lab_shared::book_api::ChannelKind;
 use async_lab_shared::census::{self, Role};
-use async_lab_shared::runtime::{BlockingWork, BoxTask, Runtime, TaskError};
+use async_lab_shared::runtime::{BlockingWork, BoxTask, Runtime as LabRuntime, TaskError};
 
 /// smol, in one of its configurations.
 #[derive(Clone, Debug)]
@@ -33,7 +33,7 @@ pub struct Smol {
     executor: Option<Arc<smol::Executor<'static>>>,
 }
 
-impl Runtime for Smol {
+impl LabRuntime for Smol {
     const NAME: &'static str = "smol";
     const CHANNEL: ChannelKind = ChannelKind::AsyncChannel;
     const FLAVORS: &'static [&'static str] = &["global", "executor"];

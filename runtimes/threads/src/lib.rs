@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use async_lab_shared::book_api::ChannelKind;
 use async_lab_shared::census::{self, Role};
-use async_lab_shared::runtime::{self, BlockingWork, BoxTask, Runtime, TaskError};
+use async_lab_shared::runtime::{self, BlockingWork, BoxTask, Runtime as LabRuntime, TaskError};
 
 /// One OS thread per task.
 #[derive(Clone, Copy, Debug)]
@@ -28,7 +28,7 @@ pub struct Threads;
 
 static NEXT_TASK: AtomicUsize = AtomicUsize::new(1);
 
-impl Runtime for Threads {
+impl LabRuntime for Threads {
     const NAME: &'static str = "threads";
     const CHANNEL: ChannelKind = ChannelKind::Futures;
     const FLAVORS: &'static [&'static str] = &["thread-per-task"];

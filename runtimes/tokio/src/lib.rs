@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use async_lab_shared::book_api::ChannelKind;
 use async_lab_shared::census::{self, Role};
-use async_lab_shared::runtime::{BlockingWork, BoxTask, Runtime, TaskError};
+use async_lab_shared::runtime::{BlockingWork, BoxTask, Runtime as LabRuntime, TaskError};
 
 /// A tokio runtime in one of its flavors.
 #[derive(Clone, Debug)]
@@ -31,7 +31,7 @@ pub struct Tokio {
     flavor: &'static str,
 }
 
-impl Runtime for Tokio {
+impl LabRuntime for Tokio {
     const NAME: &'static str = "tokio";
     const CHANNEL: ChannelKind = ChannelKind::Tokio;
     const FLAVORS: &'static [&'static str] = &["multi-thread", "current-thread"];

@@ -19,13 +19,15 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use async_lab_shared::book_api::ChannelKind;
-use async_lab_shared::runtime::{BlockingWork, BoxTask, Runtime, TaskError, in_tokio_context};
+use async_lab_shared::runtime::{
+    BlockingWork, BoxTask, Runtime as LabRuntime, TaskError, in_tokio_context,
+};
 
 /// The trpl crate.
 #[derive(Clone, Copy, Debug)]
 pub struct Trpl;
 
-impl Runtime for Trpl {
+impl LabRuntime for Trpl {
     const NAME: &'static str = "trpl";
     const CHANNEL: ChannelKind = ChannelKind::Tokio;
     const FLAVORS: &'static [&'static str] = &["trpl"];

@@ -31,7 +31,7 @@ use std::time::Duration;
 
 use futures::future::{AbortHandle, Abortable};
 
-use crate::runtime::{self, Runtime};
+use crate::runtime::{self, BoxTask, Runtime};
 
 pub use channel::{ChannelKind, Receiver, ReceiverStream, SendError, Sender, channel};
 pub use futures::future::{Either, join, join_all, join3};
@@ -65,21 +65,51 @@ pub fn sleeper<R: Runtime>(rt: &R) -> Sleeper {
 /// start: trpl's API has no way to return the error, and running on another configuration
 /// than the one asked for would make every comparison wrong.
 pub fn runtime_from_env<R: Runtime>() -> R {
-    let flavor = std::env::var("ASYNC_LAB_FLAVOR").unwrap_or_else(|_| R::FLAVORS[0].to_string());
-    R::new(&flavor, None).unwrap_or_else(|e| {
-        panic!(
-            "ASYNC_LAB_FLAVOR={flavor}: {e} (runtime-{} has: {})",
-            R::NAME,
-            R::FLAVORS.join(", ")
-        )
-    })
+    match BookRuntime::<R>::new() {
+        Ok(book) => book.runtime,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// trpl's `Runtime` (tokio's, there): `Runtime::new()?.block_on(future)`, on runtime `R`
+/// in the configuration `ASYNC_LAB_FLAVOR` names (the default without it).
+#[derive(Clone, Debug)]
+pub struct BookRuntime<R: Runtime> {
+    runtime: R,
+}
+
+impl<R: Runtime> BookRuntime<R> {
+    /// Builds the runtime; fails when `ASYNC_LAB_FLAVOR` names a flavor it lacks.
+    pub fn new() -> std::io::Result<Self> {
+        let flavor =
+            std::env::var("ASYNC_LAB_FLAVOR").unwrap_or_else(|_| R::FLAVORS[0].to_string());
+        if !R::FLAVORS.contains(&flavor.as_str()) {
+            let known = R::FLAVORS.join(", ");
+            return Err(std::io::Error::other(format!(
+                "ASYNC_LAB_FLAVOR={flavor}: runtime-{} has: {known}",
+                R::NAME
+            )));
+        }
+        R::new(&flavor, None)
+            .map(|runtime| BookRuntime { runtime })
+            .map_err(std::io::Error::other)
+    }
+
+    /// Runs `future` to completion, as [`block_on`] does.
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        block_on(&self.runtime, future)
+    }
 }
 
 /// The tasks of one `block_on`, aborted together when it returns.
 pub struct Scope {
     tasks: Mutex<Option<Vec<AbortHandle>>>,
     sleeper: Sleeper,
+    spawner: Spawner,
 }
+
+/// Starts a task on the runtime a scope's `block_on` runs on.
+type Spawner = Arc<dyn Fn(BoxTask) -> Result<(), runtime::TaskError> + Send + Sync>;
 
 thread_local! {
     /// The scope whose future this thread is polling right now.
@@ -87,10 +117,12 @@ thread_local! {
 }
 
 impl Scope {
-    fn new(sleeper: Sleeper) -> Arc<Scope> {
+    fn new<R: Runtime>(rt: &R) -> Arc<Scope> {
+        let spawn_on = rt.clone();
         Arc::new(Scope {
             tasks: Mutex::new(Some(Vec::new())),
-            sleeper,
+            sleeper: sleeper(rt),
+            spawner: Arc::new(move |task| spawn_on.spawn_detached(task)),
         })
     }
 
@@ -149,7 +181,7 @@ impl<F: Future> Future for Scoped<F> {
 /// trpl's `block_on`: runs `future` to completion on `rt`; tasks it spawned and that are
 /// still running when it returns are aborted.
 pub fn block_on<R: Runtime, F: Future>(rt: &R, future: F) -> F::Output {
-    let scope = Scope::new(sleeper(rt));
+    let scope = Scope::new(rt);
     let output = rt.block_on(Scoped {
         scope: scope.clone(),
         inner: Box::pin(future),
@@ -187,18 +219,23 @@ where
     F::Output: Send + 'static,
 {
     let (abort, registration) = AbortHandle::new_pair();
-    let task = match Scope::current() {
-        Some(scope) => {
-            scope.register(abort);
-            Either::Left(Scoped {
-                scope,
-                inner: Box::pin(future),
-            })
-        }
-        None => Either::Right(future),
+    let Some(scope) = Scope::current() else {
+        let task = Abortable::new(future, registration);
+        return JoinHandle {
+            inner: runtime::spawn(rt, "spawn_task", task),
+        };
     };
+    scope.register(abort);
+    // The task goes to the runtime whose block_on opened the scope: with
+    // `Runtime::new()?.block_on(...)` that is not necessarily the crate's global one.
+    let scoped = Scoped {
+        scope: scope.clone(),
+        inner: Box::pin(future),
+    };
+    let task = Abortable::new(scoped, registration);
+    let spawner = scope.spawner.clone();
     JoinHandle {
-        inner: runtime::spawn(rt, "spawn_task", Abortable::new(task, registration)),
+        inner: runtime::spawn_with(move |task| spawner(task), "spawn_task", task),
     }
 }
 
@@ -212,6 +249,9 @@ macro_rules! trpl_api {
             ReceiverStream, Response, SendError, Sender, Stream, StreamExt, get, join, join_all,
             join3, stream_from_iter,
         };
+
+        /// trpl's `Runtime`: `Runtime::new()?.block_on(future)` on this crate's runtime.
+        pub type Runtime = $crate::book_api::BookRuntime<$runtime>;
 
         /// This crate's runtime, built on first use in its default configuration or the one
         /// `ASYNC_LAB_FLAVOR` names.

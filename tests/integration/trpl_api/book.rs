@@ -53,7 +53,18 @@ fn spawned_tasks_give_their_output_through_the_handle() {
 fn a_panicking_task_is_an_error_on_await() {
     let result = trpl::block_on(async { trpl::spawn_task(async { panic!("on purpose") }).await });
     let error: trpl::JoinError = result.expect_err("the task panicked");
+    assert!(error.is_panic() && !error.is_cancelled());
     assert!(error.to_string().contains("on purpose"), "{error}");
+}
+
+#[test]
+fn runtime_new_then_block_on() {
+    let runtime = trpl::Runtime::new().unwrap();
+    let output = runtime.block_on(async {
+        let handle = trpl::spawn_task(async { 40 });
+        handle.await.unwrap() + 2
+    });
+    assert_eq!(output, 42);
 }
 
 /// Listing 17-6: the spawned task is stopped when the main future ends.
