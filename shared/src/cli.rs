@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use clap::{CommandFactory, FromArgMatches, Parser};
 
+use crate::book_api;
 use crate::census::Sampler;
 use crate::experiments::{EXPERIMENTS, Lab, Output, Plan};
 use crate::fetch::Fetcher;
@@ -118,6 +119,7 @@ fn run<R: Runtime>(options: Options) -> Result<ExitCode, String> {
     if options.workers == Some(0) {
         return Err("--workers must be at least 1".into());
     }
+    quiet_panics();
     // A URL where the experiment's name goes means page-title on it.
     let mut args = options.args.clone();
     let name = match options.experiment.as_deref() {
@@ -150,7 +152,8 @@ fn run<R: Runtime>(options: Options) -> Result<ExitCode, String> {
         time_scale: options.time_scale,
     };
     let started = Instant::now();
-    let outcome = rt.block_on(trace::traced("main", plan.run(&lab)));
+    // trpl's block_on: tasks the experiment spawned stop when its main future ends.
+    let outcome = book_api::block_on(&rt, trace::traced("main", plan.run(&lab)));
     let wall = started.elapsed();
     let census = sampler.stop();
 
@@ -166,6 +169,9 @@ fn run<R: Runtime>(options: Options) -> Result<ExitCode, String> {
         threads,
         tasks,
         notes: rt.notes(),
+        unsupported: outcome.unsupported,
+        remarks: lab.out.remarks(),
+        measurements: lab.out.measures(),
     };
     if options.json {
         match serde_json::to_string(&report) {
@@ -194,4 +200,21 @@ pub fn clap_exit(error: clap::Error, program: &str) -> ExitCode {
     let first = first.strip_prefix("error: ").unwrap_or(first);
     eprintln!("{program}: {first} (see --help)");
     ExitCode::from(2)
+}
+
+/// Panics in tasks are part of some experiments (`panic`), and a bug elsewhere: either way
+/// one line on stderr, naming the thread, instead of the default message and backtrace.
+fn quiet_panics() {
+    std::panic::set_hook(Box::new(|info| {
+        let thread = std::thread::current();
+        let message = crate::runtime::panic_message(info.payload());
+        let place = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!(
+            "panic on thread '{}'{place}: {message}",
+            thread.name().unwrap_or("unnamed")
+        );
+    }));
 }

@@ -19,6 +19,7 @@
 //!   slow and failing pages; tests and default runs use it, so nothing needs the internet.
 //! - [`experiments`]: the chapter's programs (`page-title`, `race`), generic over
 //!   [`Runtime`], and the list of them.
+//! - [`progress`]: the progress bar of long experiments, and peak memory.
 //! - [`trace`]: the per-poll wrapper that records which OS thread polled which task.
 //! - [`census`]: every OS thread of the process, with its name and role.
 //! - [`report`]: what a run prints after the experiment's own lines, and its JSON form.
@@ -31,6 +32,7 @@ pub mod census;
 pub mod cli;
 pub mod experiments;
 pub mod fetch;
+pub mod progress;
 pub mod report;
 pub mod runtime;
 pub mod site;

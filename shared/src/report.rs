@@ -32,6 +32,12 @@ pub struct Report {
     pub tasks: Vec<TaskReport>,
     /// Facts about the runtime worth knowing when reading the numbers.
     pub notes: Vec<String>,
+    /// The parts of the experiment this runtime cannot do (`spawn_blocking`, say).
+    pub unsupported: Vec<String>,
+    /// The experiment's own remarks (printed to stderr, prefixed `## `).
+    pub remarks: Vec<String>,
+    /// What the experiment measured, by name (milliseconds where the name ends in `_ms`).
+    pub measurements: BTreeMap<String, f64>,
 }
 
 /// The thread census of a run.
@@ -149,6 +155,9 @@ impl Report {
                 task.polls,
                 threads.join(", ")
             );
+        }
+        for part in &self.unsupported {
+            let _ = writeln!(s, "not on this runtime: {part}");
         }
         for note in &self.notes {
             let _ = writeln!(s, "note: {note}");

@@ -25,6 +25,10 @@ use crate::trace;
 /// A boxed, sendable future with no result: what `spawn_detached` takes.
 pub type BoxTask = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 
+/// A runtime's own join handle, as a future: `Err` with the runtime's error message when
+/// awaiting it reports one; `Ok(true)` when the task finished (or finished in time).
+pub type RawHandle = Pin<Box<dyn Future<Output = Result<bool, String>> + Send + 'static>>;
+
 /// A blocking closure handed to `spawn_blocking`.
 pub type BlockingWork = Box<dyn FnOnce() + Send + 'static>;
 
@@ -86,6 +90,26 @@ pub trait Runtime: Clone + Send + Sync + 'static {
                 ))
             })
         }
+    }
+
+    /// The runtime's own spawn function, as [`Runtime::spawn_raw`] calls it.
+    fn raw_spawn_name(&self) -> &'static str;
+
+    /// Spawns `task` with the runtime's own API, with none of this crate's wrapping, and
+    /// gives its own handle as a future. Dropping that future drops the runtime's handle,
+    /// with the runtime's own meaning (tokio detaches the task, smol cancels it); awaiting
+    /// it does what the runtime does with a task that panicked (an error, or the panic
+    /// carried into the awaiting task).
+    fn spawn_raw(&self, task: BoxTask) -> RawHandle;
+
+    /// The runtime's own timeout function, where it has one: its name, and `task` under
+    /// it (`true` when the task finished in time). The default: none.
+    fn own_timeout(
+        &self,
+        _duration: Duration,
+        _task: BoxTask,
+    ) -> Option<(&'static str, RawHandle)> {
+        None
     }
 
     /// Facts about this runtime that every report should carry (async-std being

@@ -13,6 +13,7 @@
 mod support;
 
 mod driver;
+mod experiments;
 mod failures;
 mod page_title;
 mod race;

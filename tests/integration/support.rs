@@ -67,6 +67,11 @@ impl Config {
 
     /// Runs `args` on this configuration with a small time scale.
     pub fn run(&self, args: &[&str]) -> Run {
+        self.run_scaled(0.05, args)
+    }
+
+    /// Runs `args` on this configuration with `--time-scale time_scale`.
+    pub fn run_scaled(&self, time_scale: f64, args: &[&str]) -> Run {
         let output = Command::new(env!("CARGO_BIN_EXE_async-lab"))
             .args([
                 "--child",
@@ -76,7 +81,7 @@ impl Config {
                 "--site",
                 &site().base(),
             ])
-            .args(["--time-scale", "0.05"])
+            .args(["--time-scale", &time_scale.to_string()])
             .args(args)
             .stdin(Stdio::null())
             .output()

@@ -19,7 +19,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use async_lab_shared::book_api::ChannelKind;
-use async_lab_shared::runtime::{BlockingWork, BoxTask, Runtime as LabRuntime, TaskError};
+use async_lab_shared::runtime::{
+    BlockingWork, BoxTask, RawHandle, Runtime as LabRuntime, TaskError,
+};
 
 /// async-std's one global executor.
 #[derive(Clone, Copy, Debug)]
@@ -65,6 +67,23 @@ impl LabRuntime for AsyncStd {
         path: PathBuf,
     ) -> impl Future<Output = io::Result<String>> + Send + 'static {
         async move { async_std::fs::read_to_string(async_std::path::PathBuf::from(path)).await }
+    }
+
+    fn raw_spawn_name(&self) -> &'static str {
+        "async_std::task::spawn"
+    }
+
+    fn spawn_raw(&self, task: BoxTask) -> RawHandle {
+        let handle = async_std::task::spawn(task);
+        Box::pin(async move {
+            handle.await;
+            Ok(true)
+        })
+    }
+
+    fn own_timeout(&self, duration: Duration, task: BoxTask) -> Option<(&'static str, RawHandle)> {
+        let timed = async move { Ok(async_std::future::timeout(duration, task).await.is_ok()) };
+        Some(("async_std::future::timeout", Box::pin(timed)))
     }
 
     fn spawn_blocking(&self, work: BlockingWork) -> Result<(), TaskError> {

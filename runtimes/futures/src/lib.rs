@@ -23,7 +23,9 @@ use std::time::Duration;
 
 use async_lab_shared::book_api::ChannelKind;
 use async_lab_shared::census::{self, Role};
-use async_lab_shared::runtime::{self, BlockingWork, BoxTask, Runtime as LabRuntime, TaskError};
+use async_lab_shared::runtime::{
+    self, BlockingWork, BoxTask, RawHandle, Runtime as LabRuntime, TaskError,
+};
 use futures::executor::{LocalPool, LocalSpawner, ThreadPool};
 use futures::task::{LocalSpawnExt, SpawnExt};
 
@@ -107,6 +109,32 @@ impl LabRuntime for Futures {
 
     fn yield_now(&self) -> impl Future<Output = ()> + Send + 'static {
         runtime::yield_once()
+    }
+
+    fn raw_spawn_name(&self) -> &'static str {
+        if self.pool.is_some() {
+            "ThreadPool::spawn_with_handle"
+        } else {
+            "LocalSpawner::spawn_local_with_handle"
+        }
+    }
+
+    fn spawn_raw(&self, task: BoxTask) -> RawHandle {
+        let remote = match &self.pool {
+            Some(pool) => pool.spawn_with_handle(task).map_err(|e| e.to_string()),
+            None => LOCAL_SPAWNER.with(|s| match &*s.borrow() {
+                Some(spawner) => spawner
+                    .spawn_local_with_handle(task)
+                    .map_err(|e| e.to_string()),
+                None => {
+                    Err("a LocalPool only takes tasks on the thread that runs its block_on".into())
+                }
+            }),
+        };
+        Box::pin(async move {
+            remote?.await;
+            Ok(true)
+        })
     }
 
     fn spawn_blocking(&self, _work: BlockingWork) -> Result<(), TaskError> {

@@ -25,7 +25,9 @@ use std::time::Duration;
 
 use async_lab_shared::book_api::ChannelKind;
 use async_lab_shared::census::{self, Role};
-use async_lab_shared::runtime::{BlockingWork, BoxTask, Runtime as LabRuntime, TaskError};
+use async_lab_shared::runtime::{
+    BlockingWork, BoxTask, RawHandle, Runtime as LabRuntime, TaskError,
+};
 
 /// smol, in one of its configurations.
 #[derive(Clone, Debug)]
@@ -97,6 +99,25 @@ impl LabRuntime for Smol {
     ) -> impl Future<Output = io::Result<String>> + Send + 'static {
         // smol::fs (async-fs) runs std::fs on the `blocking` pool.
         async move { smol::fs::read_to_string(path).await }
+    }
+
+    fn raw_spawn_name(&self) -> &'static str {
+        if self.executor.is_some() {
+            "Executor::spawn"
+        } else {
+            "smol::spawn"
+        }
+    }
+
+    fn spawn_raw(&self, task: BoxTask) -> RawHandle {
+        let task = match &self.executor {
+            Some(executor) => executor.spawn(task),
+            None => smol::spawn(task),
+        };
+        Box::pin(async move {
+            task.await;
+            Ok(true)
+        })
     }
 
     fn spawn_blocking(&self, work: BlockingWork) -> Result<(), TaskError> {

@@ -20,7 +20,9 @@ use std::time::Duration;
 
 use async_lab_shared::book_api::ChannelKind;
 use async_lab_shared::census::{self, Role};
-use async_lab_shared::runtime::{self, BlockingWork, BoxTask, Runtime as LabRuntime, TaskError};
+use async_lab_shared::runtime::{
+    self, BlockingWork, BoxTask, RawHandle, Runtime as LabRuntime, TaskError,
+};
 
 /// One OS thread per task.
 #[derive(Clone, Copy, Debug)]
@@ -68,6 +70,25 @@ impl LabRuntime for Threads {
 
     fn yield_now(&self) -> impl Future<Output = ()> + Send + 'static {
         runtime::yield_once()
+    }
+
+    fn raw_spawn_name(&self) -> &'static str {
+        "std::thread::spawn"
+    }
+
+    fn spawn_raw(&self, task: BoxTask) -> RawHandle {
+        let n = NEXT_TASK.fetch_add(1, Ordering::Relaxed);
+        let thread = thread::Builder::new()
+            .name(format!("task-{n}"))
+            .spawn(move || futures::executor::block_on(task));
+        // Joining a thread blocks: this baseline has nothing better to offer.
+        Box::pin(async move {
+            let thread = thread.map_err(|e| format!("cannot start a thread: {e}"))?;
+            thread
+                .join()
+                .map(|()| true)
+                .map_err(|payload| runtime::panic_message(&*payload))
+        })
     }
 
     fn spawn_blocking(&self, work: BlockingWork) -> Result<(), TaskError> {

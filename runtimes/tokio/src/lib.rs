@@ -22,7 +22,9 @@ use std::time::Duration;
 
 use async_lab_shared::book_api::ChannelKind;
 use async_lab_shared::census::{self, Role};
-use async_lab_shared::runtime::{BlockingWork, BoxTask, Runtime as LabRuntime, TaskError};
+use async_lab_shared::runtime::{
+    BlockingWork, BoxTask, RawHandle, Runtime as LabRuntime, TaskError,
+};
 
 /// A tokio runtime in one of its flavors.
 #[derive(Clone, Debug)]
@@ -102,6 +104,20 @@ impl LabRuntime for Tokio {
     ) -> impl Future<Output = io::Result<String>> + Send + 'static {
         // tokio::fs runs std::fs on tokio's blocking pool.
         async move { tokio::fs::read_to_string(path).await }
+    }
+
+    fn raw_spawn_name(&self) -> &'static str {
+        "tokio::spawn"
+    }
+
+    fn spawn_raw(&self, task: BoxTask) -> RawHandle {
+        let handle = self.runtime.spawn(task);
+        Box::pin(async move { handle.await.map(|()| true).map_err(|e| e.to_string()) })
+    }
+
+    fn own_timeout(&self, duration: Duration, task: BoxTask) -> Option<(&'static str, RawHandle)> {
+        let timed = async move { Ok(tokio::time::timeout(duration, task).await.is_ok()) };
+        Some(("tokio::time::timeout", Box::pin(timed)))
     }
 
     fn spawn_blocking(&self, work: BlockingWork) -> Result<(), TaskError> {

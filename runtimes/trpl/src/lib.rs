@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use async_lab_shared::book_api::ChannelKind;
 use async_lab_shared::runtime::{
-    BlockingWork, BoxTask, Runtime as LabRuntime, TaskError, in_tokio_context,
+    BlockingWork, BoxTask, RawHandle, Runtime as LabRuntime, TaskError, in_tokio_context,
 };
 
 /// The trpl crate.
@@ -76,6 +76,20 @@ impl LabRuntime for Trpl {
         path: PathBuf,
     ) -> impl Future<Output = io::Result<String>> + Send + 'static {
         async move { trpl::read_to_string(path).await }
+    }
+
+    fn raw_spawn_name(&self) -> &'static str {
+        "trpl::spawn_task"
+    }
+
+    fn spawn_raw(&self, task: BoxTask) -> RawHandle {
+        if !in_tokio_context() {
+            return Box::pin(async {
+                Err("trpl spawns tasks only inside its block_on".to_string())
+            });
+        }
+        let handle = trpl::spawn_task(task);
+        Box::pin(async move { handle.await.map(|()| true).map_err(|e| e.to_string()) })
     }
 
     fn spawn_blocking(&self, _work: BlockingWork) -> Result<(), TaskError> {

@@ -218,11 +218,22 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
+    spawn_named(rt, "spawn_task", future)
+}
+
+/// [`spawn_task`], with the name the thread report shows for the task.
+pub fn spawn_named<R, F>(rt: &R, name: impl Into<String>, future: F) -> JoinHandle<F::Output>
+where
+    R: Runtime,
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let name = name.into();
     let (abort, registration) = AbortHandle::new_pair();
     let Some(scope) = Scope::current() else {
         let task = Abortable::new(future, registration);
         return JoinHandle {
-            inner: runtime::spawn(rt, "spawn_task", task),
+            inner: runtime::spawn(rt, name, task),
         };
     };
     scope.register(abort);
@@ -235,7 +246,7 @@ where
     let task = Abortable::new(scoped, registration);
     let spawner = scope.spawner.clone();
     JoinHandle {
-        inner: runtime::spawn_with(move |task| spawner(task), "spawn_task", task),
+        inner: runtime::spawn_with(move |task| spawner(task), name, task),
     }
 }
 

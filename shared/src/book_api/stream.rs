@@ -172,8 +172,16 @@ pub trait StreamExt: Stream {
 impl<S: Stream + ?Sized> StreamExt for S {}
 
 /// The error [`StreamExt::timeout`] gives when no item came in time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Elapsed;
+
+/// Printed as tokio-stream's is (`Elapsed(())`), so listing 17-22's
+/// `Problem: {reason:?}` lines read as the book shows them.
+impl fmt::Debug for Elapsed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Elapsed(())")
+    }
+}
 
 impl fmt::Display for Elapsed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -4,7 +4,7 @@
 //! polled each fetch; the lines print in argument order, in the book's words.
 
 use super::{Lab, Outcome};
-use crate::runtime::{Runtime, spawn};
+use crate::runtime::Runtime;
 
 /// Fetches every URL concurrently, one task each, and prints one line per URL in argument
 /// order: `The title for {url} was {title}`, `{url} had no title` or `{url} failed: {reason}`.
@@ -14,7 +14,7 @@ pub async fn page_titles<R: Runtime>(lab: &Lab<R>, urls: &[String]) -> Outcome {
         .map(|url| {
             let fetcher = lab.fetcher.clone();
             let url = url.clone();
-            spawn(&lab.rt, format!("page-title {url}"), async move {
+            lab.spawn(format!("page-title {url}"), async move {
                 fetcher.page_title(&url).await
             })
         })

@@ -1,0 +1,139 @@
+//! `export`: the chapter's video export, CPU-bound work, run three ways while an IO-bound
+//! ticker tries to keep a 10 ms rhythm: inline on the executor (one task a frame), on the
+//! runtime's `spawn_blocking` pool, and on a dedicated OS thread. How late the ticker ran
+//! shows which way leaves the executor free.
+
+use std::future::Future;
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use futures::channel::oneshot;
+
+use super::{Lab, Outcome, millis, ms};
+use crate::progress::Progress;
+use crate::runtime::{self, Runtime, TaskError};
+
+/// Renders one "frame": pure computation for `duration`, never awaiting.
+fn render_frame(duration: Duration) -> u64 {
+    let start = Instant::now();
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    while start.elapsed() < duration {
+        for _ in 0..1_000 {
+            x = black_box(
+                x.wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407),
+            );
+        }
+    }
+    x
+}
+
+/// Runs `work` beside the ticker and records how it went under `mode`.
+async fn measure<R: Runtime>(
+    lab: &Lab<R>,
+    mode: &str,
+    work: impl Future<Output = Result<(), TaskError>>,
+) -> Result<(), TaskError> {
+    let started = Instant::now();
+    let mut result = Ok(());
+    let late = lab
+        .ticker_lateness(ms(10), async { result = work.await })
+        .await;
+    let took = started.elapsed();
+    lab.out
+        .set_measure(&format!("{mode}_ms"), took.as_secs_f64() * 1000.0);
+    lab.out.set_measure(
+        &format!("{mode}_ticker_late_ms"),
+        late.as_secs_f64() * 1000.0,
+    );
+    if result.is_ok() {
+        lab.out.remark(format!(
+            "{mode}: {} in all; the 10 ms ticker was at most {} late",
+            millis(took),
+            millis(late)
+        ));
+    }
+    result
+}
+
+/// Runs `frames` frames of `frame_ms` (scaled) CPU time each, three ways.
+pub async fn export<R: Runtime>(lab: &Lab<R>, frames: usize, frame_ms: u64) -> Outcome {
+    let frame = lab.scaled(ms(frame_ms));
+    let progress = Progress::new(3 * frames as u64, "export", lab.out.is_echoing());
+    let mut outcome = Outcome::default();
+
+    let on_executor = async {
+        let handles: Vec<_> = (0..frames)
+            .map(|i| {
+                let progress = progress.clone();
+                lab.spawn(format!("frame {}", i + 1), async move {
+                    render_frame(frame);
+                    progress.advance();
+                })
+            })
+            .collect();
+        for handle in handles {
+            handle.await?;
+        }
+        Ok(())
+    };
+    match measure(lab, "executor", on_executor).await {
+        Ok(()) => lab.out.line(format!(
+            "exported {frames} frames on the executor, one task a frame"
+        )),
+        Err(e) => outcome.fail(format!("the executor export failed: {e}")),
+    }
+
+    let on_blocking_pool = async {
+        let handles: Vec<_> = (0..frames)
+            .map(|_| {
+                let progress = progress.clone();
+                runtime::spawn_blocking(&lab.rt, move || {
+                    render_frame(frame);
+                    progress.advance();
+                })
+            })
+            .collect();
+        for handle in handles {
+            handle.await?;
+        }
+        Ok(())
+    };
+    match measure(lab, "spawn_blocking", on_blocking_pool).await {
+        Ok(()) => lab
+            .out
+            .line(format!("exported {frames} frames on spawn_blocking")),
+        Err(TaskError::Unsupported(what)) => {
+            lab.out.line(format!(
+                "spawn_blocking: not available on {} ({what})",
+                R::NAME
+            ));
+            outcome.unsupported.push("spawn_blocking".into());
+        }
+        Err(e) => outcome.fail(format!("the spawn_blocking export failed: {e}")),
+    }
+
+    let on_thread = async {
+        let (done, finished) = oneshot::channel();
+        let thread_progress = progress.clone();
+        std::thread::Builder::new()
+            .name("export-thread".into())
+            .spawn(move || {
+                for _ in 0..frames {
+                    render_frame(frame);
+                    thread_progress.advance();
+                }
+                let _ = done.send(());
+            })
+            .map_err(|e| TaskError::SpawnFailed(e.to_string()))?;
+        finished.await.map_err(|_| TaskError::Cancelled)
+    };
+    match measure(lab, "thread", on_thread).await {
+        Ok(()) => lab
+            .out
+            .line(format!("exported {frames} frames on a dedicated thread")),
+        Err(e) => outcome.fail(format!("the dedicated-thread export failed: {e}")),
+    }
+    progress.finish();
+    outcome
+}

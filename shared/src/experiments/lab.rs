@@ -1,0 +1,197 @@
+//! What every experiment gets ([`Lab`]): the runtime, where its lines go, the run's
+//! settings, and a place for what it measured.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use crate::book_api;
+use crate::fetch::Fetcher;
+use crate::runtime::Runtime;
+
+/// The run's runtime and settings, cloned into every task that needs them.
+#[derive(Clone)]
+pub struct Lab<R: Runtime> {
+    /// The runtime the experiment runs on.
+    pub rt: R,
+    /// Where the experiment's own lines go.
+    pub out: Output,
+    /// The HTTP client, with the run's timeout.
+    pub fetcher: Fetcher,
+    /// `--time-scale`: every sleep an experiment makes is multiplied by it.
+    pub time_scale: f64,
+}
+
+impl<R: Runtime> Lab<R> {
+    /// `duration` times the run's time scale.
+    pub fn scaled(&self, duration: Duration) -> Duration {
+        duration.mul_f64(self.time_scale)
+    }
+
+    /// Sleeps on the runtime's own timer for `duration` times the run's time scale.
+    pub async fn sleep(&self, duration: Duration) {
+        self.rt.sleep(self.scaled(duration)).await;
+    }
+
+    /// Blocks the calling thread for `duration` times the time scale: listing 17-14's
+    /// `slow`, the stand-in for work that never awaits.
+    pub fn block_thread(&self, duration: Duration) {
+        std::thread::sleep(self.scaled(duration));
+    }
+
+    /// Spawns `future` as a task named `name` (the thread report shows it). Like trpl's
+    /// `spawn_task`, the task stops when the experiment's main future ends.
+    pub fn spawn<F>(&self, name: impl Into<String>, future: F) -> book_api::JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        book_api::spawn_named(&self.rt, name, future)
+    }
+
+    /// Runs a ticker every `period` (scaled) until `stop` resolves, and returns how late
+    /// its latest tick came: how well the runtime kept a timer's rhythm meanwhile. A tick
+    /// still due when `stop` resolves counts with its lateness so far.
+    pub async fn ticker_lateness(
+        &self,
+        period: Duration,
+        stop: impl Future<Output = ()>,
+    ) -> Duration {
+        let period = self.scaled(period);
+        let state = Arc::new(Mutex::new(Ticks {
+            worst: Duration::ZERO,
+            waiting_since: None,
+        }));
+        let (rt, ticks) = (self.rt.clone(), state.clone());
+        let (ticker, abort) = futures::future::abortable(async move {
+            loop {
+                let asked = Instant::now();
+                ticks
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .waiting_since = Some(asked);
+                rt.sleep(period).await;
+                let mut t = ticks.lock().unwrap_or_else(PoisonError::into_inner);
+                t.worst = t.worst.max(asked.elapsed().saturating_sub(period));
+                t.waiting_since = None;
+            }
+        });
+        drop(self.spawn("ticker", ticker));
+        stop.await;
+        abort.abort();
+        let t = state.lock().unwrap_or_else(PoisonError::into_inner);
+        let pending = t.waiting_since.map_or(Duration::ZERO, |since| {
+            since.elapsed().saturating_sub(period)
+        });
+        t.worst.max(pending)
+    }
+}
+
+struct Ticks {
+    worst: Duration,
+    waiting_since: Option<Instant>,
+}
+
+/// The lines an experiment prints, collected for the report, and echoed to stdout as they
+/// come unless the report is wanted as JSON; its remarks (stderr) and measurements.
+#[derive(Clone, Debug)]
+pub struct Output {
+    inner: Arc<Mutex<Recorded>>,
+    echo: bool,
+}
+
+#[derive(Debug, Default)]
+struct Recorded {
+    lines: Vec<String>,
+    remarks: Vec<String>,
+    measures: BTreeMap<String, f64>,
+}
+
+impl Output {
+    /// Collects lines; prints them too when `echo` is set.
+    pub fn new(echo: bool) -> Output {
+        Output {
+            inner: Arc::default(),
+            echo,
+        }
+    }
+
+    fn recorded(&self) -> std::sync::MutexGuard<'_, Recorded> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Prints one line of the experiment's output, as the book prints it (stdout).
+    pub fn line(&self, line: impl Into<String>) {
+        let line = line.into();
+        let mut recorded = self.recorded();
+        // Printed under the lock, so that the order on stdout is the order in `lines`.
+        if self.echo {
+            println!("{line}");
+        }
+        recorded.lines.push(line);
+    }
+
+    /// Prints a remark of the lab's own: what a part shows, or what it measured. Remarks
+    /// go to stderr, so stdout stays exactly the book's output.
+    pub fn remark(&self, remark: impl Into<String>) {
+        let remark = remark.into();
+        let mut recorded = self.recorded();
+        if self.echo {
+            eprintln!("## {remark}");
+        }
+        recorded.remarks.push(remark);
+    }
+
+    /// Records a measurement for the report.
+    pub fn set_measure(&self, name: &str, value: f64) {
+        self.recorded().measures.insert(name.to_string(), value);
+    }
+
+    /// True when lines are printed as they come (not in `--json` mode).
+    pub fn is_echoing(&self) -> bool {
+        self.echo
+    }
+
+    /// Every line so far.
+    pub fn lines(&self) -> Vec<String> {
+        self.recorded().lines.clone()
+    }
+
+    /// Every remark so far.
+    pub fn remarks(&self) -> Vec<String> {
+        self.recorded().remarks.clone()
+    }
+
+    /// Every measurement.
+    pub fn measures(&self) -> BTreeMap<String, f64> {
+        self.recorded().measures.clone()
+    }
+}
+
+/// How an experiment went: the failures it met (a URL that failed, a task that panicked),
+/// and the parts the runtime lacks. One that behaved as designed and met no failure is `ok`.
+#[derive(Debug, Default, Clone)]
+pub struct Outcome {
+    /// One line per failure.
+    pub errors: Vec<String>,
+    /// The parts of the experiment this runtime cannot do, each named.
+    pub unsupported: Vec<String>,
+}
+
+impl Outcome {
+    /// Records a failure.
+    pub fn fail(&mut self, line: impl Into<String>) {
+        self.errors.push(line.into());
+    }
+}
+
+/// Milliseconds, for the book's durations.
+pub fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+/// A duration in milliseconds, with one decimal, as remarks print it.
+pub fn millis(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}

@@ -1,0 +1,391 @@
+//! The chapter's experiments on every configuration: the book's fixed outputs, and each
+//! documented difference between runtimes as an assertion of its own.
+
+use serde_json::Value;
+
+use crate::support::{Config, Run};
+
+crate::on_every_configuration!(
+    spawn_counts_to_4_or_5_then_stops_with_main,
+    spawn_await_counts_to_9,
+    join_takes_turns_in_a_fixed_order,
+    channel_prints_every_message_and_the_endless_loop_is_cut,
+    blocking_runs_each_future_to_its_await,
+    yield_interleaves_and_times_both_ways,
+    timeout_fails_after_its_time,
+    streams_print_as_the_book_shows,
+    join_all_and_join_macro,
+    thread_to_async_receives_1_to_10,
+    downloads_fetch_every_page,
+    export_runs_three_ways_or_says_what_is_missing,
+    drop_handle_shows_the_runtimes_own_rule,
+    panic_is_reported_and_the_process_goes_on,
+    every_experiment_gives_a_json_report,
+);
+
+fn ok(run: &Run) -> Vec<String> {
+    assert_eq!(
+        run.code,
+        Some(0),
+        "stdout:\n{}\nstderr:\n{}",
+        run.stdout,
+        run.stderr
+    );
+    run.lines().into_iter().map(str::to_string).collect()
+}
+
+fn json(config: Config, scale: f64, args: &[&str]) -> Value {
+    let mut all = vec!["--json"];
+    all.extend(args);
+    let run = config.run_scaled(scale, &all);
+    assert_eq!(run.code, Some(0), "stderr:\n{}", run.stderr);
+    run.report()
+}
+
+fn measure(report: &Value, name: &str) -> f64 {
+    report["measurements"][name]
+        .as_f64()
+        .unwrap_or_else(|| panic!("no measurement {name}: {report}"))
+}
+
+fn numbered(task: &str, range: std::ops::RangeInclusive<u32>) -> Vec<String> {
+    range
+        .map(|i| format!("hi number {i} from the {task} task!"))
+        .collect()
+}
+
+fn from(lines: &[String], task: &str) -> Vec<String> {
+    lines
+        .iter()
+        .filter(|l| l.ends_with(&format!("from the {task} task!")))
+        .cloned()
+        .collect()
+}
+
+fn spawn_counts_to_4_or_5_then_stops_with_main(config: Config) {
+    let lines = ok(&config.run_scaled(0.2, &["spawn"]));
+    assert_eq!(from(&lines, "second"), numbered("second", 1..=4));
+    let first = from(&lines, "first");
+    assert!(
+        first == numbered("first", 1..=4) || first == numbered("first", 1..=5),
+        "the spawned task should stop at 4 or 5: {lines:?}"
+    );
+}
+
+fn spawn_await_counts_to_9(config: Config) {
+    let lines = ok(&config.run_scaled(0.05, &["spawn-await"]));
+    assert_eq!(from(&lines, "second"), numbered("second", 1..=4));
+    assert_eq!(from(&lines, "first"), numbered("first", 1..=9));
+}
+
+fn join_takes_turns_in_a_fixed_order(config: Config) {
+    let lines = ok(&config.run_scaled(0.1, &["join"]));
+    let mut expected = Vec::new();
+    for i in 1..=4 {
+        expected.push(format!("hi number {i} from the first task!"));
+        expected.push(format!("hi number {i} from the second task!"));
+    }
+    expected.extend(numbered("first", 5..=9));
+    assert_eq!(lines, expected);
+}
+
+fn channel_prints_every_message_and_the_endless_loop_is_cut(config: Config) {
+    let run = config.run_scaled(0.05, &["channel"]);
+    let lines = ok(&run);
+    let words = |ws: &[&str]| {
+        ws.iter()
+            .map(|w| format!("received '{w}'"))
+            .collect::<Vec<_>>()
+    };
+    let first = words(&["hi", "from", "the", "future"]);
+    assert_eq!(lines[0], "received 'hi'");
+    assert_eq!(lines[1..5], first[..], "17-10/17-11: {lines:?}");
+    assert_eq!(lines[5..9], first[..], "17-12: {lines:?}");
+    let mut two_producers = lines[9..].to_vec();
+    assert_eq!(two_producers.len(), 8, "17-13: {lines:?}");
+    let ordered: Vec<String> = two_producers
+        .iter()
+        .filter(|l| first.contains(l))
+        .cloned()
+        .collect();
+    assert_eq!(ordered, first, "one producer's messages keep their order");
+    two_producers.sort();
+    let mut all = words(&[
+        "hi", "from", "the", "future", "more", "messages", "for", "you",
+    ]);
+    all.sort();
+    assert_eq!(two_producers, all);
+    assert!(
+        run.stderr.contains("was still waiting"),
+        "the endless loop is reported: {}",
+        run.stderr
+    );
+}
+
+fn blocking_runs_each_future_to_its_await(config: Config) {
+    let report = json(config, 0.2, &["blocking"]);
+    let lines: Vec<&str> = report["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "'a' started.",
+            "'a' ran for 30ms",
+            "'a' ran for 10ms",
+            "'a' ran for 20ms",
+            "'b' started.",
+            "'b' ran for 75ms",
+            "'b' ran for 10ms",
+            "'b' ran for 15ms",
+            "'b' ran for 350ms",
+            "'a' finished.",
+        ]
+    );
+    // The documented difference: with one thread for everything, a timer waits out
+    // the whole blocked time; thread-per-task never shares a thread.
+    let (late, blocked) = (
+        measure(&report, "ticker_late_ms"),
+        measure(&report, "blocked_ms"),
+    );
+    if config.is_current_thread() {
+        assert!(
+            late >= blocked * 0.8,
+            "current-thread: a {blocked} ms block should delay the timer, it was {late} ms late"
+        );
+    }
+    if config.runtime == "threads" {
+        assert!(
+            late < blocked * 0.5,
+            "thread-per-task: the ticker has its own thread, yet was {late} ms late"
+        );
+    }
+}
+
+fn yield_interleaves_and_times_both_ways(config: Config) {
+    let lines = ok(&config.run_scaled(0.5, &["yield"]));
+    let book = [
+        "'a' started.",
+        "'a' ran for 30ms",
+        "'b' started.",
+        "'b' ran for 75ms",
+        "'a' ran for 10ms",
+        "'b' ran for 10ms",
+        "'a' ran for 20ms",
+        "'b' ran for 15ms",
+        "'a' finished.",
+    ];
+    assert_eq!(lines[9..18], book, "17-17 (yield_now): {lines:?}");
+    let sleep_part = &lines[..9];
+    let position = |entry: &str| {
+        sleep_part
+            .iter()
+            .position(|e| e == entry)
+            .unwrap_or(usize::MAX)
+    };
+    assert!(
+        position("'b' started.") < position("'a' ran for 10ms"),
+        "17-16 (1 ms sleeps) interleaves: {lines:?}"
+    );
+    assert!(
+        lines[18].starts_with("'sleep' version finished after ")
+            && lines[18].ends_with(" seconds.")
+    );
+    assert!(
+        lines[19].starts_with("'yield' version finished after ")
+            && lines[19].ends_with(" seconds.")
+    );
+    assert_eq!(lines.len(), 20);
+}
+
+fn timeout_fails_after_its_time(config: Config) {
+    let report = json(config, 0.05, &["timeout"]);
+    assert_eq!(report["lines"][0], "Failed after 0.1 seconds");
+    let took = measure(&report, "select_timeout_ms");
+    assert!(
+        (100.0..2_000.0).contains(&took),
+        "the timeout fired after {took} ms"
+    );
+    let has_own = matches!(config.runtime, "tokio" | "async-std");
+    assert_eq!(
+        report["measurements"].get("own_timeout_ms").is_some(),
+        has_own,
+        "{report}"
+    );
+    assert_eq!(
+        report["unsupported"].as_array().unwrap().is_empty(),
+        has_own,
+        "{report}"
+    );
+}
+
+fn streams_print_as_the_book_shows(config: Config) {
+    let lines = ok(&config.run_scaled(0.5, &["streams"]));
+    let doubled: Vec<String> = (1..=10)
+        .map(|n| format!("The value was: {}", n * 2))
+        .collect();
+    assert_eq!(lines[..10], doubled[..]);
+    let filtered: Vec<String> = (1..101)
+        .map(|n| n * 2)
+        .filter(|v| v % 3 == 0 || v % 5 == 0)
+        .map(|v| format!("The value was: {v}"))
+        .collect();
+    assert_eq!(lines[10..10 + filtered.len()], filtered[..]);
+    let rest = &lines[10 + filtered.len()..];
+    let messages: Vec<String> = "abcdefghij"
+        .chars()
+        .map(|c| format!("Message: '{c}'"))
+        .collect();
+    let timed_part: Vec<&String> = rest
+        .iter()
+        .take_while(|l| l.starts_with("Message") || l.starts_with("Problem"))
+        .collect();
+    let got: Vec<&String> = timed_part
+        .iter()
+        .copied()
+        .filter(|l| l.starts_with("Message"))
+        .collect();
+    assert_eq!(got.len(), 10, "{rest:?}");
+    assert!(got.iter().zip(&messages).all(|(a, b)| *a == b), "{rest:?}");
+    let problems = timed_part
+        .iter()
+        .filter(|l| **l == "Problem: Elapsed(())")
+        .count();
+    assert!(
+        (4..=10).contains(&problems),
+        "a timeout after each 300 ms gap: {rest:?}"
+    );
+    let merged = &rest[timed_part.len()..];
+    assert_eq!(merged.len(), 20, "take(20): {merged:?}");
+    assert!(
+        merged.iter().any(|l| l.starts_with("Interval: "))
+            && merged.iter().any(|l| l.starts_with("Message: ")),
+        "{merged:?}"
+    );
+}
+
+fn join_all_and_join_macro(config: Config) {
+    let lines = ok(&config.run_scaled(0.05, &["join-all"]));
+    assert_eq!(lines.len(), 9, "{lines:?}");
+    assert_eq!(lines[8], "1, Hello!, true");
+    assert!(lines[..8].iter().all(|l| l.starts_with("received '")));
+}
+
+fn thread_to_async_receives_1_to_10(config: Config) {
+    let lines = ok(&config.run_scaled(0.01, &["thread-to-async"]));
+    assert_eq!(lines, (1..=10).map(|i| i.to_string()).collect::<Vec<_>>());
+}
+
+fn downloads_fetch_every_page(config: Config) {
+    let report = json(config, 1.0, &["downloads", "40", "100"]);
+    assert_eq!(report["lines"][0], "downloaded 40 of 40 pages");
+    assert_eq!(measure(&report, "pages"), 40.0);
+    let downloads = report["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["name"].as_str().unwrap().starts_with("download "))
+        .count();
+    assert_eq!(downloads, 40);
+    // Concurrent: 40 pages of 100 ms each take far less than 40 x 100 ms.
+    assert!(measure(&report, "downloads_ms") < 2_000.0, "{report}");
+    if config.runtime == "threads" {
+        let task_threads = report["threads"]["list"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t["name"].as_str().unwrap().starts_with("task-"))
+            .count();
+        assert_eq!(task_threads, 40, "thread-per-task: one thread per download");
+    } else {
+        assert!(
+            report["threads"]["peak"].as_u64().unwrap() < 20,
+            "an executor waits for 40 downloads on a few threads: {}",
+            report["threads"]
+        );
+    }
+}
+
+fn export_runs_three_ways_or_says_what_is_missing(config: Config) {
+    let report = json(config, 0.2, &["export", "4", "50"]);
+    let lines: Vec<&str> = report["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        lines[0],
+        "exported 4 frames on the executor, one task a frame"
+    );
+    assert_eq!(lines[2], "exported 4 frames on a dedicated thread");
+    let has_blocking_pool = !matches!(config.runtime, "futures" | "trpl");
+    if has_blocking_pool {
+        assert_eq!(lines[1], "exported 4 frames on spawn_blocking");
+        assert!(report["unsupported"].as_array().unwrap().is_empty());
+    } else {
+        assert!(
+            lines[1].starts_with("spawn_blocking: not available on "),
+            "{lines:?}"
+        );
+        assert_eq!(report["unsupported"], serde_json::json!(["spawn_blocking"]));
+    }
+    for mode in ["executor", "thread"] {
+        assert!(measure(&report, &format!("{mode}_ticker_late_ms")) >= 0.0);
+    }
+}
+
+fn drop_handle_shows_the_runtimes_own_rule(config: Config) {
+    let lines = ok(&config.run_scaled(0.1, &["drop-handle"]));
+    // smol's Task and the futures crate's RemoteHandle cancel their task when dropped;
+    // tokio's, async-std's and std's handles detach it.
+    let cancels = matches!(config.runtime, "smol" | "futures");
+    let expected = if cancels {
+        "never finished after its handle was dropped: dropping cancels"
+    } else {
+        "finished after its handle was dropped: dropping detaches"
+    };
+    assert_eq!(lines.len(), 1);
+    assert!(
+        lines[0].ends_with(expected),
+        "{}: {}",
+        config.runtime,
+        lines[0]
+    );
+}
+
+fn panic_is_reported_and_the_process_goes_on(config: Config) {
+    let run = config.run_scaled(0.1, &["panic"]);
+    let lines = ok(&run);
+    assert!(lines[0].contains("a task panicked on purpose"), "{lines:?}");
+    let carried = matches!(config.runtime, "smol" | "futures" | "async-std");
+    let expected = if carried {
+        "carried the panic into the awaiting task"
+    } else {
+        "gave an error"
+    };
+    assert!(
+        lines[0].contains(expected),
+        "{}: {}",
+        config.runtime,
+        lines[0]
+    );
+    assert_eq!(lines[1], "the process goes on after the panic");
+    assert!(
+        run.stderr.contains("panic on thread") && !run.stderr.contains("stack backtrace"),
+        "{}",
+        run.stderr
+    );
+}
+
+fn every_experiment_gives_a_json_report(config: Config) {
+    for name in ["spawn", "spawn-await", "join", "join-all", "drop-handle"] {
+        let report = json(config, 0.02, &[name]);
+        assert_eq!(report["experiment"], name);
+        assert_eq!(report["ok"], true, "{report}");
+        assert!(!report["lines"].as_array().unwrap().is_empty());
+    }
+}
