@@ -103,7 +103,89 @@ const HEADERS: [&str; 7] = [
     "threads by role",
 ];
 
-/// The table as aligned text, then what each configuration printed.
+/// The measurements every configuration's experiment made, one column per name, and the
+/// parts a runtime lacks; `None` when the experiment measures nothing.
+fn measurement_cells(rows: &[Row]) -> Option<(Vec<String>, Vec<Vec<String>>)> {
+    let mut names: Vec<String> = rows
+        .iter()
+        .filter_map(|r| {
+            r.report.as_ref()?["measurements"]
+                .as_object()
+                .map(|m| m.keys().cloned().collect::<Vec<_>>())
+        })
+        .flatten()
+        .collect();
+    names.sort();
+    names.dedup();
+    let any_unsupported = rows.iter().any(|r| {
+        r.report
+            .as_ref()
+            .is_some_and(|rep| rep["unsupported"].as_array().is_some_and(|u| !u.is_empty()))
+    });
+    if names.is_empty() && !any_unsupported {
+        return None;
+    }
+    let mut headers = vec!["runtime".to_string(), "flavor".to_string()];
+    headers.extend(names.iter().cloned());
+    if any_unsupported {
+        headers.push("not on this runtime".into());
+    }
+    let cells = rows
+        .iter()
+        .map(|r| {
+            let mut cells = vec![r.runtime.to_string(), r.flavor.to_string()];
+            let report = r.report.as_ref();
+            for name in &names {
+                let value = report.and_then(|rep| rep["measurements"][name].as_f64());
+                cells.push(value.map_or("-".into(), |v| {
+                    if v.fract() == 0.0 {
+                        format!("{v}")
+                    } else {
+                        format!("{v:.1}")
+                    }
+                }));
+            }
+            if any_unsupported {
+                let parts: Vec<&str> = report
+                    .and_then(|rep| rep["unsupported"].as_array())
+                    .map(|u| u.iter().filter_map(Value::as_str).collect())
+                    .unwrap_or_default();
+                cells.push(if parts.is_empty() {
+                    "-".into()
+                } else {
+                    parts.join(", ")
+                });
+            }
+            cells
+        })
+        .collect();
+    Some((headers, cells))
+}
+
+/// Rows of cells as aligned text.
+fn aligned(headers: &[String], rows: &[Vec<String>]) -> String {
+    let widths: Vec<usize> = (0..headers.len())
+        .map(|i| {
+            rows.iter()
+                .map(|c| c[i].chars().count())
+                .chain([headers[i].chars().count()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut s = String::new();
+    for cells in std::iter::once(headers).chain(rows.iter().map(Vec::as_slice)) {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        let _ = writeln!(s, "{}", padded.join("  ").trim_end());
+    }
+    s
+}
+
+/// The table as aligned text, then the measurements, then what each configuration printed.
 pub fn text(experiment: &str, rows: &[Row]) -> String {
     let cells: Vec<Vec<String>> = rows
         .iter()
@@ -113,31 +195,14 @@ pub fn text(experiment: &str, rows: &[Row]) -> String {
             cells
         })
         .collect();
-    let widths: Vec<usize> = (0..HEADERS.len())
-        .map(|i| {
-            cells
-                .iter()
-                .map(|c| c[i].chars().count())
-                .chain([HEADERS[i].len()])
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
     let mut s = format!(
         "{experiment} on {} runtime configurations, each in its own process\n\n",
         rows.len()
     );
-    let line = |s: &mut String, cells: &[String]| {
-        let padded: Vec<String> = cells
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect();
-        let _ = writeln!(s, "{}", padded.join("  ").trim_end());
-    };
-    line(&mut s, &HEADERS.map(str::to_string));
-    for row in &cells {
-        line(&mut s, row);
+    s.push_str(&aligned(&HEADERS.map(str::to_string), &cells));
+    if let Some((headers, cells)) = measurement_cells(rows) {
+        s.push_str("\nMeasurements (milliseconds where the name ends in _ms):\n");
+        s.push_str(&aligned(&headers, &cells));
     }
     s.push('\n');
     s.push_str(&outputs(rows, "    "));
@@ -163,6 +228,18 @@ pub fn markdown(experiment: &str, rows: &[Row]) -> String {
         );
     }
     s.push('\n');
+    if let Some((headers, cells)) = measurement_cells(rows) {
+        let _ = writeln!(
+            s,
+            "Measurements (milliseconds where the name ends in `_ms`):\n"
+        );
+        let _ = writeln!(s, "| {} |", headers.join(" | "));
+        let _ = writeln!(s, "|{}", "---|".repeat(headers.len()));
+        for row in cells {
+            let _ = writeln!(s, "| {} |", row.join(" | "));
+        }
+        s.push('\n');
+    }
     for (names, lines) in groups(rows) {
         let _ = writeln!(
             s,

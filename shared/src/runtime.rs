@@ -223,6 +223,8 @@ where
 {
     let (sender, receiver) = oneshot::channel();
     let job = move || {
+        // Whatever runs this closure is the runtime's pool for blocking work.
+        crate::census::mark_current(crate::census::Role::BlockingPool);
         let result = std::panic::catch_unwind(AssertUnwindSafe(work))
             .map_err(|payload| TaskError::Panicked(panic_message(&*payload)));
         let _ = sender.send(result);

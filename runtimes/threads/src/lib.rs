@@ -80,7 +80,10 @@ impl LabRuntime for Threads {
         let n = NEXT_TASK.fetch_add(1, Ordering::Relaxed);
         let thread = thread::Builder::new()
             .name(format!("task-{n}"))
-            .spawn(move || futures::executor::block_on(task));
+            .spawn(move || {
+                census::mark_current(Role::Worker);
+                futures::executor::block_on(task)
+            });
         // Joining a thread blocks: this baseline has nothing better to offer.
         Box::pin(async move {
             let thread = thread.map_err(|e| format!("cannot start a thread: {e}"))?;

@@ -13,19 +13,28 @@ use super::{Lab, Outcome, millis, ms};
 use crate::progress::Progress;
 use crate::runtime::{self, Runtime, TaskError};
 
-/// Renders one "frame": pure computation for `duration`, never awaiting.
-fn render_frame(duration: Duration) -> u64 {
-    let start = Instant::now();
+/// One "frame": a fixed amount of pure computation, never awaiting. A fixed amount, not a
+/// fixed time, so that frames that share a core take longer, as real work would.
+fn render_frame(iterations: u64) -> u64 {
     let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-    while start.elapsed() < duration {
-        for _ in 0..1_000 {
-            x = black_box(
-                x.wrapping_mul(6_364_136_223_846_793_005)
-                    .wrapping_add(1_442_695_040_888_963_407),
-            );
-        }
+    for _ in 0..iterations {
+        x = black_box(
+            x.wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407),
+        );
     }
     x
+}
+
+/// How many iterations of [`render_frame`] take `duration` on one core of this machine.
+fn calibrate(duration: Duration) -> u64 {
+    let probe = 1_000_000;
+    let start = Instant::now();
+    black_box(render_frame(probe));
+    let per_iteration = start.elapsed().as_secs_f64() / probe as f64;
+    (duration.as_secs_f64() / per_iteration.max(1e-12))
+        .round()
+        .max(1.0) as u64
 }
 
 /// Runs `work` beside the ticker and records how it went under `mode`.
@@ -58,7 +67,7 @@ async fn measure<R: Runtime>(
 
 /// Runs `frames` frames of `frame_ms` (scaled) CPU time each, three ways.
 pub async fn export<R: Runtime>(lab: &Lab<R>, frames: usize, frame_ms: u64) -> Outcome {
-    let frame = lab.scaled(ms(frame_ms));
+    let frame = calibrate(lab.scaled(ms(frame_ms)));
     let progress = Progress::new(3 * frames as u64, "export", lab.out.is_echoing());
     let mut outcome = Outcome::default();
 
