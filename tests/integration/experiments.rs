@@ -130,18 +130,19 @@ fn blocking_runs_each_future_to_its_await(config: Config) {
         .iter()
         .map(|l| l.as_str().unwrap())
         .collect();
+    // The book's 30, 10, 20 and 75, 10, 15, 350 ms, at --time-scale 0.2.
     assert_eq!(
         lines,
         [
             "'a' started.",
-            "'a' ran for 30ms",
-            "'a' ran for 10ms",
-            "'a' ran for 20ms",
+            "'a' ran for 6ms",
+            "'a' ran for 2ms",
+            "'a' ran for 4ms",
             "'b' started.",
-            "'b' ran for 75ms",
-            "'b' ran for 10ms",
             "'b' ran for 15ms",
-            "'b' ran for 350ms",
+            "'b' ran for 2ms",
+            "'b' ran for 3ms",
+            "'b' ran for 70ms",
             "'a' finished.",
         ]
     );
@@ -167,15 +168,16 @@ fn blocking_runs_each_future_to_its_await(config: Config) {
 
 fn yield_interleaves_and_times_both_ways(config: Config) {
     let lines = ok(&config.run_scaled(0.5, &["yield"]));
+    // The book's 30, 75, 10, 10, 20, 15 ms, at --time-scale 0.5.
     let book = [
         "'a' started.",
-        "'a' ran for 30ms",
+        "'a' ran for 15ms",
         "'b' started.",
-        "'b' ran for 75ms",
+        "'b' ran for 37.5ms",
+        "'a' ran for 5ms",
+        "'b' ran for 5ms",
         "'a' ran for 10ms",
-        "'b' ran for 10ms",
-        "'a' ran for 20ms",
-        "'b' ran for 15ms",
+        "'b' ran for 7.5ms",
         "'a' finished.",
     ];
     assert_eq!(lines[9..18], book, "17-17 (yield_now): {lines:?}");

@@ -9,10 +9,15 @@ use futures::future::{Either, select};
 use super::{Lab, Outcome, millis, ms};
 use crate::runtime::Runtime;
 
-/// Listing 17-14's `slow`: blocks the thread for `millis` (scaled), then says so.
+/// Listing 17-14's `slow`: blocks the thread for `millis` (scaled), then says for how long
+/// it asked to: the book's number at `--time-scale 1`, the scaled one otherwise.
 fn slow<R: Runtime>(lab: &Lab<R>, name: &str, millis: u64) {
+    let asked = lab.scaled(ms(millis));
     lab.block_thread(ms(millis));
-    lab.out.line(format!("'{name}' ran for {millis}ms"));
+    lab.out.line(format!(
+        "'{name}' ran for {}ms",
+        asked.as_secs_f64() * 1000.0
+    ));
 }
 
 /// How each future hands control back between its steps in [`race_steps`].
