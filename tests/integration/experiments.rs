@@ -42,6 +42,15 @@ fn json(config: Config, scale: f64, args: &[&str]) -> Value {
     run.report()
 }
 
+fn lines_of(report: &Value) -> Vec<&str> {
+    report["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect()
+}
+
 fn measure(report: &Value, name: &str) -> f64 {
     report["measurements"][name]
         .as_f64()
@@ -124,12 +133,7 @@ fn channel_prints_every_message_and_the_endless_loop_is_cut(config: Config) {
 
 fn blocking_runs_each_future_to_its_await(config: Config) {
     let report = json(config, 0.2, &["blocking"]);
-    let lines: Vec<&str> = report["lines"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l.as_str().unwrap())
-        .collect();
+    let lines = lines_of(&report);
     // The book's 30, 10, 20 and 75, 10, 15, 350 ms, at --time-scale 0.2.
     assert_eq!(
         lines,
@@ -313,12 +317,7 @@ fn downloads_fetch_every_page(config: Config) {
 
 fn export_runs_three_ways_or_says_what_is_missing(config: Config) {
     let report = json(config, 0.2, &["export", "4", "50"]);
-    let lines: Vec<&str> = report["lines"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l.as_str().unwrap())
-        .collect();
+    let lines = lines_of(&report);
     assert_eq!(
         lines[0],
         "exported 4 frames on the executor, one task a frame"

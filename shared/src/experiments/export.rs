@@ -37,6 +37,16 @@ fn calibrate(duration: Duration) -> u64 {
         .max(1.0) as u64
 }
 
+/// Awaits every frame's handle; the first error, if any.
+async fn await_all(
+    handles: Vec<impl Future<Output = Result<(), TaskError>>>,
+) -> Result<(), TaskError> {
+    for handle in handles {
+        handle.await?;
+    }
+    Ok(())
+}
+
 /// Runs `work` beside the ticker and records how it went under `mode`.
 async fn measure<R: Runtime>(
     lab: &Lab<R>,
@@ -81,10 +91,7 @@ pub async fn export<R: Runtime>(lab: &Lab<R>, frames: usize, frame_ms: u64) -> O
                 })
             })
             .collect();
-        for handle in handles {
-            handle.await?;
-        }
-        Ok(())
+        await_all(handles).await
     };
     match measure(lab, "executor", on_executor).await {
         Ok(()) => lab.out.line(format!(
@@ -103,10 +110,7 @@ pub async fn export<R: Runtime>(lab: &Lab<R>, frames: usize, frame_ms: u64) -> O
                 })
             })
             .collect();
-        for handle in handles {
-            handle.await?;
-        }
-        Ok(())
+        await_all(handles).await
     };
     match measure(lab, "spawn_blocking", on_blocking_pool).await {
         Ok(()) => lab
