@@ -19,9 +19,12 @@
 //!   slow and failing pages; tests and default runs use it, so nothing needs the internet.
 //! - [`experiments`]: the chapter's programs (`page-title`, `race`), generic over
 //!   [`Runtime`], and the list of them.
-//! - [`trace`]: the per-poll wrapper that records which OS thread polled which task.
+//! - [`trace`]: the per-poll wrapper that records which OS thread polled which task, and
+//!   when; off, it costs a branch.
 //! - [`census`]: every OS thread of the process, with its name and role.
 //! - [`report`]: what a run prints after the experiment's own lines, and its JSON form.
+//! - [`timeline`]: one row per thread, time across: in the terminal, as SVG, and as one
+//!   HTML page of several runs on the same time axis.
 //! - [`cli`]: the command line every `runtime-<rt>` binary shares.
 
 #![forbid(unsafe_code)]
@@ -34,6 +37,7 @@ pub mod fetch;
 pub mod report;
 pub mod runtime;
 pub mod site;
+pub mod timeline;
 pub mod title;
 pub mod trace;
 
