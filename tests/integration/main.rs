@@ -17,6 +17,7 @@ mod failures;
 mod page_title;
 mod race;
 mod report;
+mod timeline;
 mod trpl_api;
 mod usage;
 

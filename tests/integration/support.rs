@@ -65,17 +65,22 @@ impl Config {
         matches!(self.runtime, "tokio" | "trpl")
     }
 
-    /// Runs `args` on this configuration with a small time scale.
+    /// Runs `args` on this configuration with a small time scale, against the test
+    /// binary's embedded site.
     pub fn run(&self, args: &[&str]) -> Run {
+        self.run_with(&["--site", &site().base()], args)
+    }
+
+    /// Runs `args` with the embedded site started inside the measured process itself, as
+    /// a user's run without `--site` does.
+    pub fn run_standalone(&self, args: &[&str]) -> Run {
+        self.run_with(&[], args)
+    }
+
+    fn run_with(&self, site: &[&str], args: &[&str]) -> Run {
         let output = Command::new(env!("CARGO_BIN_EXE_async-lab"))
-            .args([
-                "--child",
-                self.runtime,
-                "--flavor",
-                self.flavor,
-                "--site",
-                &site().base(),
-            ])
+            .args(["--child", self.runtime, "--flavor", self.flavor])
+            .args(site)
             .args(["--time-scale", "0.05"])
             .args(args)
             .stdin(Stdio::null())
