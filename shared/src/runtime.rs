@@ -176,7 +176,7 @@ where
     F::Output: Send + 'static,
 {
     let (sender, receiver) = oneshot::channel();
-    let traced = trace::traced(name.into(), future);
+    let traced = trace::traced(name, future);
     let task = async move {
         let result = AssertUnwindSafe(traced)
             .catch_unwind()

@@ -7,18 +7,23 @@
 //! The cost is kept where it does not hurt:
 //! - Off (the default, and whenever [`enable`] was not called when the future was
 //!   wrapped), a poll costs one branch on a field of the future: no clock, no atomic, no
-//!   allocation. The wrapper itself is an `async` block, so it needs no box of its own.
+//!   allocation, and the future grows by one pointer (it is held in place, not boxed).
 //! - On, a poll reads the clock twice and pushes one span onto a buffer that lives inside
 //!   the task's own future. Only one thread polls a future at a time, so the buffer needs
-//!   no lock; it is handed to the process-wide list (one lock) every [`FLUSH_EVERY`]
-//!   polls and when the task ends or is dropped. A task still running when the report is
-//!   made shows the polls flushed so far.
+//!   no lock; it is handed whole (no copy) to the process-wide list every
+//!   [`FLUSH_EVERY`] polls and when the task ends or is dropped. A task still running
+//!   when the report is made shows the polls flushed so far.
+//!
+//! `benches/trace_overhead.rs` measures both costs.
 
 use std::future::Future;
-use std::pin::pin;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
 use std::time::Instant;
+
+use pin_project_lite::pin_project;
 
 use crate::census::current_tid;
 
@@ -60,7 +65,8 @@ pub struct Span {
 struct TaskStats {
     name: String,
     created: Instant,
-    spans: Mutex<Vec<Span>>,
+    /// The flushed buffers, each in poll order, in the order they were flushed.
+    spans: Mutex<Vec<Vec<Span>>>,
 }
 
 /// What was seen of one task's polls.
@@ -87,13 +93,21 @@ struct Recorder {
 }
 
 impl Recorder {
-    fn flush(&mut self) {
+    /// Hands the buffer to the process-wide list. `more` says whether more polls will
+    /// come: then the next buffer is made full size at once.
+    fn flush(&mut self, more: bool) {
         if !self.spans.is_empty() {
+            let next = if more {
+                Vec::with_capacity(FLUSH_EVERY)
+            } else {
+                Vec::new()
+            };
+            let full = std::mem::replace(&mut self.spans, next);
             self.stats
                 .spans
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
-                .append(&mut self.spans);
+                .push(full);
         }
     }
 }
@@ -101,16 +115,23 @@ impl Recorder {
 impl Drop for Recorder {
     // Runs when the task ends, and also when it is cancelled (dropped unfinished).
     fn drop(&mut self) {
-        self.flush();
+        self.flush(false);
+    }
+}
+
+pin_project! {
+    /// A future whose polls are recorded, made by [`traced`].
+    pub struct Traced<F> {
+        #[pin]
+        inner: F,
+        // Boxed, so that a future traced with tracing off grows by one pointer only.
+        recorder: Option<Box<Recorder>>,
     }
 }
 
 /// Wraps `future` so that its polls are recorded under `name` while tracing is on.
-///
-/// The name is turned into a `String` at once; a spawned task's future must be
-/// `'static`, so give it an owned or `'static` name.
-pub fn traced<F: Future>(name: impl Into<String>, future: F) -> impl Future<Output = F::Output> {
-    let mut recorder = is_enabled().then(|| {
+pub fn traced<F: Future>(name: impl Into<String>, future: F) -> Traced<F> {
+    let recorder = is_enabled().then(|| {
         let stats = Arc::new(TaskStats {
             name: name.into(),
             created: Instant::now(),
@@ -120,39 +141,47 @@ pub fn traced<F: Future>(name: impl Into<String>, future: F) -> impl Future<Outp
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .push(stats.clone());
-        Recorder {
+        Box::new(Recorder {
             stats,
             spans: Vec::new(),
-        }
-    });
-    async move {
-        // Pinned inside this async block's own state: no box needed.
-        let mut future = pin!(future);
-        std::future::poll_fn(move |cx| {
-            let Some(recorder) = recorder.as_mut() else {
-                return future.as_mut().poll(cx);
-            };
-            let tid = current_tid();
-            let start = Instant::now();
-            let poll = future.as_mut().poll(cx);
-            let end = Instant::now();
-            recorder.spans.push(Span { tid, start, end });
-            if recorder.spans.len() >= FLUSH_EVERY {
-                recorder.flush();
-            }
-            poll
         })
-        .await
+    });
+    Traced {
+        inner: future,
+        recorder,
+    }
+}
+
+impl<F: Future> Future for Traced<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        let Some(recorder) = this.recorder.as_mut() else {
+            return this.inner.poll(cx);
+        };
+        let tid = current_tid();
+        let start = Instant::now();
+        let poll = this.inner.poll(cx);
+        let end = Instant::now();
+        recorder.spans.push(Span { tid, start, end });
+        if poll.is_ready() {
+            // At once, not on drop: whoever awaits this task may make the report next.
+            recorder.flush(false);
+        } else if recorder.spans.len() >= FLUSH_EVERY {
+            recorder.flush(true);
+        }
+        poll
     }
 }
 
 impl TaskStats {
     fn summary(&self) -> TaskSummary {
-        let spans = self
+        let spans: Vec<Span> = self
             .spans
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .clone();
+            .concat();
         let mut threads: Vec<u64> = Vec::new();
         let mut migrations = 0;
         for (i, span) in spans.iter().enumerate() {
