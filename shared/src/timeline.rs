@@ -13,8 +13,9 @@ use std::fmt::Write as _;
 
 use crate::report::{Report, SpanReport, shorten};
 
-/// How many columns of time the terminal timeline has.
-pub const TEXT_COLUMNS: usize = 60;
+/// How many columns of time the terminal timeline has: with the row labels, a row fits
+/// in 80 columns.
+pub const TEXT_COLUMNS: usize = 52;
 
 /// The time axis of `report`, in ms: its wall time, or longer when a task was still
 /// polled after the main future ended.
@@ -71,7 +72,7 @@ pub fn text(report: &Report, columns: usize) -> String {
         .map(|t| label(t.tid).chars().count())
         .max()
         .unwrap_or(0)
-        .min(24);
+        .min(23);
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -181,9 +182,9 @@ fn tick_step(axis: f64, ticks: f64) -> f64 {
 }
 
 const WIDTH: f64 = 960.0;
-const LABEL: f64 = 230.0;
+const LABEL: f64 = 200.0;
 const PLOT: f64 = WIDTH - LABEL - 20.0;
-const ROW: f64 = 22.0;
+const ROW: f64 = 30.0;
 const TOP: f64 = 56.0;
 
 /// The run's timeline as an SVG document, with `axis_ms` of time across (pass
@@ -216,23 +217,24 @@ pub fn svg(report: &Report, axis_ms: f64) -> String {
         let y = TOP + row as f64 * ROW;
         let _ = writeln!(
             s,
-            r##"<g class="thread" data-tid="{}"><text x="10" y="{:.1}">{} [{}] {}</text><rect x="{LABEL}" y="{:.1}" width="{PLOT}" height="{:.1}" fill="#f4f4f4"/>"##,
+            r##"<g class="thread" data-tid="{}"><text x="10" y="{:.1}">{} [{}]</text><text x="10" y="{:.1}" font-size="10" fill="#666">{}</text><rect x="{LABEL}" y="{:.1}" width="{PLOT}" height="{:.1}" fill="#f4f4f4"/>"##,
             thread.tid,
-            y + 15.0,
+            y + 13.0,
             escape(&thread.name),
             thread.tid,
+            y + 25.0,
             escape(thread.role.label()),
-            y + 3.0,
-            ROW - 6.0
+            y + 4.0,
+            ROW - 8.0
         );
         for (task, start, end) in merged_spans(report, thread.tid, axis_us / PLOT / 2.0) {
             let (x0, x1) = (x(start), x(end));
             let _ = writeln!(
                 s,
                 r#"<rect x="{x0:.2}" y="{:.1}" width="{:.2}" height="{:.1}" fill="{}"><title>{}: {:.3}..{:.3} ms</title></rect>"#,
-                y + 3.0,
+                y + 4.0,
                 (x1 - x0).max(1.0),
-                ROW - 6.0,
+                ROW - 8.0,
                 colour(task),
                 escape(&report.tasks[task].name),
                 start / 1e3,

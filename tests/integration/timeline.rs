@@ -107,8 +107,12 @@ fn text_timeline_has_one_row_per_thread(config: Config) {
         .collect();
     assert_eq!(
         widths,
-        BTreeSet::from([60]),
-        "every row is 60 columns:\n{report}"
+        BTreeSet::from([async_lab_shared::timeline::TEXT_COLUMNS]),
+        "every row is as wide:\n{report}"
+    );
+    assert!(
+        rows.iter().all(|r| r.chars().count() <= 80),
+        "a row fits in 80 columns:\n{report}"
     );
     // Main polled the main future (task A), so its row shows an A somewhere.
     let main_row = threads
