@@ -57,7 +57,8 @@ pub fn text(report: &Report, columns: usize) -> String {
             .or_insert_with(|| vec![BTreeMap::new(); columns]);
         let (start, end) = (span.start_us.max(0.0), span.end_us.max(0.0));
         let first = ((start / cell_us) as usize).min(columns - 1);
-        let last = ((end / cell_us) as usize).min(columns - 1);
+        // A poll that ends right on a cell's edge does not spill into the next cell.
+        let last = (((end / cell_us).ceil() as usize).saturating_sub(1)).clamp(first, columns - 1);
         for (c, cell) in cells.iter_mut().enumerate().take(last + 1).skip(first) {
             let overlap = end.min((c + 1) as f64 * cell_us) - start.max(c as f64 * cell_us);
             // Even a poll far shorter than a cell shows: that is where the task ran.
@@ -326,4 +327,119 @@ pub fn html_page(title: &str, reports: &[Report]) -> String {
     }
     s.push_str("</body>\n</html>\n");
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::census::Role;
+    use crate::report::{TaskReport, ThreadReport, Threads};
+
+    fn thread(tid: u64, name: &str, role: Role) -> ThreadReport {
+        ThreadReport {
+            tid,
+            name: name.into(),
+            role,
+            first_seen_ms: Some(0.0),
+            last_seen_ms: Some(10.0),
+            polls: 0,
+            tasks_polled: 0,
+            busy_ms: 0.0,
+            busy_share: 0.0,
+        }
+    }
+
+    fn task(name: &str, spans: &[(u64, f64, f64)]) -> TaskReport {
+        TaskReport {
+            name: name.into(),
+            polls: spans.len() as u64,
+            threads: Vec::new(),
+            migrations: 0,
+            busy_ms: 0.0,
+            first_poll_delay_ms: None,
+            spans: spans
+                .iter()
+                .map(|&(tid, start_us, end_us)| SpanReport {
+                    tid,
+                    start_us,
+                    end_us,
+                })
+                .collect(),
+        }
+    }
+
+    /// Two threads (one idle), two tasks: one that ran early on thread 1, one late on 2.
+    fn report() -> Report {
+        Report {
+            runtime: "rt <&>".into(),
+            flavor: "f".into(),
+            experiment: "x".into(),
+            lines: Vec::new(),
+            ok: true,
+            errors: Vec::new(),
+            wall_ms: 10.0,
+            threads: Threads {
+                census_available: true,
+                peak: 3,
+                list: vec![
+                    thread(1, "main", Role::Main),
+                    thread(2, "w\"1'", Role::Worker),
+                    thread(3, "io", Role::Reactor),
+                ],
+                at_start: vec![1],
+                at_peak: vec![1, 2, 3],
+                at_end: vec![1, 2, 3],
+            },
+            tasks: vec![
+                task("main", &[(1, 0.0, 1000.0)]),
+                task(
+                    "page-title http://127.0.0.1:8080/a?b=1&c=<2>",
+                    &[(2, 9000.0, 9500.0), (2, 9505.0, 9700.0)],
+                ),
+            ],
+            notes: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn text_timeline_puts_each_task_where_and_when_it_ran() {
+        let text = text(&report(), 10);
+        let rows: Vec<&str> = text.lines().filter(|l| l.ends_with('|')).collect();
+        assert_eq!(rows.len(), 3, "{text}");
+        assert!(rows[0].ends_with("|A·········|"), "{text}");
+        assert!(rows[1].ends_with("|·········B|"), "{text}");
+        assert!(rows[2].ends_with("|··········|"), "{text}");
+        assert!(text.contains("B page-title /a?b=1&c=<2>"), "{text}");
+    }
+
+    #[test]
+    fn svg_is_xml_with_a_row_per_thread_whatever_the_names() {
+        let svg = svg(&report(), 20.0);
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        let rows: Vec<&str> = doc
+            .descendants()
+            .filter(|n| n.attribute("class") == Some("thread"))
+            .filter_map(|n| n.attribute("data-tid"))
+            .collect();
+        assert_eq!(rows, ["1", "2", "3"]);
+        // The two close polls of task B are one rectangle; main's one poll is another.
+        let polls = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("title"))
+            .count();
+        assert_eq!(polls, 2, "{svg}");
+        assert!(
+            svg.contains(">20 ms</text>"),
+            "the axis runs to the given end: {svg}"
+        );
+    }
+
+    #[test]
+    fn ticks_are_round() {
+        assert_eq!(tick_step(10.0, 8.0), 2.0);
+        assert_eq!(tick_step(3.5, 8.0), 0.5);
+        assert_eq!(tick_step(700.0, 8.0), 100.0);
+        assert_eq!(round_label(0.5), "0.5");
+        assert_eq!(round_label(20.0), "20");
+    }
 }
