@@ -1,7 +1,7 @@
 //! The side-by-side driver: runs one experiment on every runtime configuration, each in a
 //! process of its own, and prints one table with a row each.
 //!
-//! Run with `cargo run -- [EXPERIMENT [ARGS...]] [--json] [--markdown]`.
+//! Run with `cargo run -- [EXPERIMENT [ARGS...]] [--json] [--markdown] [--timeline DIR]`.
 //!
 //! Each configuration runs in a child process (this same binary, started with
 //! `--child RUNTIME`), so that one runtime's lingering threads never pollute another's
@@ -12,11 +12,14 @@
 mod table;
 
 use std::ffi::OsString;
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 
 use async_lab_shared::cli;
 use async_lab_shared::experiments::EXPERIMENTS;
+use async_lab_shared::report::Report;
 use async_lab_shared::site::Site;
+use async_lab_shared::timeline;
 use clap::Parser;
 use serde_json::Value;
 
@@ -45,6 +48,10 @@ struct Options {
     /// Print the table as Markdown
     #[arg(long)]
     markdown: bool,
+    /// Draw each configuration's timeline as DIR/<runtime>-<flavor>.svg, and all of them on
+    /// one time axis in DIR/index.html
+    #[arg(long, value_name = "DIR")]
+    timeline: Option<PathBuf>,
     /// Only these configurations: RUNTIME or RUNTIME:FLAVOR (repeatable)
     #[arg(long, value_name = "RT[:FLAVOR]")]
     only: Vec<String>,
@@ -150,6 +157,10 @@ fn drive(options: &Options) -> Result<ExitCode, String> {
     }
     let configurations = selected(&options.only)?;
     let site = Site::start().map_err(|e| format!("cannot start the embedded site: {e}"))?;
+    if let Some(dir) = &options.timeline {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create the timeline folder {}: {e}", dir.display()))?;
+    }
     let exe = std::env::current_exe()
         .map_err(|e| format!("cannot find this program to run it again: {e}"))?;
 
@@ -160,16 +171,22 @@ fn drive(options: &Options) -> Result<ExitCode, String> {
             i + 1,
             configurations.len()
         );
-        let output = Command::new(&exe)
-            .args([
-                "--child",
-                runtime,
-                "--flavor",
-                flavor,
-                "--json",
-                "--site",
-                &site.base(),
-            ])
+        let mut command = Command::new(&exe);
+        command.args([
+            "--child",
+            runtime,
+            "--flavor",
+            flavor,
+            "--json",
+            "--site",
+            &site.base(),
+        ]);
+        if let Some(dir) = &options.timeline {
+            command
+                .arg("--timeline")
+                .arg(dir.join(format!("{runtime}-{flavor}.svg")));
+        }
+        let output = command
             .args([
                 "--time-scale",
                 &options.time_scale.to_string(),
@@ -198,6 +215,9 @@ fn drive(options: &Options) -> Result<ExitCode, String> {
         });
     }
 
+    if let Some(dir) = &options.timeline {
+        write_timelines(dir, &experiment, &rows)?;
+    }
     if options.json {
         let reports: Vec<Value> = rows
             .iter()
@@ -215,4 +235,22 @@ fn drive(options: &Options) -> Result<ExitCode, String> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// Writes DIR/index.html: every configuration's timeline, one above the other, on the
+/// same time axis. (Each child already drew its own, on its own axis, as an SVG file.)
+fn write_timelines(dir: &Path, experiment: &str, rows: &[table::Row]) -> Result<(), String> {
+    let reports: Vec<Report> = rows
+        .iter()
+        .filter_map(|r| r.report.clone())
+        .filter_map(|value| serde_json::from_value(value).ok())
+        .collect();
+    let page = timeline::html_page(
+        &format!("{experiment} on {} runtime configurations", reports.len()),
+        &reports,
+    );
+    let path = dir.join("index.html");
+    std::fs::write(&path, page).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    eprintln!("timelines: {}", path.display());
+    Ok(())
 }

@@ -3,7 +3,8 @@
 //! On Linux, `/proc/self/task/*/comm` lists the threads and their names (cut to 15
 //! bytes by the kernel). A [`Sampler`] reads it every millisecond during a run, so that
 //! threads that come and go (a blocking pool, the compat bridge) are caught, and keeps
-//! the peak. Elsewhere the census says it cannot tell.
+//! the peak, and which threads were alive at the start, at the peak and at the end.
+//! Elsewhere the census says it cannot tell.
 //!
 //! Roles come first from the runtimes themselves ([`mark_current`], called from their
 //! thread hooks), then from who polled tasks, then from the thread names the runtimes
@@ -13,12 +14,12 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// What a thread is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Role {
     /// The thread `main` runs on, where `block_on` drives the main future.
@@ -57,7 +58,7 @@ impl Role {
 }
 
 /// One thread of the census.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ThreadInfo {
     /// The kernel's thread id.
     pub tid: u64,
@@ -186,6 +187,14 @@ fn role_of(tid: u64, name: &str, pid: u64, marks: &BTreeMap<u64, Role>, pollers:
 pub struct Census {
     /// Every thread seen, by tid, with its last-seen name.
     pub seen: BTreeMap<u64, String>,
+    /// When each thread was first and last seen alive.
+    pub lifetimes: BTreeMap<u64, (Instant, Instant)>,
+    /// The threads alive at the first sample, before the runtime was built.
+    pub at_start: Vec<u64>,
+    /// The threads alive when the most were (the first time there were that many).
+    pub at_peak: Vec<u64>,
+    /// The threads alive at the last sample, after the run.
+    pub at_end: Vec<u64>,
     /// The most threads alive at once.
     pub peak: usize,
     /// False where the OS offers no thread list.
@@ -234,9 +243,24 @@ impl Sampler {
 }
 
 fn take_sample(census: &mut Census) {
-    if let Some(now) = snapshot() {
-        census.available = true;
-        census.peak = census.peak.max(now.len());
-        census.seen.extend(now);
+    let Some(now) = snapshot() else { return };
+    let at = Instant::now();
+    let tids: Vec<u64> = now.keys().copied().collect();
+    if !census.available {
+        census.at_start = tids.clone();
     }
+    census.available = true;
+    if now.len() > census.peak {
+        census.peak = now.len();
+        census.at_peak = tids.clone();
+    }
+    for tid in &tids {
+        census
+            .lifetimes
+            .entry(*tid)
+            .and_modify(|(_, last)| *last = at)
+            .or_insert((at, at));
+    }
+    census.at_end = tids;
+    census.seen.extend(now);
 }

@@ -1,8 +1,8 @@
 //! The command line every `runtime-<rt>` binary shares (DESIGN.md, "Command line").
 //!
 //! ```text
-//! runtime-<rt> [--flavor F] [--workers N] [--json] [--time-scale X] [--timeout SECS]
-//!              [EXPERIMENT [ARGS...]]
+//! runtime-<rt> [--flavor F] [--workers N] [--json] [--timeline FILE.svg]
+//!              [--time-scale X] [--timeout SECS] [EXPERIMENT [ARGS...]]
 //! runtime-<rt> list
 //! ```
 //!
@@ -10,6 +10,7 @@
 //! 2 bad usage, with a one-line message.
 
 use std::ffi::OsString;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -22,7 +23,7 @@ use crate::fetch::Fetcher;
 use crate::report::Report;
 use crate::runtime::Runtime;
 use crate::site::Site;
-use crate::trace;
+use crate::{timeline, trace};
 
 /// The options of a runtime binary.
 #[derive(Debug, Parser)]
@@ -40,6 +41,9 @@ pub struct Options {
     /// Print the report as one JSON object on stdout (and the experiment's lines in it)
     #[arg(long)]
     pub json: bool,
+    /// Also draw the run's timeline (one row per thread, time across) as an SVG picture
+    #[arg(long, value_name = "FILE.svg")]
+    pub timeline: Option<PathBuf>,
     /// Multiply every sleep the experiment makes by X (tests use small values)
     #[arg(long, value_name = "X", default_value_t = 1.0)]
     pub time_scale: f64,
@@ -142,6 +146,8 @@ fn run<R: Runtime>(options: Options) -> Result<ExitCode, String> {
     let fetcher =
         Fetcher::new(Duration::from_secs_f64(options.timeout)).map_err(|e| e.to_string())?;
 
+    // The report is made of what tracing records: every task wrapped from here on is traced.
+    trace::enable();
     // The census starts before the runtime, so the threads the runtime starts are seen.
     let sampler = Sampler::start();
     let rt = R::new(flavor, options.workers)?;
@@ -157,7 +163,8 @@ fn run<R: Runtime>(options: Options) -> Result<ExitCode, String> {
     let wall = started.elapsed();
     let census = sampler.stop();
 
-    let (threads, tasks) = Report::threads_from(&census, &trace::tasks());
+    let wall_ms = wall.as_secs_f64() * 1000.0;
+    let (threads, tasks) = Report::threads_from(&census, &trace::tasks(), started, wall_ms);
     let report = Report {
         runtime: R::NAME.to_string(),
         flavor: rt.flavor().to_string(),
@@ -165,7 +172,7 @@ fn run<R: Runtime>(options: Options) -> Result<ExitCode, String> {
         lines: lab.out.lines(),
         ok: outcome.errors.is_empty(),
         errors: outcome.errors,
-        wall_ms: wall.as_secs_f64() * 1000.0,
+        wall_ms,
         threads,
         tasks,
         notes: rt.notes(),
@@ -180,6 +187,13 @@ fn run<R: Runtime>(options: Options) -> Result<ExitCode, String> {
         }
     } else {
         eprint!("\n{}", report.render_text());
+    }
+    if let Some(path) = &options.timeline {
+        let svg = timeline::svg(&report, timeline::axis_ms(&report));
+        if let Err(e) = std::fs::write(path, svg) {
+            eprintln!("cannot write the timeline to {}: {e}", path.display());
+            return Ok(ExitCode::from(1));
+        }
     }
     Ok(if report.ok {
         ExitCode::SUCCESS

@@ -20,9 +20,12 @@
 //! - [`experiments`]: the chapter's programs (`page-title`, `race`), generic over
 //!   [`Runtime`], and the list of them.
 //! - [`progress`]: the progress bar of long experiments, and peak memory.
-//! - [`trace`]: the per-poll wrapper that records which OS thread polled which task.
+//! - [`trace`]: the per-poll wrapper that records which OS thread polled which task, and
+//!   when; off, it costs a branch.
 //! - [`census`]: every OS thread of the process, with its name and role.
 //! - [`report`]: what a run prints after the experiment's own lines, and its JSON form.
+//! - [`timeline`]: one row per thread, time across: in the terminal, as SVG, and as one
+//!   HTML page of several runs on the same time axis.
 //! - [`cli`]: the command line every `runtime-<rt>` binary shares.
 
 #![forbid(unsafe_code)]
@@ -36,6 +39,7 @@ pub mod progress;
 pub mod report;
 pub mod runtime;
 pub mod site;
+pub mod timeline;
 pub mod title;
 pub mod trace;
 

@@ -1,16 +1,19 @@
 //! What a run prints after the experiment's own lines: the thread report, as text on
-//! stderr or as one JSON object on stdout (`--json`).
+//! stderr or as one JSON object on stdout (`--json`): every thread, every task, every
+//! poll, and the timeline drawn from them ([`crate::timeline`]).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::time::Instant;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::census::{self, Census, Role, ThreadInfo};
+use crate::timeline;
 use crate::trace::TaskSummary;
 
 /// The report of one run. Its JSON form is the contract in DESIGN.md.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
     /// The runtime's name.
     pub runtime: String,
@@ -41,18 +44,57 @@ pub struct Report {
 }
 
 /// The thread census of a run.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Threads {
     /// False where the OS does not list a process's threads (everywhere but Linux).
     pub census_available: bool,
     /// The most threads alive at once, the lab's own (site, census) left out.
     pub peak: usize,
     /// Every thread seen during the run.
-    pub list: Vec<ThreadInfo>,
+    pub list: Vec<ThreadReport>,
+    /// The threads alive before the runtime was built (tids, as in `list`).
+    #[serde(default)]
+    pub at_start: Vec<u64>,
+    /// The threads alive when the most were.
+    #[serde(default)]
+    pub at_peak: Vec<u64>,
+    /// The threads alive after the run.
+    #[serde(default)]
+    pub at_end: Vec<u64>,
 }
 
-/// One task: how often it was polled and by which threads.
-#[derive(Debug, Clone, Serialize)]
+/// One OS thread: who it is, when it lived and what it polled.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ThreadReport {
+    /// The kernel's thread id.
+    pub tid: u64,
+    /// The thread's name, as the kernel keeps it (at most 15 bytes).
+    pub name: String,
+    /// What the thread is for.
+    pub role: Role,
+    /// When the census first saw it, in ms from the start of the run (the call to
+    /// `block_on`); negative for threads started before, with the runtime.
+    #[serde(default)]
+    pub first_seen_ms: Option<f64>,
+    /// When the census last saw it, in ms from the start of the run.
+    #[serde(default)]
+    pub last_seen_ms: Option<f64>,
+    /// Polls it ran, of any task.
+    #[serde(default)]
+    pub polls: u64,
+    /// How many tasks it polled at least once.
+    #[serde(default)]
+    pub tasks_polled: usize,
+    /// Time spent inside polls, in ms.
+    #[serde(default)]
+    pub busy_ms: f64,
+    /// `busy_ms` over the run's wall time: 1.0 is a thread that polled all the time.
+    #[serde(default)]
+    pub busy_share: f64,
+}
+
+/// One task: how often it was polled, by which threads, and when.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TaskReport {
     /// The task's name.
     pub name: String,
@@ -62,11 +104,47 @@ pub struct TaskReport {
     pub threads: Vec<u64>,
     /// Moves from one thread to another between consecutive polls.
     pub migrations: u64,
+    /// Time spent inside its polls, in ms.
+    #[serde(default)]
+    pub busy_ms: f64,
+    /// From spawn (or, for `main`, from the call to `block_on`) to its first poll, in
+    /// ms; `None` when it was never polled.
+    #[serde(default)]
+    pub first_poll_delay_ms: Option<f64>,
+    /// Every poll: which thread, from when to when.
+    #[serde(default)]
+    pub spans: Vec<SpanReport>,
+}
+
+/// One poll of a task, in microseconds from the start of the run.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SpanReport {
+    /// The thread that polled, as in `threads.list`.
+    pub tid: u64,
+    /// When the poll began.
+    pub start_us: f64,
+    /// When it returned.
+    pub end_us: f64,
+}
+
+/// `at` in ms from `epoch`, negative when it came before.
+fn ms_since(epoch: Instant, at: Instant) -> f64 {
+    match at.checked_duration_since(epoch) {
+        Some(d) => d.as_secs_f64() * 1e3,
+        None => -(epoch.duration_since(at).as_secs_f64() * 1e3),
+    }
 }
 
 impl Report {
-    /// Puts the census and the task records together.
-    pub fn threads_from(census: &Census, tasks: &[TaskSummary]) -> (Threads, Vec<TaskReport>) {
+    /// Puts the census and the task records together. `epoch` is the start of the run
+    /// (the call to `block_on`), which every time in the report counts from; `wall_ms` is
+    /// the run's length, against which busy shares are measured.
+    pub fn threads_from(
+        census: &Census,
+        tasks: &[TaskSummary],
+        epoch: Instant,
+        wall_ms: f64,
+    ) -> (Threads, Vec<TaskReport>) {
         let pollers: Vec<u64> = tasks
             .iter()
             .flat_map(|t| t.threads.iter().copied())
@@ -76,24 +154,24 @@ impl Report {
         for tid in &pollers {
             seen.entry(*tid).or_insert_with(|| "(ended)".to_string());
         }
+        let tasks: Vec<TaskReport> = tasks.iter().map(|t| task_report(t, epoch)).collect();
+        let list = census::classify(&seen, &pollers)
+            .into_iter()
+            .map(|info| thread_report(info, census, &tasks, epoch, wall_ms))
+            .collect();
         let threads = Threads {
             census_available: census.available,
             peak: census.peak,
-            list: census::classify(&seen, &pollers),
+            list,
+            at_start: census.at_start.clone(),
+            at_peak: census.at_peak.clone(),
+            at_end: census.at_end.clone(),
         };
-        let tasks = tasks
-            .iter()
-            .map(|t| TaskReport {
-                name: t.name.clone(),
-                polls: t.polls,
-                threads: t.threads.clone(),
-                migrations: t.migrations,
-            })
-            .collect();
         (threads, tasks)
     }
 
-    /// The report as people read it, set apart from the experiment's lines.
+    /// The report as people read it, set apart from the experiment's lines: the threads,
+    /// the tasks, then the timeline.
     pub fn render_text(&self) -> String {
         let mut s = String::new();
         let _ = writeln!(
@@ -115,47 +193,63 @@ impl Report {
                 self.threads.list.len(),
                 self.threads.peak
             );
-        }
-        let names: BTreeMap<u64, &str> = self
-            .threads
-            .list
-            .iter()
-            .map(|t| (t.tid, t.name.as_str()))
-            .collect();
-        for t in &self.threads.list {
-            let polled = self
-                .tasks
-                .iter()
-                .filter(|task| task.threads.contains(&t.tid))
-                .count();
             let _ = writeln!(
                 s,
-                "  {:>7}  {:<16} {:<29} polled {polled} task(s)",
-                t.tid,
-                t.name,
-                t.role.label()
+                "alive at the start: {}; at the peak: {}; at the end: {}",
+                self.thread_names(&self.threads.at_start),
+                self.thread_names(&self.threads.at_peak),
+                self.thread_names(&self.threads.at_end),
             );
         }
-        let _ = writeln!(s, "tasks (polls, then the threads that polled them):");
+        let _ = writeln!(
+            s,
+            "threads (tid, name, role, tasks polled, polls, busy share, seen from..to ms):"
+        );
+        for t in &self.threads.list {
+            let seen = match (t.first_seen_ms, t.last_seen_ms) {
+                (Some(first), Some(last)) => format!("{first:.1}..{last:.1}"),
+                _ => "-".into(),
+            };
+            let _ = writeln!(
+                s,
+                "  {:>7}  {:<16} {:<29} {:>3} task(s) {:>6} polls {:>5.1}%  {seen}",
+                t.tid,
+                t.name,
+                t.role.label(),
+                t.tasks_polled,
+                t.polls,
+                t.busy_share * 100.0,
+            );
+        }
+        let _ = writeln!(
+            s,
+            "tasks (polls, busy ms, spawn to first poll ms, then the threads that polled them):"
+        );
         for task in &self.tasks {
             let threads: Vec<String> = task
                 .threads
                 .iter()
-                .map(|tid| format!("{} [{tid}]", names.get(tid).copied().unwrap_or("?")))
+                .map(|tid| format!("{} [{tid}]", self.thread_name(*tid)))
                 .collect();
             let moved = if task.migrations > 0 {
                 format!(", moved {} time(s)", task.migrations)
             } else {
                 String::new()
             };
+            let delay = task
+                .first_poll_delay_ms
+                .map_or("-".to_string(), |ms| format!("{ms:.2}"));
             let _ = writeln!(
                 s,
-                "  {:<48} {:>4} polls on {}{moved}",
-                shorten(&task.name, 48),
+                "  {:<44} {:>5} {:>8.2} {:>7} on {}{moved}",
+                shorten(&task.name, 44),
                 task.polls,
+                task.busy_ms,
+                delay,
                 threads.join(", ")
             );
         }
+        s.push_str(&timeline::text(self, timeline::TEXT_COLUMNS));
         for part in &self.unsupported {
             let _ = writeln!(s, "not on this runtime: {part}");
         }
@@ -165,13 +259,41 @@ impl Report {
         s
     }
 
-    /// How many threads polled at least one task.
-    pub fn polling_threads(&self) -> usize {
+    /// The name of thread `tid`, `?` when the census did not see it.
+    pub fn thread_name(&self, tid: u64) -> &str {
         self.threads
             .list
             .iter()
-            .filter(|t| self.tasks.iter().any(|task| task.threads.contains(&t.tid)))
-            .count()
+            .find(|t| t.tid == tid)
+            .map_or("?", |t| t.name.as_str())
+    }
+
+    /// `tids` as a short list of names: `main, 2 worker, async-io`.
+    fn thread_names(&self, tids: &[u64]) -> String {
+        let mut counts: Vec<(&str, usize)> = Vec::new();
+        for tid in tids {
+            let name = self.thread_name(*tid);
+            match counts.iter_mut().find(|(n, _)| *n == name) {
+                Some((_, count)) => *count += 1,
+                None => counts.push((name, 1)),
+            }
+        }
+        let names: Vec<String> = counts
+            .iter()
+            .map(|(name, n)| {
+                if *n > 1 {
+                    format!("{n}× {name}")
+                } else {
+                    (*name).to_string()
+                }
+            })
+            .collect();
+        format!("{} ({})", tids.len(), names.join(", "))
+    }
+
+    /// How many threads polled at least one task.
+    pub fn polling_threads(&self) -> usize {
+        self.threads.list.iter().filter(|t| t.polls > 0).count()
     }
 
     /// How many threads have `role`.
@@ -180,7 +302,76 @@ impl Report {
     }
 }
 
-fn shorten(text: &str, width: usize) -> String {
+fn task_report(task: &TaskSummary, epoch: Instant) -> TaskReport {
+    let us = |at: Instant| ms_since(epoch, at) * 1e3;
+    TaskReport {
+        name: task.name.clone(),
+        polls: task.polls,
+        threads: task.threads.clone(),
+        migrations: task.migrations,
+        busy_ms: task
+            .spans
+            .iter()
+            .map(|s| (s.end - s.start).as_secs_f64() * 1e3)
+            .sum(),
+        // `main` is wrapped just before `block_on` starts: its delay counts from then.
+        first_poll_delay_ms: task
+            .spans
+            .first()
+            .map(|s| ms_since(task.created.max(epoch), s.start)),
+        spans: task
+            .spans
+            .iter()
+            .map(|s| SpanReport {
+                tid: s.tid,
+                start_us: us(s.start),
+                end_us: us(s.end),
+            })
+            .collect(),
+    }
+}
+
+fn thread_report(
+    info: ThreadInfo,
+    census: &Census,
+    tasks: &[TaskReport],
+    epoch: Instant,
+    wall_ms: f64,
+) -> ThreadReport {
+    let lifetime = census.lifetimes.get(&info.tid);
+    let mut polls = 0;
+    let mut tasks_polled = 0;
+    let mut busy_us = 0.0;
+    for task in tasks {
+        let mine = task.spans.iter().filter(|s| s.tid == info.tid);
+        let before = polls;
+        for span in mine {
+            polls += 1;
+            busy_us += span.end_us - span.start_us;
+        }
+        if polls > before {
+            tasks_polled += 1;
+        }
+    }
+    let busy_ms = busy_us / 1e3;
+    ThreadReport {
+        tid: info.tid,
+        name: info.name,
+        role: info.role,
+        first_seen_ms: lifetime.map(|(first, _)| ms_since(epoch, *first)),
+        last_seen_ms: lifetime.map(|(_, last)| ms_since(epoch, *last)),
+        polls,
+        tasks_polled,
+        busy_ms,
+        busy_share: if wall_ms > 0.0 {
+            busy_ms / wall_ms
+        } else {
+            0.0
+        },
+    }
+}
+
+pub(crate) fn shorten(text: &str, width: usize) -> String {
     if text.chars().count() <= width {
         text.to_string()
     } else {

@@ -1,30 +1,75 @@
-//! Which OS thread polled which task.
+//! Which OS thread polled which task, and when.
 //!
-//! [`traced`] wraps a future so that every poll records the thread it ran on. Tasks
-//! register themselves in a process-wide list that the report reads at the end of a run.
-//! The record is a handful of atomics: a poll on the same thread as the last one costs
-//! two relaxed atomic operations; only a move to another thread takes a lock.
+//! [`traced`] wraps a future so that, while tracing is on ([`enable`]), every poll is
+//! recorded as a [`Span`]: the OS thread that ran it, and when it started and ended. The
+//! report turns the spans into per-task and per-thread numbers and into the timeline.
+//!
+//! The cost is kept where it does not hurt:
+//! - Off (the default, and whenever [`enable`] was not called when the future was
+//!   wrapped), a poll costs one branch on a field of the future: no clock, no atomic, no
+//!   allocation, and the future grows by one pointer (it is held in place, not boxed).
+//! - On, a poll reads the clock twice and pushes one span onto a buffer that lives inside
+//!   the task's own future. Only one thread polls a future at a time, so the buffer needs
+//!   no lock; it is handed whole (no copy) to the process-wide list every
+//!   [`FLUSH_EVERY`] polls and when the task ends or is dropped. A task still running
+//!   when the report is made shows the polls flushed so far.
+//!
+//! `benches/trace_overhead.rs` measures both costs.
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
+use std::time::Instant;
+
+use pin_project_lite::pin_project;
 
 use crate::census::current_tid;
 
-/// What was seen of one task's polls.
-#[derive(Debug)]
-pub struct TaskStats {
-    /// The task's name, as given to `spawn`.
-    pub name: String,
-    polls: AtomicU64,
-    migrations: AtomicU64,
-    last_tid: AtomicU64,
-    threads: Mutex<Vec<u64>>,
+/// How many spans a task buffers before handing them to the process-wide list.
+pub const FLUSH_EVERY: usize = 1024;
+
+static ENABLED: AtomicBool = AtomicBool::new(false);
+static TASKS: Mutex<Vec<Arc<TaskStats>>> = Mutex::new(Vec::new());
+
+/// Turns tracing on for every future wrapped from now on. The runtime binaries do this
+/// before a run, since the report is made of what tracing records.
+pub fn enable() {
+    ENABLED.store(true, Ordering::Relaxed);
 }
 
-/// A finished snapshot of [`TaskStats`].
+/// Turns tracing off for futures wrapped from now on (already wrapped ones keep theirs).
+pub fn disable() {
+    ENABLED.store(false, Ordering::Relaxed);
+}
+
+/// True when futures wrapped now are traced.
+pub fn is_enabled() -> bool {
+    ENABLED.load(Ordering::Relaxed)
+}
+
+/// One poll of a task: the thread that ran it, and when.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    /// The OS thread id (as in the census) that polled.
+    pub tid: u64,
+    /// When the poll began.
+    pub start: Instant,
+    /// When the poll returned.
+    pub end: Instant,
+}
+
+/// One traced task, as registered process-wide.
+#[derive(Debug)]
+struct TaskStats {
+    name: String,
+    created: Instant,
+    /// The flushed buffers, each in poll order, in the order they were flushed.
+    spans: Mutex<Vec<Vec<Span>>>,
+}
+
+/// What was seen of one task's polls.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TaskSummary {
     /// The task's name.
@@ -35,71 +80,126 @@ pub struct TaskSummary {
     pub threads: Vec<u64>,
     /// How many times a poll ran on another thread than the poll before it.
     pub migrations: u64,
+    /// When the task was wrapped: for a spawned task, when it was spawned.
+    pub created: Instant,
+    /// Every poll, in the order they ran.
+    pub spans: Vec<Span>,
 }
 
-static TASKS: Mutex<Vec<Arc<TaskStats>>> = Mutex::new(Vec::new());
+/// The buffer of one traced task: lives in the task's own future, flushed on drop.
+struct Recorder {
+    stats: Arc<TaskStats>,
+    spans: Vec<Span>,
+}
 
-impl TaskStats {
-    fn record_poll(&self) {
-        let tid = current_tid();
-        self.polls.fetch_add(1, Ordering::Relaxed);
-        let previous = self.last_tid.swap(tid, Ordering::Relaxed);
-        if previous != tid {
-            if previous != 0 {
-                self.migrations.fetch_add(1, Ordering::Relaxed);
-            }
-            let mut threads = self.threads.lock().unwrap_or_else(PoisonError::into_inner);
-            if !threads.contains(&tid) {
-                threads.push(tid);
-            }
-        }
-    }
-
-    fn summary(&self) -> TaskSummary {
-        TaskSummary {
-            name: self.name.clone(),
-            polls: self.polls.load(Ordering::Relaxed),
-            threads: self
-                .threads
+impl Recorder {
+    /// Hands the buffer to the process-wide list. `more` says whether more polls will
+    /// come: then the next buffer is made full size at once.
+    fn flush(&mut self, more: bool) {
+        if !self.spans.is_empty() {
+            let next = if more {
+                Vec::with_capacity(FLUSH_EVERY)
+            } else {
+                Vec::new()
+            };
+            let full = std::mem::replace(&mut self.spans, next);
+            self.stats
+                .spans
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
-                .clone(),
-            migrations: self.migrations.load(Ordering::Relaxed),
+                .push(full);
         }
     }
 }
 
-/// A future that records its polls in a [`TaskStats`].
-pub struct Traced<F> {
-    inner: Pin<Box<F>>,
-    stats: Arc<TaskStats>,
+impl Drop for Recorder {
+    // Runs when the task ends, and also when it is cancelled (dropped unfinished).
+    fn drop(&mut self) {
+        self.flush(false);
+    }
 }
 
-/// Wraps `future` so that its polls are recorded under `name`.
+pin_project! {
+    /// A future whose polls are recorded, made by [`traced`].
+    pub struct Traced<F> {
+        #[pin]
+        inner: F,
+        // Boxed, so that a future traced with tracing off grows by one pointer only.
+        recorder: Option<Box<Recorder>>,
+    }
+}
+
+/// Wraps `future` so that its polls are recorded under `name` while tracing is on.
 pub fn traced<F: Future>(name: impl Into<String>, future: F) -> Traced<F> {
-    let stats = Arc::new(TaskStats {
-        name: name.into(),
-        polls: AtomicU64::new(0),
-        migrations: AtomicU64::new(0),
-        last_tid: AtomicU64::new(0),
-        threads: Mutex::new(Vec::new()),
+    let recorder = is_enabled().then(|| {
+        let stats = Arc::new(TaskStats {
+            name: name.into(),
+            created: Instant::now(),
+            spans: Mutex::new(Vec::new()),
+        });
+        TASKS
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(stats.clone());
+        Box::new(Recorder {
+            stats,
+            spans: Vec::new(),
+        })
     });
-    TASKS
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .push(stats.clone());
     Traced {
-        inner: Box::pin(future),
-        stats,
+        inner: future,
+        recorder,
     }
 }
 
 impl<F: Future> Future for Traced<F> {
     type Output = F::Output;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        self.stats.record_poll();
-        self.inner.as_mut().poll(cx)
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        let Some(recorder) = this.recorder.as_mut() else {
+            return this.inner.poll(cx);
+        };
+        let tid = current_tid();
+        let start = Instant::now();
+        let poll = this.inner.poll(cx);
+        let end = Instant::now();
+        recorder.spans.push(Span { tid, start, end });
+        if poll.is_ready() {
+            // At once, not on drop: whoever awaits this task may make the report next.
+            recorder.flush(false);
+        } else if recorder.spans.len() >= FLUSH_EVERY {
+            recorder.flush(true);
+        }
+        poll
+    }
+}
+
+impl TaskStats {
+    fn summary(&self) -> TaskSummary {
+        let spans: Vec<Span> = self
+            .spans
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .concat();
+        let mut threads: Vec<u64> = Vec::new();
+        let mut migrations = 0;
+        for (i, span) in spans.iter().enumerate() {
+            if !threads.contains(&span.tid) {
+                threads.push(span.tid);
+            }
+            if i > 0 && spans[i - 1].tid != span.tid {
+                migrations += 1;
+            }
+        }
+        TaskSummary {
+            name: self.name.clone(),
+            polls: spans.len() as u64,
+            threads,
+            migrations,
+            created: self.created,
+            spans,
+        }
     }
 }
 
@@ -111,4 +211,52 @@ pub fn tasks() -> Vec<TaskSummary> {
         .iter()
         .map(|t| t.summary())
         .collect()
+}
+
+/// Forgets every task traced so far (benchmarks run many rounds in one process).
+pub fn clear() {
+    TASKS.lock().unwrap_or_else(PoisonError::into_inner).clear();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // One test, because the enable flag and the task list are process-wide.
+    #[test]
+    fn records_polls_only_when_enabled() {
+        let before = tasks().len();
+        futures::executor::block_on(traced("off", async { 1 }));
+        assert_eq!(tasks().len(), before, "tracing off records nothing");
+
+        enable();
+        let value = futures::executor::block_on(traced("on", async {
+            crate::runtime::yield_once().await;
+            crate::runtime::yield_once().await;
+            7
+        }));
+        disable();
+        assert_eq!(value, 7);
+        let on = tasks().into_iter().find(|t| t.name == "on").unwrap();
+        assert_eq!(on.polls, 3);
+        assert_eq!(on.threads, vec![current_tid()]);
+        assert_eq!(on.migrations, 0);
+        assert!(
+            on.spans
+                .iter()
+                .all(|s| s.start >= on.created && s.end >= s.start)
+        );
+
+        // A task dropped before it ends still hands over its polls.
+        enable();
+        let mut cancelled = Box::pin(traced("cancelled", std::future::pending::<()>()));
+        disable();
+        let waker = futures::task::noop_waker();
+        let _ = cancelled
+            .as_mut()
+            .poll(&mut std::task::Context::from_waker(&waker));
+        drop(cancelled);
+        let cancelled = tasks().into_iter().find(|t| t.name == "cancelled").unwrap();
+        assert_eq!(cancelled.polls, 1);
+    }
 }

@@ -19,6 +19,7 @@ mod notes;
 mod page_title;
 mod race;
 mod report;
+mod timeline;
 mod trpl_api;
 mod usage;
 

@@ -65,22 +65,27 @@ impl Config {
         matches!(self.runtime, "tokio" | "trpl")
     }
 
-    /// Runs `args` on this configuration with a small time scale.
+    /// Runs `args` on this configuration with a small time scale, against the test
+    /// binary's embedded site.
     pub fn run(&self, args: &[&str]) -> Run {
         self.run_scaled(0.05, args)
     }
 
     /// Runs `args` on this configuration with `--time-scale time_scale`.
     pub fn run_scaled(&self, time_scale: f64, args: &[&str]) -> Run {
+        self.run_with(&["--site", &site().base()], time_scale, args)
+    }
+
+    /// Runs `args` with the embedded site started inside the measured process itself, as
+    /// a user's run without `--site` does.
+    pub fn run_standalone(&self, args: &[&str]) -> Run {
+        self.run_with(&[], 0.05, args)
+    }
+
+    fn run_with(&self, site: &[&str], time_scale: f64, args: &[&str]) -> Run {
         let output = Command::new(env!("CARGO_BIN_EXE_async-lab"))
-            .args([
-                "--child",
-                self.runtime,
-                "--flavor",
-                self.flavor,
-                "--site",
-                &site().base(),
-            ])
+            .args(["--child", self.runtime, "--flavor", self.flavor])
+            .args(site)
             .args(["--time-scale", &time_scale.to_string()])
             .args(args)
             .stdin(Stdio::null())

@@ -1,0 +1,448 @@
+//! The timeline of a run: one row per OS thread, time across, each task where it ran.
+//!
+//! This is the book's Figures 17-1 and 17-2 drawn from a real run: on a current-thread
+//! executor one row switches between tasks (concurrency); on a pool several rows are busy
+//! at once (parallelism). Three forms, all drawn from a [`Report`] alone (so the driver
+//! can draw its children's runs from their JSON):
+//! - [`text`]: a few dozen columns for the terminal, a letter per task;
+//! - [`svg`]: a picture with a labelled time axis, one colour per task and a legend;
+//! - [`html_page`]: several runs' pictures one above the other, on the same time axis.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use crate::report::{Report, SpanReport, shorten};
+
+/// How many columns of time the terminal timeline has: with the row labels, a row fits
+/// in 80 columns.
+pub const TEXT_COLUMNS: usize = 52;
+
+/// The time axis of `report`, in ms: its wall time, or longer when a task was still
+/// polled after the main future ended.
+pub fn axis_ms(report: &Report) -> f64 {
+    report
+        .tasks
+        .iter()
+        .flat_map(|t| t.spans.iter())
+        .map(|s| s.end_us / 1e3)
+        .fold(report.wall_ms, f64::max)
+        .max(0.001)
+}
+
+/// The letter that stands for task `index` in the terminal timeline.
+pub fn letter(index: usize) -> char {
+    const LETTERS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    LETTERS.get(index).map_or('+', |b| char::from(*b))
+}
+
+/// Every span of the run as (task index, span).
+fn spans(report: &Report) -> impl Iterator<Item = (usize, &SpanReport)> {
+    report
+        .tasks
+        .iter()
+        .enumerate()
+        .flat_map(|(i, t)| t.spans.iter().map(move |s| (i, s)))
+}
+
+/// The terminal timeline, `columns` wide: in each cell, the letter of the task that ran
+/// longest there on that thread, `·` where the thread polled nothing.
+pub fn text(report: &Report, columns: usize) -> String {
+    let axis_us = axis_ms(report) * 1e3;
+    let cell_us = axis_us / columns as f64;
+    // For each thread row, for each cell, the time each task ran in it.
+    let mut rows: BTreeMap<u64, Vec<BTreeMap<usize, f64>>> = BTreeMap::new();
+    for (task, span) in spans(report) {
+        let cells = rows
+            .entry(span.tid)
+            .or_insert_with(|| vec![BTreeMap::new(); columns]);
+        let (start, end) = (span.start_us.max(0.0), span.end_us.max(0.0));
+        let first = ((start / cell_us) as usize).min(columns - 1);
+        // A poll that ends right on a cell's edge does not spill into the next cell.
+        let last = (((end / cell_us).ceil() as usize).saturating_sub(1)).clamp(first, columns - 1);
+        for (c, cell) in cells.iter_mut().enumerate().take(last + 1).skip(first) {
+            let overlap = end.min((c + 1) as f64 * cell_us) - start.max(c as f64 * cell_us);
+            // Even a poll far shorter than a cell shows: that is where the task ran.
+            *cell.entry(task).or_default() += overlap.max(1e-3);
+        }
+    }
+    let label = |tid: u64| format!("{} [{tid}]", report.thread_name(tid));
+    let width = report
+        .threads
+        .list
+        .iter()
+        .map(|t| label(t.tid).chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(23);
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "timeline (one row per thread, 0 to {:.1} ms, {:.2} ms a column; a letter per task, · idle):",
+        axis_us / 1e3,
+        cell_us / 1e3
+    );
+    for thread in &report.threads.list {
+        let row: String = match rows.get(&thread.tid) {
+            Some(cells) => cells
+                .iter()
+                .map(|cell| {
+                    cell.iter()
+                        .max_by(|a, b| a.1.total_cmp(b.1))
+                        .map_or('·', |(task, _)| letter(*task))
+                })
+                .collect(),
+            None => "·".repeat(columns),
+        };
+        let _ = writeln!(
+            s,
+            "  {:<width$} |{row}|",
+            shorten(&label(thread.tid), width)
+        );
+    }
+    s.push_str(&legend(report));
+    s
+}
+
+/// `A main  B page-title …/plain ...`, wrapped to about 80 columns.
+fn legend(report: &Report) -> String {
+    let mut s = String::new();
+    let mut line = String::from(" ");
+    for (i, task) in report.tasks.iter().enumerate() {
+        if letter(i) == '+' {
+            let _ = write!(line, "  + {} more", report.tasks.len() - i);
+            break;
+        }
+        let entry = format!(
+            "  {} {:<36}",
+            letter(i),
+            shorten(&local_pages(&task.name), 36)
+        );
+        if line.chars().count() + entry.trim_end().chars().count() > 80 && line.len() > 1 {
+            let _ = writeln!(s, "{}", line.trim_end());
+            line = String::from(" ");
+        }
+        line.push_str(&entry);
+    }
+    if line.len() > 1 {
+        let _ = writeln!(s, "{}", line.trim_end());
+    }
+    s
+}
+
+/// `name` with the embedded site's `http://127.0.0.1:PORT` left out of its URLs, as the
+/// user typed them (`/plain`), so the legend shows what tells tasks apart.
+fn local_pages(name: &str) -> String {
+    name.split(' ')
+        .map(|word| {
+            word.strip_prefix("http://127.0.0.1:")
+                .and_then(|rest| rest.split_once('/'))
+                .filter(|(port, _)| !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()))
+                .map_or(word.to_string(), |(_, path)| format!("/{path}"))
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Escapes text for XML and HTML.
+pub fn escape(text: &str) -> String {
+    let mut s = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => s.push_str("&amp;"),
+            '<' => s.push_str("&lt;"),
+            '>' => s.push_str("&gt;"),
+            '"' => s.push_str("&quot;"),
+            '\'' => s.push_str("&apos;"),
+            c => s.push(c),
+        }
+    }
+    s
+}
+
+/// Task `index`'s colour: ten well-told-apart colours, then hues around the wheel.
+pub fn colour(index: usize) -> String {
+    const PALETTE: [&str; 10] = [
+        "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
+        "#9c755f", "#bab0ac",
+    ];
+    match PALETTE.get(index) {
+        Some(c) => (*c).to_string(),
+        None => format!("hsl({}, 60%, 50%)", (index * 137) % 360),
+    }
+}
+
+/// A round step for about `ticks` ticks over `axis` (1, 2 or 5 times a power of ten).
+fn tick_step(axis: f64, ticks: f64) -> f64 {
+    let raw = axis / ticks;
+    let magnitude = 10f64.powf(raw.log10().floor());
+    [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * magnitude)
+        .find(|step| *step >= raw)
+        .unwrap_or(10.0 * magnitude)
+}
+
+const WIDTH: f64 = 960.0;
+const LABEL: f64 = 200.0;
+const PLOT: f64 = WIDTH - LABEL - 20.0;
+const ROW: f64 = 30.0;
+const TOP: f64 = 56.0;
+
+/// The run's timeline as an SVG document, with `axis_ms` of time across (pass
+/// [`axis_ms`] of the report, or a common one to draw several runs on one scale).
+///
+/// Each thread is a `<g class="thread" data-tid="…">` row; each poll a rectangle in its
+/// task's colour (polls closer than half a pixel are merged, so a million polls still
+/// make a small file), with a tooltip naming the task.
+pub fn svg(report: &Report, axis_ms: f64) -> String {
+    let axis_us = axis_ms.max(0.001) * 1e3;
+    let x = |us: f64| LABEL + (us.max(0.0) / axis_us).min(1.0) * PLOT;
+    let rows = report.threads.list.len() as f64;
+    let legend_top = TOP + rows * ROW + 24.0;
+    let height = legend_top + report.tasks.len() as f64 * 18.0 + 10.0;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" viewBox="0 0 {WIDTH} {height}" font-family="sans-serif" font-size="12">"#
+    );
+    let _ = writeln!(
+        s,
+        r#"<text x="10" y="20" font-size="15" font-weight="bold">{} ({}), {}: {:.1} ms wall</text>"#,
+        escape(&report.runtime),
+        escape(&report.flavor),
+        escape(&report.experiment),
+        report.wall_ms
+    );
+    s.push_str(&axis(axis_ms, TOP + rows * ROW));
+    for (row, thread) in report.threads.list.iter().enumerate() {
+        let y = TOP + row as f64 * ROW;
+        let _ = writeln!(
+            s,
+            r##"<g class="thread" data-tid="{}"><text x="10" y="{:.1}">{} [{}]</text><text x="10" y="{:.1}" font-size="10" fill="#666">{}</text><rect x="{LABEL}" y="{:.1}" width="{PLOT}" height="{:.1}" fill="#f4f4f4"/>"##,
+            thread.tid,
+            y + 13.0,
+            escape(&thread.name),
+            thread.tid,
+            y + 25.0,
+            escape(thread.role.label()),
+            y + 4.0,
+            ROW - 8.0
+        );
+        for (task, start, end) in merged_spans(report, thread.tid, axis_us / PLOT / 2.0) {
+            let (x0, x1) = (x(start), x(end));
+            let _ = writeln!(
+                s,
+                r#"<rect x="{x0:.2}" y="{:.1}" width="{:.2}" height="{:.1}" fill="{}"><title>{}: {:.3}..{:.3} ms</title></rect>"#,
+                y + 4.0,
+                (x1 - x0).max(1.0),
+                ROW - 8.0,
+                colour(task),
+                escape(&report.tasks[task].name),
+                start / 1e3,
+                end / 1e3
+            );
+        }
+        s.push_str("</g>\n");
+    }
+    for (i, task) in report.tasks.iter().enumerate() {
+        let y = legend_top + i as f64 * 18.0;
+        let _ = writeln!(
+            s,
+            r#"<g class="task"><rect x="10" y="{:.1}" width="12" height="12" fill="{}"/><text x="28" y="{:.1}">{} ({} polls, {:.2} ms busy)</text></g>"#,
+            y - 10.0,
+            colour(i),
+            y,
+            escape(&task.name),
+            task.polls,
+            task.busy_ms
+        );
+    }
+    s.push_str("</svg>\n");
+    s
+}
+
+/// The time axis above the rows, with round ticks and grid lines down to `bottom`.
+fn axis(axis_ms: f64, bottom: f64) -> String {
+    let mut s = String::new();
+    let step = tick_step(axis_ms, 8.0);
+    let y = TOP - 6.0;
+    let _ = writeln!(
+        s,
+        "<line x1=\"{LABEL}\" y1=\"{y}\" x2=\"{}\" y2=\"{y}\" stroke=\"#000\"/>",
+        LABEL + PLOT
+    );
+    let mut t = 0.0;
+    while t <= axis_ms * 1.0001 {
+        let x = LABEL + t / axis_ms * PLOT;
+        let _ = writeln!(
+            s,
+            "<line x1=\"{x:.2}\" y1=\"{}\" x2=\"{x:.2}\" y2=\"{bottom}\" stroke=\"#ddd\"/><text x=\"{x:.2}\" y=\"{}\" text-anchor=\"middle\">{} ms</text>",
+            y,
+            y - 6.0,
+            round_label(t)
+        );
+        t += step;
+    }
+    s
+}
+
+/// `t` with as few decimals as it needs.
+fn round_label(t: f64) -> String {
+    let s = format!("{t:.3}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// The polls on thread `tid` as (task, start µs, end µs), in time order, with consecutive
+/// polls of the same task less than `gap_us` apart merged into one.
+fn merged_spans(report: &Report, tid: u64, gap_us: f64) -> Vec<(usize, f64, f64)> {
+    let mut mine: Vec<(usize, f64, f64)> = spans(report)
+        .filter(|(_, s)| s.tid == tid)
+        .map(|(task, s)| (task, s.start_us, s.end_us))
+        .collect();
+    mine.sort_by(|a, b| a.1.total_cmp(&b.1));
+    let mut merged: Vec<(usize, f64, f64)> = Vec::new();
+    for (task, start, end) in mine {
+        match merged.last_mut() {
+            Some(last) if last.0 == task && start - last.2 < gap_us => last.2 = last.2.max(end),
+            _ => merged.push((task, start, end)),
+        }
+    }
+    merged
+}
+
+/// One HTML page with every report's timeline, one above the other, on the same time
+/// axis (the longest run's), so runs can be compared at a glance.
+pub fn html_page(title: &str, reports: &[Report]) -> String {
+    let axis = reports.iter().map(axis_ms).fold(0.001, f64::max);
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><title>{}</title></head>\n<body style=\"font-family: sans-serif\">\n<h1>{}</h1>\n<p>One row per OS thread, time across (0 to {:.1} ms on every picture), one colour per task. One busy row switching between tasks is concurrency; several busy rows at once are parallelism.</p>",
+        escape(title),
+        escape(title),
+        axis
+    );
+    for report in reports {
+        let _ = writeln!(s, "<section>\n{}</section>", svg(report, axis));
+    }
+    s.push_str("</body>\n</html>\n");
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::census::Role;
+    use crate::report::{TaskReport, ThreadReport, Threads};
+
+    fn thread(tid: u64, name: &str, role: Role) -> ThreadReport {
+        ThreadReport {
+            tid,
+            name: name.into(),
+            role,
+            first_seen_ms: Some(0.0),
+            last_seen_ms: Some(10.0),
+            polls: 0,
+            tasks_polled: 0,
+            busy_ms: 0.0,
+            busy_share: 0.0,
+        }
+    }
+
+    fn task(name: &str, spans: &[(u64, f64, f64)]) -> TaskReport {
+        TaskReport {
+            name: name.into(),
+            polls: spans.len() as u64,
+            threads: Vec::new(),
+            migrations: 0,
+            busy_ms: 0.0,
+            first_poll_delay_ms: None,
+            spans: spans
+                .iter()
+                .map(|&(tid, start_us, end_us)| SpanReport {
+                    tid,
+                    start_us,
+                    end_us,
+                })
+                .collect(),
+        }
+    }
+
+    /// Two threads (one idle), two tasks: one that ran early on thread 1, one late on 2.
+    fn report() -> Report {
+        Report {
+            runtime: "rt <&>".into(),
+            flavor: "f".into(),
+            experiment: "x".into(),
+            lines: Vec::new(),
+            ok: true,
+            errors: Vec::new(),
+            wall_ms: 10.0,
+            threads: Threads {
+                census_available: true,
+                peak: 3,
+                list: vec![
+                    thread(1, "main", Role::Main),
+                    thread(2, "w\"1'", Role::Worker),
+                    thread(3, "io", Role::Reactor),
+                ],
+                at_start: vec![1],
+                at_peak: vec![1, 2, 3],
+                at_end: vec![1, 2, 3],
+            },
+            tasks: vec![
+                task("main", &[(1, 0.0, 1000.0)]),
+                task(
+                    "page-title http://127.0.0.1:8080/a?b=1&c=<2>",
+                    &[(2, 9000.0, 9500.0), (2, 9505.0, 9700.0)],
+                ),
+            ],
+            notes: Vec::new(),
+            unsupported: Vec::new(),
+            remarks: Vec::new(),
+            measurements: Default::default(),
+        }
+    }
+
+    #[test]
+    fn text_timeline_puts_each_task_where_and_when_it_ran() {
+        let text = text(&report(), 10);
+        let rows: Vec<&str> = text.lines().filter(|l| l.ends_with('|')).collect();
+        assert_eq!(rows.len(), 3, "{text}");
+        assert!(rows[0].ends_with("|A·········|"), "{text}");
+        assert!(rows[1].ends_with("|·········B|"), "{text}");
+        assert!(rows[2].ends_with("|··········|"), "{text}");
+        assert!(text.contains("B page-title /a?b=1&c=<2>"), "{text}");
+    }
+
+    #[test]
+    fn svg_is_xml_with_a_row_per_thread_whatever_the_names() {
+        let svg = svg(&report(), 20.0);
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        let rows: Vec<&str> = doc
+            .descendants()
+            .filter(|n| n.attribute("class") == Some("thread"))
+            .filter_map(|n| n.attribute("data-tid"))
+            .collect();
+        assert_eq!(rows, ["1", "2", "3"]);
+        // The two close polls of task B are one rectangle; main's one poll is another.
+        let polls = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("title"))
+            .count();
+        assert_eq!(polls, 2, "{svg}");
+        assert!(
+            svg.contains(">20 ms</text>"),
+            "the axis runs to the given end: {svg}"
+        );
+    }
+
+    #[test]
+    fn ticks_are_round() {
+        assert_eq!(tick_step(10.0, 8.0), 2.0);
+        assert_eq!(tick_step(3.5, 8.0), 0.5);
+        assert_eq!(tick_step(700.0, 8.0), 100.0);
+        assert_eq!(round_label(0.5), "0.5");
+        assert_eq!(round_label(20.0), "20");
+    }
+}

@@ -1,0 +1,205 @@
+//! The timeline: one row per thread, in the terminal, as SVG, and side by side from the
+//! driver; and the known truths about which threads run tasks that it makes visible.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use async_lab_shared::Runtime as _;
+use async_lab_shared::{spawn, trace};
+
+use crate::support::Config;
+
+crate::on_every_configuration!(
+    svg_timeline_has_one_row_per_thread,
+    text_timeline_has_one_row_per_thread
+);
+
+fn scratch(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name)
+}
+
+/// The `g class="thread"` rows of an SVG timeline, as tids, after checking it is XML.
+fn svg_rows(svg: &str) -> Vec<u64> {
+    let doc = roxmltree::Document::parse(svg).expect("the SVG parses as XML");
+    assert_eq!(doc.root_element().tag_name().name(), "svg");
+    doc.descendants()
+        .filter(|n| n.has_tag_name("g") && n.attribute("class") == Some("thread"))
+        .map(|n| {
+            n.attribute("data-tid")
+                .and_then(|t| t.parse().ok())
+                .expect("a data-tid")
+        })
+        .collect()
+}
+
+fn svg_timeline_has_one_row_per_thread(config: Config) {
+    let path = scratch(&format!(
+        "timeline-{}-{}.svg",
+        config.runtime, config.flavor
+    ));
+    let _ = std::fs::remove_file(&path);
+    let run = config.run(&[
+        "--json",
+        "--timeline",
+        path.to_str().expect("a UTF-8 path"),
+        "page-title",
+        "/plain",
+        "/gbk",
+    ]);
+    assert_eq!(run.code, Some(0), "stderr:\n{}", run.stderr);
+    let report = run.report();
+    let svg = std::fs::read_to_string(&path).expect("the timeline was written");
+    let rows = svg_rows(&svg);
+    let listed: Vec<u64> = report["threads"]["list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["tid"].as_u64().unwrap())
+        .collect();
+    assert_eq!(
+        rows, listed,
+        "one row per thread of the census, in its order"
+    );
+    let doc = roxmltree::Document::parse(&svg).unwrap();
+    let legend = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("g") && n.attribute("class") == Some("task"))
+        .count();
+    assert_eq!(
+        legend,
+        report["tasks"].as_array().unwrap().len(),
+        "one legend entry per task"
+    );
+    assert!(svg.contains(" ms</text>"), "the time axis is labelled");
+}
+
+fn text_timeline_has_one_row_per_thread(config: Config) {
+    let run = config.run(&["page-title", "/plain", "/gbk"]);
+    assert_eq!(run.code, Some(0), "stderr:\n{}", run.stderr);
+    let report = run
+        .stderr
+        .split("── thread report")
+        .nth(1)
+        .expect("a report");
+    let threads: Vec<&str> = report
+        .lines()
+        .skip_while(|l| !l.starts_with("threads ("))
+        .skip(1)
+        .take_while(|l| !l.starts_with("tasks ("))
+        .collect();
+    let rows: Vec<&str> = report
+        .lines()
+        .skip_while(|l| !l.starts_with("timeline ("))
+        .skip(1)
+        .take_while(|l| l.ends_with('|'))
+        .collect();
+    assert!(!threads.is_empty(), "{report}");
+    assert_eq!(
+        rows.len(),
+        threads.len(),
+        "one timeline row per thread:\n{report}"
+    );
+    let widths: BTreeSet<usize> = rows
+        .iter()
+        .map(|r| r.split('|').nth(1).unwrap().chars().count())
+        .collect();
+    assert_eq!(
+        widths,
+        BTreeSet::from([async_lab_shared::timeline::TEXT_COLUMNS]),
+        "every row is as wide:\n{report}"
+    );
+    assert!(
+        rows.iter().all(|r| r.chars().count() <= 80),
+        "a row fits in 80 columns:\n{report}"
+    );
+    // Main polled the main future (task A), so its row shows an A somewhere.
+    let main_row = threads
+        .iter()
+        .position(|t| t.contains(" main "))
+        .expect("a main thread");
+    assert!(rows[main_row].contains('A'), "{report}");
+    assert!(
+        report.contains("  A main"),
+        "the legend names the letters:\n{report}"
+    );
+}
+
+/// Known truth: tokio's multi-thread runtime with 2 workers spreads CPU-heavy tasks over
+/// both. Traced here, in this process, because the experiments are all I/O-bound.
+#[test]
+fn tokio_multi_thread_spreads_cpu_heavy_tasks_over_two_workers() {
+    trace::enable();
+    let rt = runtime_tokio::Tokio::new("multi-thread", Some(2)).unwrap();
+    let spawner = rt.clone();
+    rt.block_on(async move {
+        let handles: Vec<_> = (0..8)
+            .map(|i| {
+                spawn(&spawner, format!("cpu-heavy {i}"), async {
+                    // 20 ms of work that never yields: a worker is busy all along.
+                    let until = Instant::now() + Duration::from_millis(20);
+                    let mut n = 0u64;
+                    while Instant::now() < until {
+                        n = std::hint::black_box(n.wrapping_add(1));
+                    }
+                    n
+                })
+            })
+            .collect();
+        for handle in handles {
+            handle.await.unwrap();
+        }
+    });
+    let threads: BTreeSet<u64> = trace::tasks()
+        .iter()
+        .filter(|t| t.name.starts_with("cpu-heavy "))
+        .flat_map(|t| t.threads.clone())
+        .collect();
+    assert!(
+        threads.len() >= 2,
+        "8 CPU-heavy tasks ran on {threads:?} only"
+    );
+}
+
+/// The driver's `--timeline DIR`: one SVG per configuration and one page with all.
+#[test]
+fn driver_draws_every_configuration_side_by_side() {
+    let dir = scratch("driver-timelines");
+    let _ = std::fs::remove_dir_all(&dir);
+    let output = Command::new(env!("CARGO_BIN_EXE_async-lab"))
+        .args(["--only", "tokio:current-thread", "--only", "smol:executor"])
+        .args(["--time-scale", "0.05", "--timeline"])
+        .arg(&dir)
+        .args(["page-title", "/plain", "/gbk"])
+        .output()
+        .expect("the driver runs");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for name in ["tokio-current-thread.svg", "smol-executor.svg"] {
+        let svg = std::fs::read_to_string(dir.join(name)).expect("an SVG per configuration");
+        assert!(!svg_rows(&svg).is_empty(), "{name} has thread rows");
+    }
+    let page = std::fs::read_to_string(dir.join("index.html")).expect("the side-by-side page");
+    assert_eq!(
+        page.matches("<svg ").count(),
+        2,
+        "both configurations on the page"
+    );
+    // The same time axis on both: the last tick label is the same.
+    let last_ticks: BTreeSet<&str> = page
+        .split("<svg ")
+        .skip(1)
+        .map(|svg| {
+            svg.split("text-anchor=\"middle\">")
+                .last()
+                .and_then(|t| t.split('<').next())
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(last_ticks.len(), 1, "one time axis for all: {last_ticks:?}");
+}
