@@ -12,6 +12,21 @@ use crate::census::{self, Census, Role, ThreadInfo};
 use crate::timeline;
 use crate::trace::TaskSummary;
 
+/// The most threads, tasks or timeline rows the text report lists; `--json` has them all,
+/// so that a run with thousands of tasks does not drown its own output.
+pub const TEXT_ROWS: usize = 24;
+
+/// "… and N more", when a list was cut at [`TEXT_ROWS`].
+pub fn more_rows(s: &mut String, total: usize, what: &str) {
+    if total > TEXT_ROWS {
+        let _ = writeln!(
+            s,
+            "  … and {} more {what} (--json lists them all)",
+            total - TEXT_ROWS
+        );
+    }
+}
+
 /// The report of one run. Its JSON form is the contract in DESIGN.md.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
@@ -205,7 +220,7 @@ impl Report {
             s,
             "threads (tid, name, role, tasks polled, polls, busy share, seen from..to ms):"
         );
-        for t in &self.threads.list {
+        for t in self.threads.list.iter().take(TEXT_ROWS) {
             let seen = match (t.first_seen_ms, t.last_seen_ms) {
                 (Some(first), Some(last)) => format!("{first:.1}..{last:.1}"),
                 _ => "-".into(),
@@ -221,11 +236,12 @@ impl Report {
                 t.busy_share * 100.0,
             );
         }
+        more_rows(&mut s, self.threads.list.len(), "threads");
         let _ = writeln!(
             s,
             "tasks (polls, busy ms, spawn to first poll ms, then the threads that polled them):"
         );
-        for task in &self.tasks {
+        for task in self.tasks.iter().take(TEXT_ROWS) {
             let threads: Vec<String> = task
                 .threads
                 .iter()
@@ -249,6 +265,7 @@ impl Report {
                 threads.join(", ")
             );
         }
+        more_rows(&mut s, self.tasks.len(), "tasks");
         s.push_str(&timeline::text(self, timeline::TEXT_COLUMNS));
         for part in &self.unsupported {
             let _ = writeln!(s, "not on this runtime: {part}");
@@ -288,7 +305,13 @@ impl Report {
                 }
             })
             .collect();
-        format!("{} ({})", tids.len(), names.join(", "))
+        let shown = names.len().min(12);
+        let more = if names.len() > shown {
+            format!(", and {} more", names.len() - shown)
+        } else {
+            String::new()
+        };
+        format!("{} ({}{more})", tids.len(), names[..shown].join(", "))
     }
 
     /// How many threads polled at least one task.

@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use crate::report::{Report, SpanReport, shorten};
+use crate::report::{Report, SpanReport, TEXT_ROWS, more_rows, shorten};
 
 /// How many columns of time the terminal timeline has: with the row labels, a row fits
 /// in 80 columns.
@@ -81,7 +81,7 @@ pub fn text(report: &Report, columns: usize) -> String {
         axis_us / 1e3,
         cell_us / 1e3
     );
-    for thread in &report.threads.list {
+    for thread in report.threads.list.iter().take(TEXT_ROWS) {
         let row: String = match rows.get(&thread.tid) {
             Some(cells) => cells
                 .iter()
@@ -99,6 +99,7 @@ pub fn text(report: &Report, columns: usize) -> String {
             shorten(&label(thread.tid), width)
         );
     }
+    more_rows(&mut s, report.threads.list.len(), "threads");
     s.push_str(&legend(report));
     s
 }
@@ -108,7 +109,7 @@ fn legend(report: &Report) -> String {
     let mut s = String::new();
     let mut line = String::from(" ");
     for (i, task) in report.tasks.iter().enumerate() {
-        if letter(i) == '+' {
+        if letter(i) == '+' || i == TEXT_ROWS {
             let _ = write!(line, "  + {} more", report.tasks.len() - i);
             break;
         }

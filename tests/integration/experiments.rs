@@ -390,3 +390,28 @@ fn every_experiment_gives_a_json_report(config: Config) {
         assert!(!report["lines"].as_array().unwrap().is_empty());
     }
 }
+
+/// Known truth: tokio's multi-thread runtime with 2 workers spreads the CPU-heavy frames
+/// of `export` over both of them.
+#[test]
+fn tokio_with_two_workers_spreads_export_frames_over_both() {
+    let config = Config::new("tokio", "multi-thread");
+    let report = json(config, 0.2, &["--workers", "2", "export", "8", "50"]);
+    let frame_threads: std::collections::BTreeSet<u64> = report["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["name"].as_str().unwrap().starts_with("frame "))
+        .flat_map(|t| {
+            t["threads"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|id| id.as_u64().unwrap())
+        })
+        .collect();
+    assert!(
+        frame_threads.len() >= 2,
+        "8 frames ran on {frame_threads:?}"
+    );
+}
