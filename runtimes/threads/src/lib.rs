@@ -53,13 +53,7 @@ impl LabRuntime for Threads {
     }
 
     fn spawn_detached(&self, task: BoxTask) -> Result<(), TaskError> {
-        let n = NEXT_TASK.fetch_add(1, Ordering::Relaxed);
-        thread::Builder::new()
-            .name(format!("task-{n}"))
-            .spawn(move || {
-                census::mark_current(Role::Worker);
-                futures::executor::block_on(task);
-            })
+        task_thread(task)
             .map(drop)
             .map_err(|e| TaskError::SpawnFailed(format!("cannot start a thread: {e}")))
     }
@@ -77,13 +71,7 @@ impl LabRuntime for Threads {
     }
 
     fn spawn_raw(&self, task: BoxTask) -> RawHandle {
-        let n = NEXT_TASK.fetch_add(1, Ordering::Relaxed);
-        let thread = thread::Builder::new()
-            .name(format!("task-{n}"))
-            .spawn(move || {
-                census::mark_current(Role::Worker);
-                futures::executor::block_on(task)
-            });
+        let thread = task_thread(task);
         // Joining a thread blocks: this baseline has nothing better to offer.
         Box::pin(async move {
             let thread = thread.map_err(|e| format!("cannot start a thread: {e}"))?;
@@ -102,4 +90,16 @@ impl LabRuntime for Threads {
             .map(drop)
             .map_err(|e| TaskError::SpawnFailed(format!("cannot start a thread: {e}")))
     }
+}
+
+/// Starts the thread of its own that `task` gets: it drives the task with a plain
+/// `block_on` and ends with it.
+fn task_thread(task: BoxTask) -> std::io::Result<thread::JoinHandle<()>> {
+    let n = NEXT_TASK.fetch_add(1, Ordering::Relaxed);
+    thread::Builder::new()
+        .name(format!("task-{n}"))
+        .spawn(move || {
+            census::mark_current(Role::Worker);
+            futures::executor::block_on(task);
+        })
 }
