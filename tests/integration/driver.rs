@@ -5,10 +5,10 @@ use std::process::Command;
 use serde_json::Value;
 
 fn driver(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_async-lab"))
-        .args(args)
-        .output()
-        .expect("the driver runs")
+    crate::support::output_within(
+        Command::new(env!("CARGO_BIN_EXE_async-lab")).args(args),
+        crate::support::LIMIT,
+    )
 }
 
 #[test]

@@ -116,11 +116,12 @@ fn check_note(experiment: &str) {
         "the note shows every configuration's output: {shown:?}"
     );
 
-    let output = Command::new(env!("CARGO_BIN_EXE_async-lab"))
-        .args(&args)
-        .arg("--json")
-        .output()
-        .unwrap();
+    let output = crate::support::output_within(
+        Command::new(env!("CARGO_BIN_EXE_async-lab"))
+            .args(&args)
+            .arg("--json"),
+        crate::support::LIMIT,
+    );
     assert_eq!(
         output.status.code(),
         Some(0),

@@ -1,7 +1,10 @@
 //! Running one configuration as a child process against the embedded site.
 
-use std::process::{Command, Stdio};
+use std::fs::File;
+use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use async_lab_shared::site::Site;
 use serde_json::Value;
@@ -83,18 +86,63 @@ impl Config {
     }
 
     fn run_with(&self, site: &[&str], time_scale: f64, args: &[&str]) -> Run {
-        let output = Command::new(env!("CARGO_BIN_EXE_async-lab"))
+        let mut output = Command::new(env!("CARGO_BIN_EXE_async-lab"));
+        output
             .args(["--child", self.runtime, "--flavor", self.flavor])
             .args(site)
             .args(["--time-scale", &time_scale.to_string()])
-            .args(args)
-            .stdin(Stdio::null())
-            .output()
-            .expect("the driver binary runs");
+            .args(args);
+        let output = output_within(&mut output, LIMIT);
         Run {
             stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
             stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
             code: output.status.code(),
         }
+    }
+}
+
+/// How long any child process of a test may run: far more than any needs, so that a hang
+/// fails its test instead of stalling the whole run.
+pub const LIMIT: Duration = Duration::from_secs(180);
+
+/// Runs `command` to the end, like `Command::output`, but kills it and panics if it is
+/// still running after `limit`.
+pub fn output_within(command: &mut Command, limit: Duration) -> Output {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("async-lab-test-{}-{n}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary directory");
+    let (out, err) = (dir.join("stdout"), dir.join("stderr"));
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(File::create(&out).expect("a stdout file"))
+        .stderr(File::create(&err).expect("a stderr file"))
+        .spawn()
+        .expect("the child process starts");
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("the child can be waited for") {
+            break Some(status);
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let stdout = std::fs::read(&out).unwrap_or_default();
+    let stderr = std::fs::read(&err).unwrap_or_default();
+    let _ = std::fs::remove_dir_all(&dir);
+    match status {
+        Some(status) => Output {
+            status,
+            stdout,
+            stderr,
+        },
+        None => panic!(
+            "{command:?} still ran after {limit:?}:\n{}",
+            String::from_utf8_lossy(&stdout)
+        ),
     }
 }

@@ -167,13 +167,14 @@ fn tokio_multi_thread_spreads_cpu_heavy_tasks_over_two_workers() {
 fn driver_draws_every_configuration_side_by_side() {
     let dir = scratch("driver-timelines");
     let _ = std::fs::remove_dir_all(&dir);
-    let output = Command::new(env!("CARGO_BIN_EXE_async-lab"))
-        .args(["--only", "tokio:current-thread", "--only", "smol:executor"])
-        .args(["--time-scale", "0.05", "--timeline"])
-        .arg(&dir)
-        .args(["page-title", "/plain", "/gbk"])
-        .output()
-        .expect("the driver runs");
+    let output = crate::support::output_within(
+        Command::new(env!("CARGO_BIN_EXE_async-lab"))
+            .args(["--only", "tokio:current-thread", "--only", "smol:executor"])
+            .args(["--time-scale", "0.05", "--timeline"])
+            .arg(&dir)
+            .args(["page-title", "/plain", "/gbk"]),
+        crate::support::LIMIT,
+    );
     assert_eq!(
         output.status.code(),
         Some(0),

@@ -28,46 +28,19 @@ book_tests_for!(
 );
 
 mod other_flavors {
-    use std::fs::File;
     use std::process::Command;
-    use std::time::{Duration, Instant};
-
-    /// Generous: the book tests take a few seconds; a hang must fail, not stall CI.
-    const LIMIT: Duration = Duration::from_secs(180);
 
     fn run_book_tests(krate: &str, flavor: &str) {
         let exe = std::env::current_exe().expect("the test binary knows where it is");
-        let dir = std::env::temp_dir().join(format!(
-            "async-lab-book-{krate}-{flavor}-{}",
-            std::process::id()
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        let (out, err) = (dir.join("stdout"), dir.join("stderr"));
-        let mut child = Command::new(exe)
-            .args([&format!("trpl_api::{krate}::"), "--test-threads=1"])
-            .env("ASYNC_LAB_FLAVOR", flavor)
-            .stdout(File::create(&out).unwrap())
-            .stderr(File::create(&err).unwrap())
-            .spawn()
-            .expect("the test binary runs again");
-        let started = Instant::now();
-        let status = loop {
-            if let Some(status) = child.try_wait().unwrap() {
-                break Some(status);
-            }
-            if started.elapsed() > LIMIT {
-                let _ = child.kill();
-                let _ = child.wait();
-                break None;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        };
-        let stdout = std::fs::read_to_string(&out).unwrap_or_default();
-        let stderr = std::fs::read_to_string(&err).unwrap_or_default();
-        let _ = std::fs::remove_dir_all(&dir);
-        let status = status.unwrap_or_else(|| {
-            panic!("{krate} with ASYNC_LAB_FLAVOR={flavor} hung for {LIMIT:?}:\n{stdout}")
-        });
+        let output = crate::support::output_within(
+            Command::new(exe)
+                .args([&format!("trpl_api::{krate}::"), "--test-threads=1"])
+                .env("ASYNC_LAB_FLAVOR", flavor),
+            crate::support::LIMIT,
+        );
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let status = output.status;
         assert!(
             status.success(),
             "{krate} with ASYNC_LAB_FLAVOR={flavor} failed:\n{stdout}\n{stderr}"
