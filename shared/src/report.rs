@@ -313,16 +313,6 @@ impl Report {
         };
         format!("{} ({}{more})", tids.len(), names[..shown].join(", "))
     }
-
-    /// How many threads polled at least one task.
-    pub fn polling_threads(&self) -> usize {
-        self.threads.list.iter().filter(|t| t.polls > 0).count()
-    }
-
-    /// How many threads have `role`.
-    pub fn count(&self, role: Role) -> usize {
-        self.threads.list.iter().filter(|t| t.role == role).count()
-    }
 }
 
 fn task_report(task: &TaskSummary, epoch: Instant) -> TaskReport {
