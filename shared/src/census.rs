@@ -11,51 +11,14 @@
 //! and their helper crates are known to give.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-/// What a thread is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Role {
-    /// The thread `main` runs on, where `block_on` drives the main future.
-    Main,
-    /// An executor thread that polls tasks.
-    Worker,
-    /// A thread that runs the I/O reactor (and, for async-io, the timers).
-    Reactor,
-    /// A thread that only runs timers.
-    Timer,
-    /// A thread of a pool for blocking work.
-    BlockingPool,
-    /// The tokio runtime `async-compat` starts so that reqwest can run off tokio.
-    CompatBridge,
-    /// A tokio thread that polled no task: an idle worker or a blocking-pool thread
-    /// (tokio gives both the same name).
-    TokioIdle,
-    /// None of the above.
-    Other,
-}
-
-impl Role {
-    /// How the report names the role.
-    pub fn label(self) -> &'static str {
-        match self {
-            Role::Main => "main",
-            Role::Worker => "worker",
-            Role::Reactor => "reactor",
-            Role::Timer => "timer",
-            Role::BlockingPool => "blocking pool",
-            Role::CompatBridge => "compat bridge",
-            Role::TokioIdle => "idle worker or blocking pool",
-            Role::Other => "other",
-        }
-    }
-}
+pub use async_lab_core::census::{Role, current_tid, exclude_current, is_excluded, mark_current};
 
 /// One thread of the census.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -65,59 +28,8 @@ pub struct ThreadInfo {
     /// The thread's name, as the kernel keeps it (at most 15 bytes).
     pub name: String,
     /// What the thread is for.
+    #[serde(with = "role_key")]
     pub role: Role,
-}
-
-static MARKS: Mutex<BTreeMap<u64, Role>> = Mutex::new(BTreeMap::new());
-static EXCLUDED: Mutex<Vec<u64>> = Mutex::new(Vec::new());
-
-/// The calling thread's kernel thread id (a process-unique counter off Linux).
-pub fn current_tid() -> u64 {
-    thread_local! {
-        static TID: u64 = os_tid();
-    }
-    TID.with(|tid| *tid)
-}
-
-#[cfg(target_os = "linux")]
-fn os_tid() -> u64 {
-    u64::from(
-        rustix::thread::gettid()
-            .as_raw_nonzero()
-            .get()
-            .unsigned_abs(),
-    )
-}
-
-#[cfg(not(target_os = "linux"))]
-fn os_tid() -> u64 {
-    use std::sync::atomic::AtomicU64;
-    static NEXT: AtomicU64 = AtomicU64::new(1);
-    NEXT.fetch_add(1, Ordering::Relaxed)
-}
-
-/// Records the calling thread's role. Runtimes call this from their thread hooks.
-pub fn mark_current(role: Role) {
-    let tid = current_tid();
-    let mut marks = MARKS.lock().unwrap_or_else(PoisonError::into_inner);
-    // A worker mark is never downgraded: a worker's hooks fire again and again.
-    marks.entry(tid).or_insert(role);
-}
-
-/// Leaves the calling thread out of every census: the embedded site's and the sampler's
-/// threads are the lab's, not the runtime's.
-pub fn exclude_current() {
-    EXCLUDED
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .push(current_tid());
-}
-
-fn is_excluded(tid: u64) -> bool {
-    EXCLUDED
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .contains(&tid)
 }
 
 /// The threads alive now, by tid, with their names; `None` where the OS cannot tell.
@@ -141,7 +53,7 @@ pub fn snapshot() -> Option<BTreeMap<u64, String>> {
 
 /// Names each thread's role. `pollers` are the threads that polled at least one task.
 pub fn classify(threads: &BTreeMap<u64, String>, pollers: &[u64]) -> Vec<ThreadInfo> {
-    let marks = MARKS.lock().unwrap_or_else(PoisonError::into_inner).clone();
+    let marks = async_lab_core::census::marks();
     let pid = u64::from(std::process::id());
     threads
         .iter()
@@ -263,4 +175,22 @@ fn take_sample(census: &mut Census) {
     }
     census.at_end = tids;
     census.seen.extend(now);
+}
+
+/// A [`Role`] in JSON: its [`Role::key`] (`#[serde(with = "census::role_key")]`).
+pub mod role_key {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error as _};
+
+    use super::Role;
+
+    /// Writes the role's key.
+    pub fn serialize<S: Serializer>(role: &Role, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(role.key())
+    }
+
+    /// Reads a role from its key.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Role, D::Error> {
+        let key = String::deserialize(d)?;
+        Role::from_key(&key).ok_or_else(|| D::Error::custom(format!("no role '{key}'")))
+    }
 }

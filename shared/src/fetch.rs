@@ -8,12 +8,13 @@
 //! price of using reqwest off tokio, and the thread report shows it as "compat bridge".
 
 use std::fmt;
-use std::future::Future;
 use std::time::Duration;
 
 use reqwest::header::CONTENT_TYPE;
 
 use crate::title;
+
+pub use async_lab_core::compat::with_tokio_reactor;
 
 /// Bodies larger than this are refused: a title never needs more, and a page that streams
 /// forever must not take the process's memory with it.
@@ -31,16 +32,6 @@ impl fmt::Display for FetchError {
 }
 
 impl std::error::Error for FetchError {}
-
-/// Runs `future` where a tokio reactor is available: as it is on tokio, or inside
-/// `async_compat::Compat` elsewhere.
-pub async fn with_tokio_reactor<F: Future>(future: F) -> F::Output {
-    if tokio::runtime::Handle::try_current().is_ok() {
-        future.await
-    } else {
-        async_compat::Compat::new(future).await
-    }
-}
 
 /// An HTTP client with the run's timeout. Clone it freely: clones share one connection pool.
 #[derive(Clone, Debug)]

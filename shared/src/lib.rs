@@ -1,27 +1,26 @@
-//! The runtime-agnostic core of async-lab.
+//! The lab around the runtimes: the chapter's experiments, the embedded site, the thread
+//! report and the command line every `runtime-<rt>` binary shares.
 //!
 //! Every experiment is written once here, generic over the [`Runtime`] trait; each
 //! `runtimes/<rt>` crate only says how its executor does the few things that trait asks
 //! for. That way, when two runtimes print different things, the difference is the
 //! runtime's and not the experiment's.
 //!
+//! What a book program needs (the trait, the `trpl` API, the tracing hooks) is one floor
+//! down, in `async-lab-core` (`shared/core`), re-exported here as [`runtime`],
+//! [`book_api`] and [`trace`]; a learner's program never builds this crate.
+//!
 //! # Layout
 //!
-//! - [`book_api`]: the `trpl` crate's API on any [`Runtime`]; each runtime crate's root
-//!   is a drop-in `trpl` through the [`trpl_api!`] macro.
-//! - [`runtime`]: the [`Runtime`] trait (`block_on`, `spawn`, `sleep`, `yield_now`,
-//!   `spawn_blocking`) and the [`JoinHandle`] every runtime's `spawn` gives back.
 //! - [`title`]: a page's title as a browser shows it: bytes decoded by the browser's
 //!   charset rules, the first HTML `title` element, white space collapsed.
 //! - [`fetch`]: HTTP through reqwest, on any executor (through `async-compat` off tokio),
 //!   with a timeout, a body cap and one-line errors that name the reason.
 //! - [`site`]: the embedded site, a real HTTP/1.1 server on 127.0.0.1 with tricky,
 //!   slow and failing pages; tests and default runs use it, so nothing needs the internet.
-//! - [`experiments`]: the chapter's programs (`page-title`, `race`), generic over
+//! - [`experiments`]: the chapter's programs (`page-title`, `race`, ...), generic over
 //!   [`Runtime`], and the list of them.
 //! - [`progress`]: the progress bar of long experiments, and peak memory.
-//! - [`trace`]: the per-poll wrapper that records which OS thread polled which task, and
-//!   when; off, it costs a branch.
 //! - [`census`]: every OS thread of the process, with its name and role.
 //! - [`report`]: what a run prints after the experiment's own lines, and its JSON form.
 //! - [`timeline`]: one row per thread, time across: in the terminal, as SVG, and as one
@@ -30,17 +29,14 @@
 
 #![forbid(unsafe_code)]
 
-pub mod book_api;
 pub mod census;
 pub mod cli;
 pub mod experiments;
 pub mod fetch;
 pub mod progress;
 pub mod report;
-pub mod runtime;
 pub mod site;
 pub mod timeline;
 pub mod title;
-pub mod trace;
 
-pub use runtime::{JoinHandle, Runtime, TaskError, spawn};
+pub use async_lab_core::{JoinHandle, Runtime, TaskError, book_api, runtime, spawn, trace};

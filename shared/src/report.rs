@@ -86,6 +86,7 @@ pub struct ThreadReport {
     /// The thread's name, as the kernel keeps it (at most 15 bytes).
     pub name: String,
     /// What the thread is for.
+    #[serde(with = "census::role_key")]
     pub role: Role,
     /// When the census first saw it, in ms from the start of the run (the call to
     /// `block_on`); negative for threads started before, with the runtime.

@@ -7,20 +7,20 @@
 //!
 //! The crate root is also a drop-in replacement for the book's `trpl` crate on this runtime
 //! (`block_on`, `spawn_task`, `sleep`, `channel`, `StreamExt`, ...): see
-//! `async_lab_shared::book_api`.
+//! `async_lab_core::book_api`.
 #![forbid(unsafe_code)]
 
-// The crate root is a drop-in `trpl` on this runtime: see `async_lab_shared::book_api`.
-async_lab_shared::trpl_api!(Threads);
+// The crate root is a drop-in `trpl` on this runtime: see `async_lab_core::book_api`.
+async_lab_core::trpl_api!(Threads);
 
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::Duration;
 
-use async_lab_shared::book_api::ChannelKind;
-use async_lab_shared::census::{self, Role};
-use async_lab_shared::runtime::{
+use async_lab_core::book_api::ChannelKind;
+use async_lab_core::census::{self, Role};
+use async_lab_core::runtime::{
     self, BlockingWork, BoxTask, RawHandle, Runtime as LabRuntime, TaskError,
 };
 

@@ -7,12 +7,12 @@
 //!
 //! The crate root is also a drop-in replacement for the book's `trpl` crate on this runtime
 //! (`block_on`, `spawn_task`, `sleep`, `channel`, `StreamExt`, ...): see
-//! `async_lab_shared::book_api`. Its default configuration is the first flavor above;
+//! `async_lab_core::book_api`. Its default configuration is the first flavor above;
 //! `ASYNC_LAB_FLAVOR=current-thread` picks the other.
 #![forbid(unsafe_code)]
 
-// The crate root is a drop-in `trpl` on this runtime: see `async_lab_shared::book_api`.
-async_lab_shared::trpl_api!(Tokio);
+// The crate root is a drop-in `trpl` on this runtime: see `async_lab_core::book_api`.
+async_lab_core::trpl_api!(Tokio);
 
 use std::future::Future;
 use std::io;
@@ -20,11 +20,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_lab_shared::book_api::ChannelKind;
-use async_lab_shared::census::{self, Role};
-use async_lab_shared::runtime::{
-    BlockingWork, BoxTask, RawHandle, Runtime as LabRuntime, TaskError,
-};
+use async_lab_core::book_api::ChannelKind;
+use async_lab_core::census::{self, Role};
+use async_lab_core::runtime::{BlockingWork, BoxTask, RawHandle, Runtime as LabRuntime, TaskError};
 
 /// A tokio runtime in one of its flavors.
 #[derive(Clone, Debug)]

@@ -7,19 +7,19 @@
 //!
 //! The crate root is also a drop-in replacement for the book's `trpl` crate on this runtime
 //! (`block_on`, `spawn_task`, `sleep`, `channel`, `StreamExt`, ...): see
-//! `async_lab_shared::book_api`.
+//! `async_lab_core::book_api`.
 #![forbid(unsafe_code)]
 
-// The crate root is a drop-in `trpl` on this runtime: see `async_lab_shared::book_api`.
-async_lab_shared::trpl_api!(Trpl);
+// The crate root is a drop-in `trpl` on this runtime: see `async_lab_core::book_api`.
+async_lab_core::trpl_api!(Trpl);
 
 use std::future::Future;
 use std::io;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use async_lab_shared::book_api::ChannelKind;
-use async_lab_shared::runtime::{
+use async_lab_core::book_api::ChannelKind;
+use async_lab_core::runtime::{
     BlockingWork, BoxTask, RawHandle, Runtime as LabRuntime, TaskError, in_tokio_context,
 };
 

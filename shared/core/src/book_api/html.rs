@@ -1,8 +1,8 @@
 //! trpl's `get`, `Response` and `Html`: thin wrappers over reqwest and scraper that
 //! panic instead of returning errors, as trpl's do (for the book's short programs).
-//! The experiments use [`crate::fetch`] instead, which reports errors.
+//! The lab's experiments use its own fetcher instead, which reports errors.
 
-use crate::fetch::with_tokio_reactor;
+use crate::compat::with_tokio_reactor;
 
 /// Fetches `url`, on any runtime (through async-compat off tokio).
 ///

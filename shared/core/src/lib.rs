@@ -1,0 +1,29 @@
+//! What a book program needs from async-lab, and nothing that only the lab needs.
+//!
+//! Every runtime crate's library root is a drop-in `trpl` built from this crate, so a
+//! learner's program on `runtime-smol` compiles this, the runtime and the book's own
+//! dependencies (reqwest, scraper, tokio, futures), and not the lab's command line,
+//! embedded site, report or renderers (those are `async-lab-shared`, one floor up).
+//!
+//! # Layout
+//!
+//! - [`runtime`]: the [`Runtime`] trait (`block_on`, `spawn`, `sleep`, `yield_now`,
+//!   `spawn_blocking`), the [`JoinHandle`] every runtime's spawn gives back, and the
+//!   registry entry ([`Configuration`]) each runtime crate declares its configurations
+//!   with.
+//! - [`book_api`]: the `trpl` crate's API on any [`Runtime`]; each runtime crate's root
+//!   is a drop-in `trpl` through the [`trpl_api!`] macro.
+//! - [`trace`]: the per-poll wrapper that records which OS thread polled which task, and
+//!   when; off, it costs a branch.
+//! - [`census`]: each thread's id and the role a runtime marks its threads with.
+//! - [`compat`]: reqwest's tokio reactor, on any executor.
+
+#![forbid(unsafe_code)]
+
+pub mod book_api;
+pub mod census;
+pub mod compat;
+pub mod runtime;
+pub mod trace;
+
+pub use runtime::{JoinHandle, Runtime, TaskError, spawn};
