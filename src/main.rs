@@ -15,57 +15,51 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 
-use async_lab_shared::cli;
-use async_lab_shared::experiments::EXPERIMENTS;
+use async_lab::{Configuration, RUNTIMES, configurations, runtime_named};
+use async_lab_shared::cli::{self, CliError, RunOptions};
+use async_lab_shared::experiments::Experiment;
 use async_lab_shared::report::Report;
 use async_lab_shared::site::Site;
 use async_lab_shared::timeline;
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use serde_json::Value;
-
-/// Every runtime configuration the driver runs, in table order: (runtime, flavor).
-pub const CONFIGURATIONS: &[(&str, &str)] = &[
-    ("tokio", "multi-thread"),
-    ("tokio", "current-thread"),
-    ("async-std", "global"),
-    ("smol", "global"),
-    ("smol", "executor"),
-    ("futures", "local-pool"),
-    ("futures", "thread-pool"),
-    ("trpl", "trpl"),
-    ("threads", "thread-per-task"),
-];
 
 #[derive(Debug, Parser)]
 #[command(
+    name = "async-lab",
     about = "Runs one of chapter 17's async programs on every runtime configuration, each in its own process, and prints them side by side.",
-    after_help = "Each runtime alone: cargo run -p runtime-<rt> -- --help"
+    after_help = "With no experiment, or a URL where its name goes: page-title. Each experiment has its own --help; each runtime alone: cargo run -p runtime-<rt> -- --help",
+    subcommand_value_name = "EXPERIMENT",
+    subcommand_help_heading = "Experiments"
 )]
 struct Options {
     /// Print every configuration's report as one JSON array
-    #[arg(long, conflicts_with = "markdown")]
+    #[arg(long, conflicts_with = "markdown", global = true)]
     json: bool,
     /// Print the table as Markdown
-    #[arg(long)]
+    #[arg(long, global = true)]
     markdown: bool,
     /// Draw each configuration's timeline as DIR/<runtime>-<flavor>.svg, and all of them on
     /// one time axis in DIR/index.html
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", global = true)]
     timeline: Option<PathBuf>,
     /// Only these configurations: RUNTIME or RUNTIME:FLAVOR (repeatable)
-    #[arg(long, value_name = "RT[:FLAVOR]")]
+    #[arg(long, value_name = "RT[:FLAVOR]", global = true)]
     only: Vec<String>,
-    /// Multiply every sleep the experiment makes by X
-    #[arg(long, value_name = "X", default_value_t = 1.0)]
-    time_scale: f64,
-    /// Give up on a page after this many seconds
-    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
-    timeout: f64,
-    /// The experiment (default: page-title); `cargo run -p runtime-smol -- list` names them
-    experiment: Option<String>,
-    /// The experiment's arguments; a URL that starts with `/` is a page of the embedded site
-    args: Vec<String>,
+    #[command(flatten)]
+    run: RunOptions,
+    /// The experiment (default: page-title)
+    #[command(subcommand)]
+    command: Option<cli::Command>,
 }
+
+/// The driver's own options, which its children do not take: (name, takes a value).
+const DRIVER_ONLY: [(&str, bool); 4] = [
+    ("--json", false),
+    ("--markdown", false),
+    ("--timeline", true),
+    ("--only", true),
+];
 
 fn main() -> ExitCode {
     let mut args: Vec<OsString> = std::env::args_os().collect();
@@ -78,96 +72,116 @@ fn main() -> ExitCode {
         let rest = args.split_off(3.min(args.len()));
         return child(&runtime, rest);
     }
-    let options = match Options::try_parse_from(args) {
+    let options = match cli::parse::<Options>(args.clone(), Options::command()) {
         Ok(options) => options,
         Err(e) => return cli::clap_exit(e, "async-lab"),
     };
-    match drive(&options) {
+    match drive(&options, &args) {
         Ok(code) => code,
-        Err(usage) => {
-            eprintln!("async-lab: {usage}");
-            ExitCode::from(2)
+        Err(error) => {
+            eprintln!("async-lab: {error}");
+            error.exit_code()
         }
     }
 }
 
 /// Runs this process as runtime `runtime`'s binary would, with its command line `rest`.
 fn child(runtime: &str, rest: Vec<OsString>) -> ExitCode {
-    let argv = std::iter::once(OsString::from(format!("runtime-{runtime}"))).chain(rest);
-    match runtime {
-        "tokio" => cli::main::<runtime_tokio::Tokio>(argv),
-        "async-std" => cli::main::<runtime_async_std::AsyncStd>(argv),
-        "smol" => cli::main::<runtime_smol::Smol>(argv),
-        "futures" => cli::main::<runtime_futures::Futures>(argv),
-        "trpl" => cli::main::<runtime_trpl::Trpl>(argv),
-        "threads" => cli::main::<runtime_threads::Threads>(argv),
-        other => {
-            eprintln!("async-lab: no runtime '{other}'");
-            ExitCode::from(2)
-        }
-    }
+    let Some(entry) = runtime_named(runtime) else {
+        let known: Vec<&str> = RUNTIMES.iter().map(|r| r.name).collect();
+        eprintln!(
+            "async-lab: no runtime '{runtime}'; there are: {}",
+            known.join(", ")
+        );
+        return ExitCode::from(2);
+    };
+    let argv = std::iter::once(OsString::from(format!("runtime-{runtime}")))
+        .chain(rest)
+        .collect();
+    (entry.main)(argv)
 }
 
 /// The configurations `--only` picks (all of them without it).
-fn selected(only: &[String]) -> Result<Vec<(&'static str, &'static str)>, String> {
+fn selected(only: &[String]) -> Result<Vec<&'static Configuration>, CliError> {
     if only.is_empty() {
-        return Ok(CONFIGURATIONS.to_vec());
+        return Ok(configurations().collect());
     }
-    let mut picked = Vec::new();
+    let mut picked: Vec<&'static Configuration> = Vec::new();
     for want in only {
         let (rt, flavor) = want
             .split_once(':')
             .map_or((want.as_str(), None), |(r, f)| (r, Some(f)));
-        let matching: Vec<_> = CONFIGURATIONS
-            .iter()
-            .filter(|(r, f)| *r == rt && flavor.is_none_or(|want| want == *f))
+        let matching: Vec<_> = configurations()
+            .filter(|c| c.runtime == rt && flavor.is_none_or(|want| want == c.flavor))
             .collect();
         if matching.is_empty() {
-            return Err(format!(
+            let names: Vec<String> = configurations().map(Configuration::id).collect();
+            return Err(CliError::Usage(format!(
                 "--only {want}: no such configuration; try one of: {}",
-                names().join(", ")
-            ));
+                names.join(", ")
+            )));
         }
         for configuration in matching {
-            if !picked.contains(configuration) {
-                picked.push(*configuration);
+            if !picked.contains(&configuration) {
+                picked.push(configuration);
             }
         }
     }
     Ok(picked)
 }
 
-fn names() -> Vec<String> {
-    CONFIGURATIONS
-        .iter()
-        .map(|(r, f)| format!("{r}:{f}"))
-        .collect()
+/// The driver's command line as each child takes it: without the driver's own options,
+/// and without the program's name.
+fn child_args(args: &[OsString]) -> Vec<OsString> {
+    let mut rest = Vec::new();
+    let mut skip_value = false;
+    for arg in args.iter().skip(1) {
+        if std::mem::take(&mut skip_value) {
+            continue;
+        }
+        let text = arg.to_string_lossy();
+        let (name, inline_value) = match text.split_once('=') {
+            Some((name, _)) => (name, true),
+            None => (text.as_ref(), false),
+        };
+        match DRIVER_ONLY.iter().find(|(option, _)| *option == name) {
+            Some((_, takes_value)) => skip_value = *takes_value && !inline_value,
+            None => rest.push(arg.clone()),
+        }
+    }
+    rest
 }
 
-fn drive(options: &Options) -> Result<ExitCode, String> {
-    let experiment = options
-        .experiment
-        .clone()
-        .unwrap_or_else(|| "page-title".into());
-    let is_url = experiment.starts_with('/') || experiment.contains("://");
-    if !is_url && !EXPERIMENTS.iter().any(|e| e.name == experiment) {
-        return Err(format!(
-            "unknown experiment '{experiment}'; `cargo run -p runtime-smol -- list` names them all"
-        ));
-    }
+fn drive(options: &Options, args: &[OsString]) -> Result<ExitCode, CliError> {
+    let experiment = match &options.command {
+        Some(cli::Command::List) => {
+            cli::print_list();
+            return Ok(ExitCode::SUCCESS);
+        }
+        Some(cli::Command::Experiment(experiment)) => experiment.clone(),
+        None => Experiment::default(),
+    };
+    let name = experiment.name();
     let configurations = selected(&options.only)?;
-    let site = Site::start().map_err(|e| format!("cannot start the embedded site: {e}"))?;
+    let site = Site::start()
+        .map_err(|e| CliError::Start(format!("cannot start the embedded site: {e}")))?;
     if let Some(dir) = &options.timeline {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create the timeline folder {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(dir).map_err(|e| {
+            CliError::Start(format!(
+                "cannot create the timeline folder {}: {e}",
+                dir.display()
+            ))
+        })?;
     }
     let exe = std::env::current_exe()
-        .map_err(|e| format!("cannot find this program to run it again: {e}"))?;
+        .map_err(|e| CliError::Start(format!("cannot find this program to run it again: {e}")))?;
+    let passed_on = child_args(args);
 
     let mut rows = Vec::new();
-    for (i, (runtime, flavor)) in configurations.iter().enumerate() {
+    for (i, configuration) in configurations.iter().enumerate() {
+        let (runtime, flavor) = (configuration.runtime, configuration.flavor);
         eprintln!(
-            "[{}/{}] {experiment} on {runtime} ({flavor})",
+            "[{}/{}] {name} on {runtime} ({flavor})",
             i + 1,
             configurations.len()
         );
@@ -187,20 +201,14 @@ fn drive(options: &Options) -> Result<ExitCode, String> {
                 .arg(dir.join(format!("{runtime}-{flavor}.svg")));
         }
         let output = command
-            .args([
-                "--time-scale",
-                &options.time_scale.to_string(),
-                "--timeout",
-                &options.timeout.to_string(),
-            ])
-            .arg(&experiment)
-            .args(&options.args)
+            .args(&passed_on)
             .stdin(Stdio::null())
             .output()
-            .map_err(|e| format!("cannot start {runtime} ({flavor}): {e}"))?;
+            .map_err(|e| CliError::Start(format!("cannot start {runtime} ({flavor}): {e}")))?;
         let stderr = String::from_utf8_lossy(&output.stderr);
         if output.status.code() == Some(2) {
-            return Err(stderr.lines().last().unwrap_or("bad usage").to_string());
+            let line = stderr.lines().last().unwrap_or("bad usage");
+            return Err(CliError::Usage(line.to_string()));
         }
         let report: Option<Value> = serde_json::from_slice(&output.stdout).ok();
         rows.push(table::Row {
@@ -216,7 +224,7 @@ fn drive(options: &Options) -> Result<ExitCode, String> {
     }
 
     if let Some(dir) = &options.timeline {
-        write_timelines(dir, &experiment, &rows)?;
+        write_timelines(dir, name, &rows)?;
     }
     if options.json {
         let reports: Vec<Value> = rows
@@ -225,9 +233,9 @@ fn drive(options: &Options) -> Result<ExitCode, String> {
             .collect();
         println!("{}", Value::Array(reports));
     } else if options.markdown {
-        print!("{}", table::markdown(&experiment, &rows));
+        print!("{}", table::markdown(name, &rows));
     } else {
-        print!("{}", table::text(&experiment, &rows));
+        print!("{}", table::text(name, &rows));
     }
     let all_ok = rows.iter().all(|r| r.ok());
     Ok(if all_ok {
@@ -239,7 +247,7 @@ fn drive(options: &Options) -> Result<ExitCode, String> {
 
 /// Writes DIR/index.html: every configuration's timeline, one above the other, on the
 /// same time axis. (Each child already drew its own, on its own axis, as an SVG file.)
-fn write_timelines(dir: &Path, experiment: &str, rows: &[table::Row]) -> Result<(), String> {
+fn write_timelines(dir: &Path, experiment: &str, rows: &[table::Row]) -> Result<(), CliError> {
     let reports: Vec<Report> = rows
         .iter()
         .filter_map(|r| r.report.clone())
@@ -250,7 +258,8 @@ fn write_timelines(dir: &Path, experiment: &str, rows: &[table::Row]) -> Result<
         &reports,
     );
     let path = dir.join("index.html");
-    std::fs::write(&path, page).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    std::fs::write(&path, page)
+        .map_err(|e| CliError::Start(format!("cannot write {}: {e}", path.display())))?;
     eprintln!("timelines: {}", path.display());
     Ok(())
 }

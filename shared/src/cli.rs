@@ -4,162 +4,232 @@
 //! runtime-<rt> [--flavor F] [--workers N] [--json] [--timeline FILE.svg]
 //!              [--time-scale X] [--timeout SECS] [EXPERIMENT [ARGS...]]
 //! runtime-<rt> list
+//! runtime-<rt> EXPERIMENT --help
 //! ```
+//!
+//! The experiments are [`Experiment`]'s variants, a clap subcommand each with its own
+//! typed arguments; options may stand before or after the experiment's name.
 //!
 //! Exit status: 0 all went well; 1 some URL or task failed (the rest still reported);
 //! 2 bad usage, with a one-line message.
 
 use std::ffi::OsString;
+use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use clap::{CommandFactory, FromArgMatches, Parser};
+use async_lab_core::registry;
+use clap::{Args, CommandFactory, Parser, Subcommand};
 
 use crate::book_api;
 use crate::census::Sampler;
-use crate::experiments::{EXPERIMENTS, Lab, Output, Plan};
+use crate::experiments::{self, Experiment, Lab, Output};
 use crate::fetch::Fetcher;
 use crate::report::Report;
 use crate::runtime::Runtime;
 use crate::site::Site;
 use crate::{timeline, trace};
 
+/// Why a command line did not run.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// It asks for something this program cannot do (no such flavor, say): exit status 2.
+    #[error("{0}")]
+    Usage(String),
+    /// Something the run needs could not start (the embedded site, say): exit status 1.
+    #[error("{0}")]
+    Start(String),
+}
+
+impl CliError {
+    /// The exit status for this error.
+    pub fn exit_code(&self) -> ExitCode {
+        match self {
+            CliError::Usage(_) => ExitCode::from(2),
+            CliError::Start(_) => ExitCode::from(1),
+        }
+    }
+}
+
+/// The options every runtime binary and the driver share.
+#[derive(Debug, Clone, Args)]
+pub struct RunOptions {
+    /// Multiply every sleep the experiment makes by X (tests use small values)
+    #[arg(long, value_name = "X", default_value_t = 1.0, global = true, value_parser = positive)]
+    pub time_scale: f64,
+    /// Give up on a page after this many seconds
+    #[arg(long, value_name = "SECS", default_value_t = 10.0, global = true, value_parser = positive)]
+    pub timeout: f64,
+    /// Use the embedded site already running at this base URL instead of starting one
+    #[arg(long, value_name = "URL", hide = true, global = true)]
+    pub site: Option<String>,
+}
+
+/// What to run: an experiment, or `list`.
+#[derive(Debug, Clone, Subcommand)]
+pub enum Command {
+    /// One experiment a line: its name, then what it shows
+    List,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    Experiment(Experiment),
+}
+
 /// The options of a runtime binary.
 #[derive(Debug, Parser)]
 #[command(
     about = "Runs one of chapter 17's async programs on this runtime and reports which OS threads ran it.",
-    after_help = experiments_help(),
+    after_help = "With no experiment, or a URL where its name goes: page-title. Each experiment has its own --help.",
+    subcommand_value_name = "EXPERIMENT",
+    subcommand_help_heading = "Experiments"
 )]
 pub struct Options {
     /// The runtime's configuration
-    #[arg(long, value_name = "F")]
+    #[arg(long, value_name = "F", global = true)]
     pub flavor: Option<String>,
     /// Worker threads, for flavors that have a pool of them
-    #[arg(long, value_name = "N")]
-    pub workers: Option<usize>,
+    #[arg(long, value_name = "N", global = true)]
+    pub workers: Option<NonZeroUsize>,
     /// Print the report as one JSON object on stdout (and the experiment's lines in it)
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub json: bool,
     /// Also draw the run's timeline (one row per thread, time across) as an SVG picture
-    #[arg(long, value_name = "FILE.svg")]
+    #[arg(long, value_name = "FILE.svg", global = true)]
     pub timeline: Option<PathBuf>,
-    /// Multiply every sleep the experiment makes by X (tests use small values)
-    #[arg(long, value_name = "X", default_value_t = 1.0)]
-    pub time_scale: f64,
-    /// Give up on a page after this many seconds
-    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
-    pub timeout: f64,
-    /// Use the embedded site already running at this base URL instead of starting one
-    #[arg(long, value_name = "URL", hide = true)]
-    pub site: Option<String>,
-    /// The experiment to run (default: page-title, also when this is a URL); `list` names them all
-    pub experiment: Option<String>,
-    /// The experiment's arguments; a URL that starts with `/` is a page of the embedded site
-    pub args: Vec<String>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub run: RunOptions,
+    /// The experiment (default: page-title)
+    #[command(subcommand)]
+    pub command: Option<Command>,
 }
 
-fn experiments_help() -> String {
-    let mut help = String::from("Experiments:\n");
-    for e in EXPERIMENTS {
-        help.push_str(&format!("  {} {}\n      {}\n", e.name, e.usage, e.shows));
+/// A positive, finite number.
+fn positive(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(x) if x.is_finite() && x > 0.0 => Ok(x),
+        _ => Err(format!("'{text}' is not a positive number")),
     }
-    help
+}
+
+/// Parses `args` as command line `C`: a URL where the experiment's name goes means
+/// `page-title` on it (`runtime-smol /gbk` is `runtime-smol page-title /gbk`).
+pub fn parse<C: Parser>(
+    args: impl IntoIterator<Item = OsString>,
+    mut command: clap::Command,
+) -> Result<C, clap::Error> {
+    let mut args: Vec<OsString> = args.into_iter().collect();
+    if let Some(at) = first_positional(&args, &command) {
+        let first = args[at].to_string_lossy();
+        if first.starts_with('/') || first.contains("://") {
+            args.insert(at, "page-title".into());
+        }
+    }
+    let matches = command.try_get_matches_from_mut(args)?;
+    C::from_arg_matches(&matches).map_err(|e| e.format(&mut command))
+}
+
+/// Where the first argument that is neither an option nor an option's value stands.
+fn first_positional(args: &[OsString], command: &clap::Command) -> Option<usize> {
+    let takes_value = |long: &str| {
+        command
+            .get_arguments()
+            .any(|a| a.get_long() == Some(long) && a.get_action().takes_values())
+    };
+    let mut i = 1;
+    while i < args.len() {
+        let arg = args[i].to_string_lossy();
+        match arg.strip_prefix("--") {
+            Some("") => return (i + 1 < args.len()).then_some(i + 1),
+            Some(long) if !long.contains('=') && takes_value(long) => i += 2,
+            Some(_) => i += 1,
+            None if arg.starts_with('-') && arg.len() > 1 => i += 1,
+            None => return Some(i),
+        }
+    }
+    None
+}
+
+/// Prints `list`: one experiment a line, its name, then what it shows.
+pub fn print_list() {
+    for (name, shows) in experiments::list() {
+        println!("{name:<16} {shows}");
+    }
 }
 
 /// Runs a runtime binary's command line on runtime `R`.
 pub fn main<R: Runtime>(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let binary = format!("runtime-{}", R::NAME);
     // The flavors differ per runtime, so --help lists this one's.
-    let flavors = format!(
-        "The runtime's configuration: {} (default: {})",
-        R::FLAVORS.join(", "),
-        R::FLAVORS[0]
+    let flavors: Vec<String> = R::CONFIGURATIONS
+        .iter()
+        .map(|c| format!("{} ({})", c.flavor, c.about))
+        .collect();
+    let flavor_help = format!(
+        "The runtime's configuration (default: {}): {}",
+        R::CONFIGURATIONS[0].flavor,
+        flavors.join("; ")
     );
-    let command = Options::command().mut_arg("flavor", |arg| arg.help(flavors));
-    let parsed = command
-        .try_get_matches_from(args)
-        .and_then(|m| Options::from_arg_matches(&m));
-    let options = match parsed {
+    let command = Options::command()
+        .bin_name(binary.clone())
+        .mut_arg("flavor", |arg| arg.help(flavor_help));
+    let options = match parse::<Options>(args, command) {
         Ok(options) => options,
-        Err(e) => return crate::cli::clap_exit(e, &binary),
+        Err(e) => return clap_exit(e, &binary),
     };
     match run::<R>(options) {
         Ok(code) => code,
-        Err(usage) => {
-            eprintln!("{binary}: {usage}");
-            ExitCode::from(2)
+        Err(error) => {
+            eprintln!("{binary}: {error}");
+            error.exit_code()
         }
     }
 }
 
-/// Runs parsed options; `Err` is a usage error.
-fn run<R: Runtime>(options: Options) -> Result<ExitCode, String> {
-    if options.experiment.as_deref() == Some("list") {
-        for e in EXPERIMENTS {
-            println!("{:<12} {}", e.name, e.shows);
+/// Runs parsed options.
+fn run<R: Runtime>(options: Options) -> Result<ExitCode, CliError> {
+    let experiment = match options.command {
+        Some(Command::List) => {
+            print_list();
+            return Ok(ExitCode::SUCCESS);
         }
-        return Ok(ExitCode::SUCCESS);
-    }
-    if !(options.time_scale.is_finite() && options.time_scale > 0.0) {
-        return Err(format!(
-            "--time-scale must be a positive number, not {}",
-            options.time_scale
-        ));
-    }
-    if !(options.timeout.is_finite() && options.timeout > 0.0) {
-        return Err(format!(
-            "--timeout must be a positive number of seconds, not {}",
-            options.timeout
-        ));
-    }
-    let flavor = options.flavor.as_deref().unwrap_or(R::FLAVORS[0]);
-    if !R::FLAVORS.contains(&flavor) {
-        return Err(format!(
-            "no flavor '{flavor}'; this runtime has: {}",
-            R::FLAVORS.join(", ")
-        ));
-    }
-    if options.workers == Some(0) {
-        return Err("--workers must be at least 1".into());
-    }
-    quiet_panics();
-    // A URL where the experiment's name goes means page-title on it.
-    let mut args = options.args.clone();
-    let name = match options.experiment.as_deref() {
-        None => "page-title",
-        Some(url) if url.starts_with('/') || url.contains("://") => {
-            args.insert(0, url.to_string());
-            "page-title"
-        }
-        Some(name) => name,
+        Some(Command::Experiment(experiment)) => experiment,
+        None => Experiment::default(),
     };
-    let plan = Plan::new(
-        name,
-        &args,
-        options.time_scale,
-        &mut || match &options.site {
-            Some(base) => Site::at(base),
-            None => Site::start().map_err(|e| format!("cannot start the embedded site: {e}")),
-        },
-    )?;
-    let fetcher =
-        Fetcher::new(Duration::from_secs_f64(options.timeout)).map_err(|e| e.to_string())?;
+    let configuration = match &options.flavor {
+        Some(flavor) => registry::find(R::CONFIGURATIONS, flavor).map_err(CliError::Usage)?,
+        None => &R::CONFIGURATIONS[0],
+    };
+    quiet_panics();
+    let site = if experiment.needs_site() {
+        Some(match &options.run.site {
+            Some(base) => Site::at(base).map_err(CliError::Usage)?,
+            None => Site::start()
+                .map_err(|e| CliError::Start(format!("cannot start the embedded site: {e}")))?,
+        })
+    } else {
+        None
+    };
+    let fetcher = Fetcher::new(Duration::from_secs_f64(options.run.timeout))
+        .map_err(|e| CliError::Start(e.to_string()))?;
 
     // The report is made of what tracing records: every task wrapped from here on is traced.
     trace::enable();
     // The census starts before the runtime, so the threads the runtime starts are seen.
     let sampler = Sampler::start();
-    let rt = R::new(flavor, options.workers)?;
+    let rt =
+        R::new(configuration, options.workers.map(NonZeroUsize::get)).map_err(CliError::Usage)?;
     let lab = Lab {
         rt: rt.clone(),
         out: Output::new(!options.json),
         fetcher,
-        time_scale: options.time_scale,
+        time_scale: options.run.time_scale,
+        site,
     };
     let started = Instant::now();
     // trpl's block_on: tasks the experiment spawned stop when its main future ends.
-    let outcome = book_api::block_on(&rt, trace::traced("main", plan.run(&lab)));
+    let outcome = book_api::block_on(&rt, trace::traced("main", experiment.run(&lab)));
     let wall = started.elapsed();
     let census = sampler.stop();
 
@@ -167,8 +237,8 @@ fn run<R: Runtime>(options: Options) -> Result<ExitCode, String> {
     let (threads, tasks) = Report::threads_from(&census, &trace::tasks(), started, wall_ms);
     let report = Report {
         runtime: R::NAME.to_string(),
-        flavor: rt.flavor().to_string(),
-        experiment: plan.name().to_string(),
+        flavor: configuration.flavor.to_string(),
+        experiment: experiment.name().to_string(),
         lines: lab.out.lines(),
         ok: outcome.errors.is_empty(),
         errors: outcome.errors,
@@ -203,16 +273,23 @@ fn run<R: Runtime>(options: Options) -> Result<ExitCode, String> {
 }
 
 /// Ends the program for a clap error: `--help` prints and exits 0; a usage error prints
-/// one line (clap's first, which says what is wrong) and exits 2.
+/// one line (clap's message, which says what is wrong) and exits 2.
 pub fn clap_exit(error: clap::Error, program: &str) -> ExitCode {
     if !error.use_stderr() {
         let _ = error.print();
         return ExitCode::SUCCESS;
     }
+    // clap's message runs to the first blank line (a missing argument's name stands on
+    // a line of its own); the usage and tips after it are left to --help.
     let rendered = error.render().to_string();
-    let first = rendered.lines().next().unwrap_or("bad usage");
-    let first = first.strip_prefix("error: ").unwrap_or(first);
-    eprintln!("{program}: {first} (see --help)");
+    let message: Vec<&str> = rendered
+        .lines()
+        .take_while(|l| !l.trim().is_empty())
+        .map(str::trim)
+        .collect();
+    let message = message.join(" ");
+    let message = message.strip_prefix("error: ").unwrap_or(&message);
+    eprintln!("{program}: {message} (see --help)");
     ExitCode::from(2)
 }
 

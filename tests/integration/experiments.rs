@@ -3,6 +3,8 @@
 
 use serde_json::Value;
 
+use async_lab::registry::{DroppedHandle, PanicOnAwait, PollsOn};
+
 use crate::support::{Config, Run};
 
 crate::on_every_configuration!(
@@ -162,7 +164,7 @@ fn blocking_runs_each_future_to_its_await(config: Config) {
             "current-thread: a {blocked} ms block should delay the timer, it was {late} ms late"
         );
     }
-    if config.runtime == "threads" {
+    if config.capabilities().polls_on == PollsOn::ThreadPerTask {
         assert!(
             late < blocked * 0.5,
             "thread-per-task: the ticker has its own thread, yet was {late} ms late"
@@ -215,7 +217,18 @@ fn timeout_fails_after_its_time(config: Config) {
         (100.0..2_000.0).contains(&took),
         "the timeout fired after {took} ms"
     );
-    let has_own = matches!(config.runtime, "tokio" | "async-std");
+    let own = config.capabilities().own_timeout;
+    let has_own = own.is_some();
+    if let Some(name) = own {
+        assert!(
+            report["remarks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r.as_str().unwrap().starts_with(name)),
+            "the remark names {name}: {report}"
+        );
+    }
     assert_eq!(
         report["measurements"].get("own_timeout_ms").is_some(),
         has_own,
@@ -298,7 +311,7 @@ fn downloads_fetch_every_page(config: Config) {
     assert_eq!(downloads, 40);
     // Concurrent: 40 pages of 100 ms each take far less than 40 x 100 ms.
     assert!(measure(&report, "downloads_ms") < 2_000.0, "{report}");
-    if config.runtime == "threads" {
+    if config.capabilities().polls_on == PollsOn::ThreadPerTask {
         let task_threads = report["threads"]["list"]
             .as_array()
             .unwrap()
@@ -323,7 +336,7 @@ fn export_runs_three_ways_or_says_what_is_missing(config: Config) {
         "exported 4 frames on the executor, one task a frame"
     );
     assert_eq!(lines[2], "exported 4 frames on a dedicated thread");
-    let has_blocking_pool = !matches!(config.runtime, "futures" | "trpl");
+    let has_blocking_pool = config.capabilities().blocking_pool.is_some();
     if has_blocking_pool {
         assert_eq!(lines[1], "exported 4 frames on spawn_blocking");
         assert!(report["unsupported"].as_array().unwrap().is_empty());
@@ -343,13 +356,15 @@ fn drop_handle_shows_the_runtimes_own_rule(config: Config) {
     let lines = ok(&config.run_scaled(0.1, &["drop-handle"]));
     // smol's Task and the futures crate's RemoteHandle cancel their task when dropped;
     // tokio's, async-std's and std's handles detach it.
-    let cancels = matches!(config.runtime, "smol" | "futures");
+    let capabilities = config.capabilities();
+    let cancels = capabilities.dropped_handle == DroppedHandle::Cancels;
     let expected = if cancels {
         "never finished after its handle was dropped: dropping cancels"
     } else {
         "finished after its handle was dropped: dropping detaches"
     };
     assert_eq!(lines.len(), 1);
+    assert!(lines[0].starts_with(capabilities.raw_spawn), "{lines:?}");
     assert!(
         lines[0].ends_with(expected),
         "{}: {}",
@@ -362,7 +377,7 @@ fn panic_is_reported_and_the_process_goes_on(config: Config) {
     let run = config.run_scaled(0.1, &["panic"]);
     let lines = ok(&run);
     assert!(lines[0].contains("a task panicked on purpose"), "{lines:?}");
-    let carried = matches!(config.runtime, "smol" | "futures" | "async-std");
+    let carried = config.capabilities().panic == PanicOnAwait::Propagates;
     let expected = if carried {
         "carried the panic into the awaiting task"
     } else {

@@ -23,22 +23,19 @@ mod timeline;
 mod trpl_api;
 mod usage;
 
-/// Instantiates `$test` (a function taking a [`support::Config`]) once per runtime
-/// configuration, as `$test::tokio_multi_thread`, `$test::smol_global` and so on.
+/// Makes `$test` (a function taking a [`support::Config`]) a test that runs on every
+/// runtime configuration of the registry (`async_lab::configurations()`), several at
+/// once, and fails naming each configuration that failed and why. Adding a
+/// configuration to a runtime crate adds it here with no edit.
+/// `ASYNC_LAB_ONLY=smol:local` (or `smol`) runs only the configurations named.
 macro_rules! on_every_configuration {
     ($($test:ident),* $(,)?) => {
         $(
             mod $test {
-                use crate::support::Config;
-                #[test] fn tokio_multi_thread() { super::$test(Config::new("tokio", "multi-thread")) }
-                #[test] fn tokio_current_thread() { super::$test(Config::new("tokio", "current-thread")) }
-                #[test] fn async_std_global() { super::$test(Config::new("async-std", "global")) }
-                #[test] fn smol_global() { super::$test(Config::new("smol", "global")) }
-                #[test] fn smol_executor() { super::$test(Config::new("smol", "executor")) }
-                #[test] fn futures_local_pool() { super::$test(Config::new("futures", "local-pool")) }
-                #[test] fn futures_thread_pool() { super::$test(Config::new("futures", "thread-pool")) }
-                #[test] fn trpl() { super::$test(Config::new("trpl", "trpl")) }
-                #[test] fn threads() { super::$test(Config::new("threads", "thread-per-task")) }
+                #[test]
+                fn on_every_configuration() {
+                    crate::support::on_every_configuration(super::$test)
+                }
             }
         )*
     };

@@ -5,10 +5,10 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use async_lab_shared::experiments::EXPERIMENTS;
-use serde_json::Value;
+use async_lab_shared::experiments;
+
+use crate::support::{Config, in_parallel};
 
 fn generated() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("book-notes/src/generated")
@@ -16,13 +16,11 @@ fn generated() -> PathBuf {
 
 #[test]
 fn every_experiment_has_a_generated_note() {
-    for experiment in EXPERIMENTS {
-        let note = generated().join(format!("{}.md", experiment.name));
+    for (name, _) in experiments::list() {
+        let note = generated().join(format!("{name}.md"));
         assert!(
             note.exists(),
-            "no note for {}: run book-notes/generate {}",
-            experiment.name,
-            experiment.name
+            "no note for {name}: run book-notes/generate {name}"
         );
     }
 }
@@ -105,74 +103,64 @@ fn comparable(experiment: &str, lines: &[String]) -> Vec<String> {
     lines
 }
 
-fn check_note(experiment: &str) {
-    let path = generated().join(format!("{experiment}.md"));
-    let note = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let args = command_of(&note);
-    let shown = shown_lines(&note);
-    assert_eq!(
-        shown.len(),
-        9,
-        "the note shows every configuration's output: {shown:?}"
-    );
-
-    let output = crate::support::output_within(
-        Command::new(env!("CARGO_BIN_EXE_async-lab"))
-            .args(&args)
-            .arg("--json"),
-        crate::support::LIMIT,
-    );
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let reports: Value = serde_json::from_slice(&output.stdout).unwrap();
-    for report in reports.as_array().unwrap() {
-        let name = format!(
-            "{} ({})",
-            report["runtime"].as_str().unwrap(),
-            report["flavor"].as_str().unwrap()
-        );
-        let fresh: Vec<String> = report["lines"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|l| l.as_str().unwrap().to_string())
-            .collect();
-        let in_note = shown
-            .get(&name)
-            .unwrap_or_else(|| panic!("the note shows nothing for {name}"));
-        assert_eq!(
-            comparable(experiment, in_note),
-            comparable(experiment, &fresh),
-            "book-notes/src/generated/{experiment}.md is stale for {name}: run book-notes/generate {experiment}"
-        );
+/// One note's lines for one configuration, against a fresh run: `None` when they match.
+fn check_shown(
+    experiment: &str,
+    args: &[String],
+    config: Config,
+    in_note: &[String],
+) -> Option<String> {
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut all = vec!["--json"];
+    all.extend(&args);
+    let run = config.run_as_is(&all);
+    if run.code != Some(0) {
+        return Some(format!(
+            "{}:{} exited {:?}: {}",
+            config.runtime, config.flavor, run.code, run.stderr
+        ));
     }
+    let fresh: Vec<String> = run.report()["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap().to_string())
+        .collect();
+    (comparable(experiment, in_note) != comparable(experiment, &fresh)).then(|| {
+        format!(
+            "book-notes/src/generated/{experiment}.md is stale for {}:{}: run book-notes/generate {experiment}\n  note:  {:?}\n  fresh: {:?}",
+            config.runtime,
+            config.flavor,
+            comparable(experiment, in_note),
+            comparable(experiment, &fresh)
+        )
+    })
 }
 
-macro_rules! notes_match {
-    ($($test:ident => $name:literal),* $(,)?) => {
-        $(#[test] fn $test() { check_note($name) })*
-    };
+/// Every generated note is run again on every configuration, (experiment, configuration)
+/// pairs several at a time, each in its own process as the driver runs them.
+#[test]
+fn every_note_shows_what_the_code_prints_now() {
+    let mut checks = Vec::new();
+    for (experiment, _) in experiments::list() {
+        let path = generated().join(format!("{experiment}.md"));
+        let note =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let args = command_of(&note);
+        let shown = shown_lines(&note);
+        for configuration in async_lab::configurations() {
+            let name = format!("{} ({})", configuration.runtime, configuration.flavor);
+            let in_note = shown.get(&name).cloned().unwrap_or_else(|| {
+                panic!(
+                    "{experiment}.md shows nothing for {name}: run book-notes/generate {experiment}"
+                )
+            });
+            let config = Config::new(configuration.runtime, configuration.flavor);
+            checks.push((experiment.clone(), args.clone(), config, in_note));
+        }
+    }
+    let stale = in_parallel(&checks, |(experiment, args, config, in_note)| {
+        check_shown(experiment, args, *config, in_note)
+    });
+    assert!(stale.is_empty(), "{}", stale.join("\n"));
 }
-
-notes_match!(
-    page_title => "page-title",
-    race => "race",
-    spawn => "spawn",
-    spawn_await => "spawn-await",
-    join => "join",
-    channel => "channel",
-    blocking => "blocking",
-    yield_now => "yield",
-    timeout => "timeout",
-    streams => "streams",
-    join_all => "join-all",
-    thread_to_async => "thread-to-async",
-    downloads => "downloads",
-    export => "export",
-    drop_handle => "drop-handle",
-    panic => "panic",
-);

@@ -4,6 +4,8 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
+use async_lab::registry::{Http, PollsOn};
+
 use crate::support::{Config, site};
 
 crate::on_every_configuration!(
@@ -110,7 +112,7 @@ fn json_report_names_the_threads_that_polled_each_task(config: Config) {
             "spawned tasks run on workers, not on main"
         );
     }
-    if config.runtime == "threads" {
+    if config.capabilities().polls_on == PollsOn::ThreadPerTask {
         assert_eq!(
             fetch_threads.len(),
             fetches.len(),
@@ -125,7 +127,7 @@ fn json_report_names_the_threads_that_polled_each_task(config: Config) {
         }
     }
     let bridges = list.iter().filter(|t| t["role"] == "compat-bridge").count();
-    if config.is_tokio_based() {
+    if config.capabilities().http == Http::Tokio {
         assert_eq!(bridges, 0, "tokio needs no compat bridge: {list:?}");
     } else {
         assert_eq!(

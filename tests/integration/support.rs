@@ -1,19 +1,79 @@
 //! Running one configuration as a child process against the embedded site.
 
 use std::fs::File;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::process::{Command, Output, Stdio};
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
+use async_lab::registry::{Capabilities, PollsOn};
+use async_lab_shared::runtime::panic_message;
 use async_lab_shared::site::Site;
 use serde_json::Value;
 
-/// One runtime configuration.
+/// One runtime configuration (or, for usage tests, a name that is none).
 #[derive(Debug, Clone, Copy)]
 pub struct Config {
     pub runtime: &'static str,
     pub flavor: &'static str,
+}
+
+/// How many configurations a test runs at once. Most runs sleep, so more than the cores.
+const AT_ONCE: usize = 4;
+
+/// Runs `test` on every configuration of the registry (or those `ASYNC_LAB_ONLY` names,
+/// comma-separated), [`AT_ONCE`] at a time, and panics naming every one that failed.
+pub fn on_every_configuration(test: fn(Config)) {
+    let only = std::env::var("ASYNC_LAB_ONLY").unwrap_or_default();
+    let wanted = |c: &async_lab::Configuration| {
+        only.is_empty() || only.split(',').any(|w| w == c.runtime || w == c.id())
+    };
+    let configs: Vec<Config> = async_lab::configurations()
+        .filter(|c| wanted(c))
+        .map(|c| Config::new(c.runtime, c.flavor))
+        .collect();
+    assert!(
+        !configs.is_empty(),
+        "ASYNC_LAB_ONLY={only} names no configuration"
+    );
+    let failures = in_parallel(&configs, |config| {
+        catch_unwind(AssertUnwindSafe(|| test(*config)))
+            .err()
+            .map(|payload| {
+                format!(
+                    "{}:{}: {}",
+                    config.runtime,
+                    config.flavor,
+                    panic_message(&*payload)
+                )
+            })
+    });
+    assert!(
+        failures.is_empty(),
+        "failed on {} of {} configurations:\n{}",
+        failures.len(),
+        configs.len(),
+        failures.join("\n")
+    );
+}
+
+/// Runs `f` on every item, [`AT_ONCE`] at a time, and collects what it returned.
+pub fn in_parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> Option<R> + Sync) -> Vec<R> {
+    let next = AtomicUsize::new(0);
+    let results = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..AT_ONCE.min(items.len()) {
+            scope.spawn(|| {
+                while let Some(item) = items.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    if let Some(result) = f(item) {
+                        results.lock().unwrap().push(result);
+                    }
+                }
+            });
+        }
+    });
+    results.into_inner().unwrap()
 }
 
 /// What a run printed and how it ended.
@@ -58,14 +118,16 @@ impl Config {
         Config { runtime, flavor }
     }
 
-    /// Current-thread configurations poll every task on the thread that calls block_on.
-    pub fn is_current_thread(&self) -> bool {
-        matches!(self.flavor, "current-thread" | "local-pool")
+    /// What this configuration can do, as its runtime crate declares it.
+    pub fn capabilities(&self) -> Capabilities {
+        async_lab::configuration(&format!("{}:{}", self.runtime, self.flavor))
+            .unwrap_or_else(|| panic!("{}:{} is in no registry", self.runtime, self.flavor))
+            .capabilities
     }
 
-    /// Configurations whose HTTP runs on tokio directly, with no compat bridge.
-    pub fn is_tokio_based(&self) -> bool {
-        matches!(self.runtime, "tokio" | "trpl")
+    /// Configurations that poll every task on the thread that calls block_on.
+    pub fn is_current_thread(&self) -> bool {
+        self.capabilities().polls_on == PollsOn::BlockOnThread
     }
 
     /// Runs `args` on this configuration with a small time scale, against the test
@@ -79,6 +141,14 @@ impl Config {
         self.run_with(&["--site", &site().base()], time_scale, args)
     }
 
+    /// Runs `args` as they are (no `--time-scale` added), against the test binary's site.
+    pub fn run_as_is(&self, args: &[&str]) -> Run {
+        let site = site().base();
+        let mut all = vec!["--site", site.as_str()];
+        all.extend(args);
+        self.run_command(&all)
+    }
+
     /// Runs `args` with the embedded site started inside the measured process itself, as
     /// a user's run without `--site` does.
     pub fn run_standalone(&self, args: &[&str]) -> Run {
@@ -86,11 +156,17 @@ impl Config {
     }
 
     fn run_with(&self, site: &[&str], time_scale: f64, args: &[&str]) -> Run {
+        let scale = time_scale.to_string();
+        let mut all = site.to_vec();
+        all.extend(["--time-scale", scale.as_str()]);
+        all.extend(args);
+        self.run_command(&all)
+    }
+
+    fn run_command(&self, args: &[&str]) -> Run {
         let mut output = Command::new(env!("CARGO_BIN_EXE_async-lab"));
         output
             .args(["--child", self.runtime, "--flavor", self.flavor])
-            .args(site)
-            .args(["--time-scale", &time_scale.to_string()])
             .args(args);
         let output = output_within(&mut output, LIMIT);
         Run {

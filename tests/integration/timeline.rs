@@ -131,7 +131,11 @@ fn text_timeline_has_one_row_per_thread(config: Config) {
 #[test]
 fn tokio_multi_thread_spreads_cpu_heavy_tasks_over_two_workers() {
     trace::enable();
-    let rt = runtime_tokio::Tokio::new("multi-thread", Some(2)).unwrap();
+    let rt = runtime_tokio::Tokio::new(
+        async_lab::configuration("tokio:multi-thread").unwrap(),
+        Some(2),
+    )
+    .unwrap();
     let spawner = rt.clone();
     rt.block_on(async move {
         let handles: Vec<_> = (0..8)

@@ -18,10 +18,22 @@ fn assert_usage_error(run: crate::support::Run, mentions: &str) {
 fn bad_usage_is_one_line_and_exit_2(config: Config) {
     assert_usage_error(
         config.run(&["no-such-experiment"]),
-        "unknown experiment 'no-such-experiment'",
+        "unrecognized subcommand 'no-such-experiment'",
     );
-    assert_usage_error(config.run(&["race", "/plain"]), "race takes two URLs");
+    assert_usage_error(
+        config.run(&["race", "/plain"]),
+        "required arguments were not provided: <URL>",
+    );
     assert_usage_error(config.run(&["--time-scale", "0", "race"]), "--time-scale");
+    assert_usage_error(config.run(&["downloads", "0"]), "'0' for '[N]'");
+    assert_usage_error(
+        config.run(&["downloads", "10", "x"]),
+        "'x' for '[DELAY_MS]'",
+    );
+    assert_usage_error(
+        config.run(&["spawn", "extra"]),
+        "unexpected argument 'extra'",
+    );
     assert_usage_error(config.run(&["--no-such-option"]), "--no-such-option");
     let run = Config::new(config.runtime, "no-such-flavor").run(&[]);
     assert_eq!(
@@ -31,4 +43,33 @@ fn bad_usage_is_one_line_and_exit_2(config: Config) {
         run.stderr
     );
     assert_usage_error(run, "no flavor 'no-such-flavor'");
+}
+
+/// Every experiment documents its own arguments, and `list` comes from the same
+/// definitions on every binary and on the driver.
+#[test]
+fn experiments_have_their_own_help_and_one_list() {
+    let config = Config::new("smol", "global");
+    let help = config.run(&["downloads", "--help"]);
+    assert_eq!(help.code, Some(0), "{}", help.stderr);
+    assert!(help.stdout.contains("[N]") && help.stdout.contains("[DELAY_MS]"));
+    assert!(help.stdout.contains("How many pages to download"));
+
+    let names: Vec<String> = async_lab_shared::experiments::list()
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect();
+    assert!(names.len() >= 16 && names.contains(&"page-title".to_string()));
+    let list = config.run(&["list"]);
+    let listed: Vec<&str> = list
+        .stdout
+        .lines()
+        .map(|l| l.split_whitespace().next().unwrap())
+        .collect();
+    assert_eq!(listed, names);
+    let output = crate::support::output_within(
+        std::process::Command::new(env!("CARGO_BIN_EXE_async-lab")).arg("list"),
+        crate::support::LIMIT,
+    );
+    assert_eq!(String::from_utf8_lossy(&output.stdout), list.stdout);
 }

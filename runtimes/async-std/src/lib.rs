@@ -3,7 +3,6 @@
 //! blocking are smol's parts). It is here so that programs written for it can be compared.
 //!
 //! Run with `cargo run -p runtime-async-std -- race`.
-
 //!
 //! The crate root is also a drop-in replacement for the book's `trpl` crate on this runtime
 //! (`block_on`, `spawn_task`, `sleep`, `channel`, `StreamExt`, ...): see
@@ -18,7 +17,9 @@ use std::io;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use async_lab_core::book_api::ChannelKind;
+use async_lab_core::registry::{
+    Capabilities, ChannelKind, Configuration, DroppedHandle, Http, PanicOnAwait, PollsOn, Timer,
+};
 use async_lab_core::runtime::{BlockingWork, BoxTask, RawHandle, Runtime as LabRuntime, TaskError};
 
 /// async-std's one global executor.
@@ -26,19 +27,33 @@ use async_lab_core::runtime::{BlockingWork, BoxTask, RawHandle, Runtime as LabRu
 pub struct AsyncStd;
 
 impl LabRuntime for AsyncStd {
-    const NAME: &'static str = "async-std";
-    const CHANNEL: ChannelKind = ChannelKind::AsyncChannel;
-    const FLAVORS: &'static [&'static str] = &["global"];
+    const CONFIGURATIONS: &'static [Configuration] = &[Configuration {
+        runtime: "async-std",
+        flavor: "global",
+        about: "async-std's global executor (discontinued upstream; its maintainers recommend smol)",
+        capabilities: Capabilities {
+            polls_on: PollsOn::Workers,
+            takes_workers: false,
+            raw_spawn: "async_std::task::spawn",
+            dropped_handle: DroppedHandle::Detaches,
+            panic: PanicOnAwait::Propagates,
+            blocking_pool: Some("async_std::task::spawn_blocking"),
+            own_timeout: Some("async_std::future::timeout"),
+            timer: Timer::AsyncIo,
+            channel: ChannelKind::AsyncChannel,
+            http: Http::CompatBridge,
+        },
+    }];
 
-    fn new(_flavor: &str, workers: Option<usize>) -> Result<Self, String> {
+    fn new(_configuration: &'static Configuration, workers: Option<usize>) -> Result<Self, String> {
         match workers {
             None => Ok(AsyncStd),
             Some(_) => Err("async-std's global executor takes its thread count from ASYNC_STD_THREAD_COUNT, not --workers".into()),
         }
     }
 
-    fn flavor(&self) -> &'static str {
-        "global"
+    fn configuration(&self) -> &'static Configuration {
+        &Self::CONFIGURATIONS[0]
     }
 
     fn block_on<F: Future>(&self, future: F) -> F::Output {
@@ -67,10 +82,6 @@ impl LabRuntime for AsyncStd {
         async move { async_std::fs::read_to_string(async_std::path::PathBuf::from(path)).await }
     }
 
-    fn raw_spawn_name(&self) -> &'static str {
-        "async_std::task::spawn"
-    }
-
     fn spawn_raw(&self, task: BoxTask) -> RawHandle {
         let handle = async_std::task::spawn(task);
         Box::pin(async move {
@@ -79,9 +90,9 @@ impl LabRuntime for AsyncStd {
         })
     }
 
-    fn own_timeout(&self, duration: Duration, task: BoxTask) -> Option<(&'static str, RawHandle)> {
+    fn own_timeout(&self, duration: Duration, task: BoxTask) -> Option<RawHandle> {
         let timed = async move { Ok(async_std::future::timeout(duration, task).await.is_ok()) };
-        Some(("async_std::future::timeout", Box::pin(timed)))
+        Some(Box::pin(timed))
     }
 
     fn spawn_blocking(&self, work: BlockingWork) -> Result<(), TaskError> {

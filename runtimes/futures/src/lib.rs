@@ -6,7 +6,6 @@
 //! async-compat's tokio thread.
 //!
 //! Run with `cargo run -p runtime-futures -- --flavor thread-pool`.
-
 //!
 //! The crate root is also a drop-in replacement for the book's `trpl` crate on this runtime
 //! (`block_on`, `spawn_task`, `sleep`, `channel`, `StreamExt`, ...): see
@@ -21,13 +20,29 @@ use std::cell::RefCell;
 use std::future::Future;
 use std::time::Duration;
 
-use async_lab_core::book_api::ChannelKind;
 use async_lab_core::census::{self, Role};
+use async_lab_core::registry::{
+    Capabilities, ChannelKind, Configuration, DroppedHandle, Http, PanicOnAwait, PollsOn, Timer,
+};
 use async_lab_core::runtime::{
     self, BlockingWork, BoxTask, RawHandle, Runtime as LabRuntime, TaskError,
 };
 use futures::executor::{LocalPool, LocalSpawner, ThreadPool};
 use futures::task::{LocalSpawnExt, SpawnExt};
+
+/// What both of the futures crate's executors share.
+const FUTURES: Capabilities = Capabilities {
+    polls_on: PollsOn::BlockOnThread,
+    takes_workers: false,
+    raw_spawn: "LocalSpawner::spawn_local_with_handle",
+    dropped_handle: DroppedHandle::Cancels,
+    panic: PanicOnAwait::Propagates,
+    blocking_pool: None,
+    own_timeout: None,
+    timer: Timer::FuturesTimer,
+    channel: ChannelKind::Futures,
+    http: Http::CompatBridge,
+};
 
 /// One of the futures crate's executors.
 #[derive(Clone, Debug)]
@@ -41,12 +56,28 @@ thread_local! {
 }
 
 impl LabRuntime for Futures {
-    const NAME: &'static str = "futures";
-    const CHANNEL: ChannelKind = ChannelKind::Futures;
-    const FLAVORS: &'static [&'static str] = &["local-pool", "thread-pool"];
+    const CONFIGURATIONS: &'static [Configuration] = &[
+        Configuration {
+            runtime: "futures",
+            flavor: "local-pool",
+            about: "the futures crate's LocalPool: every task polled on the thread that calls block_on",
+            capabilities: FUTURES,
+        },
+        Configuration {
+            runtime: "futures",
+            flavor: "thread-pool",
+            about: "the futures crate's ThreadPool, --workers N threads (one per core by default)",
+            capabilities: Capabilities {
+                polls_on: PollsOn::Workers,
+                takes_workers: true,
+                raw_spawn: "ThreadPool::spawn_with_handle",
+                ..FUTURES
+            },
+        },
+    ];
 
-    fn new(flavor: &str, workers: Option<usize>) -> Result<Self, String> {
-        match flavor {
+    fn new(configuration: &'static Configuration, workers: Option<usize>) -> Result<Self, String> {
+        match configuration.flavor {
             "local-pool" if workers.is_some() => {
                 Err("local-pool has no workers: every task runs on the block_on thread".into())
             }
@@ -68,12 +99,8 @@ impl LabRuntime for Futures {
         }
     }
 
-    fn flavor(&self) -> &'static str {
-        if self.pool.is_some() {
-            "thread-pool"
-        } else {
-            "local-pool"
-        }
+    fn configuration(&self) -> &'static Configuration {
+        &Self::CONFIGURATIONS[usize::from(self.pool.is_some())]
     }
 
     fn block_on<F: Future>(&self, future: F) -> F::Output {
@@ -109,14 +136,6 @@ impl LabRuntime for Futures {
 
     fn yield_now(&self) -> impl Future<Output = ()> + Send + 'static {
         runtime::yield_once()
-    }
-
-    fn raw_spawn_name(&self) -> &'static str {
-        if self.pool.is_some() {
-            "ThreadPool::spawn_with_handle"
-        } else {
-            "LocalSpawner::spawn_local_with_handle"
-        }
     }
 
     fn spawn_raw(&self, task: BoxTask) -> RawHandle {

@@ -1,81 +1,165 @@
-//! smol, in two configurations: `global` (the default: `smol::spawn`'s global executor,
-//! whose threads smol starts on first use, `SMOL_THREADS` of them, one by default) and
+//! smol, in three configurations: `global` (the default: `smol::spawn`'s global executor,
+//! whose threads smol starts on first use, `SMOL_THREADS` of them, one by default),
 //! `executor` (an explicit `smol::Executor` run by `--workers` threads of our own,
-//! one per core by default). Timers and I/O go through async-io's reactor thread; blocking
-//! work through the `blocking` crate's pool.
+//! one per core by default) and `local` (a `smol::LocalExecutor` driven by the thread
+//! that calls `block_on`, which is what lets smol run futures that are not `Send`).
+//! Timers and I/O go through async-io's reactor thread; blocking work through the
+//! `blocking` crate's pool.
 //!
 //! Run with `cargo run -p runtime-smol -- --flavor executor --workers 2`.
-
 //!
 //! The crate root is also a drop-in replacement for the book's `trpl` crate on this runtime
 //! (`block_on`, `spawn_task`, `sleep`, `channel`, `StreamExt`, ...): see
 //! `async_lab_core::book_api`. Its default configuration is the first flavor above;
-//! `ASYNC_LAB_FLAVOR=executor` picks the other.
+//! `ASYNC_LAB_FLAVOR=executor` (or `local`) picks another.
 #![forbid(unsafe_code)]
 
 // The crate root is a drop-in `trpl` on this runtime: see `async_lab_core::book_api`.
 async_lab_core::trpl_api!(Smol);
 
+use std::cell::RefCell;
 use std::future::Future;
 use std::io;
 use std::path::PathBuf;
+use std::rc::Rc;
 use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
-use async_lab_core::book_api::ChannelKind;
 use async_lab_core::census::{self, Role};
+use async_lab_core::registry::{
+    Capabilities, ChannelKind, Configuration, DroppedHandle, Http, PanicOnAwait, PollsOn, Timer,
+};
 use async_lab_core::runtime::{BlockingWork, BoxTask, RawHandle, Runtime as LabRuntime, TaskError};
+
+/// What every smol configuration shares.
+const SMOL: Capabilities = Capabilities {
+    polls_on: PollsOn::Workers,
+    takes_workers: false,
+    raw_spawn: "smol::spawn",
+    dropped_handle: DroppedHandle::Cancels,
+    panic: PanicOnAwait::Propagates,
+    blocking_pool: Some("blocking::unblock"),
+    own_timeout: None,
+    timer: Timer::AsyncIo,
+    channel: ChannelKind::AsyncChannel,
+    http: Http::CompatBridge,
+};
 
 /// smol, in one of its configurations.
 #[derive(Clone, Debug)]
 pub struct Smol {
-    executor: Option<Arc<smol::Executor<'static>>>,
+    executor: Executor,
+    configuration: &'static Configuration,
+}
+
+/// Which executor runs the tasks.
+#[derive(Clone, Debug)]
+enum Executor {
+    /// `smol::spawn`'s.
+    Global,
+    /// An explicit multi-threaded one, run by threads of our own.
+    Threads(Arc<smol::Executor<'static>>),
+    /// A `LocalExecutor` per `block_on`, on its thread (see [`LOCAL`]).
+    Local,
+}
+
+thread_local! {
+    /// The `LocalExecutor` that this thread's `block_on` is running (flavor `local`).
+    static LOCAL: RefCell<Option<Rc<smol::LocalExecutor<'static>>>> = const { RefCell::new(None) };
+}
+
+/// Why a `local` runtime cannot take a task from this thread.
+const NOT_ON_LOCAL_THREAD: &str = "a LocalExecutor only takes tasks on the thread that runs it";
+
+impl Smol {
+    /// Spawns `task` on this configuration's executor, with smol's own handle.
+    fn spawn_task(&self, task: BoxTask) -> Result<smol::Task<()>, TaskError> {
+        Ok(match &self.executor {
+            Executor::Global => smol::spawn(task),
+            Executor::Threads(executor) => executor.spawn(task),
+            Executor::Local => LOCAL
+                .with(|l| l.borrow().as_ref().map(|local| local.spawn(task)))
+                .ok_or_else(|| TaskError::Unsupported(NOT_ON_LOCAL_THREAD.into()))?,
+        })
+    }
 }
 
 impl LabRuntime for Smol {
-    const NAME: &'static str = "smol";
-    const CHANNEL: ChannelKind = ChannelKind::AsyncChannel;
-    const FLAVORS: &'static [&'static str] = &["global", "executor"];
+    const CONFIGURATIONS: &'static [Configuration] = &[
+        Configuration {
+            runtime: "smol",
+            flavor: "global",
+            about: "smol::spawn's global executor (SMOL_THREADS threads, one by default)",
+            capabilities: SMOL,
+        },
+        Configuration {
+            runtime: "smol",
+            flavor: "executor",
+            about: "an explicit smol::Executor run by --workers N threads (one per core by default)",
+            capabilities: Capabilities {
+                takes_workers: true,
+                raw_spawn: "Executor::spawn",
+                ..SMOL
+            },
+        },
+        Configuration {
+            runtime: "smol",
+            flavor: "local",
+            about: "a smol::LocalExecutor driven by the thread that calls block_on",
+            capabilities: Capabilities {
+                polls_on: PollsOn::BlockOnThread,
+                raw_spawn: "LocalExecutor::spawn",
+                ..SMOL
+            },
+        },
+    ];
 
-    fn new(flavor: &str, workers: Option<usize>) -> Result<Self, String> {
-        match flavor {
-            "global" if workers.is_some() => Err(
-                "smol's global executor takes its thread count from SMOL_THREADS, not --workers"
-                    .into(),
-            ),
-            "global" => Ok(Smol { executor: None }),
-            "executor" => {
+    fn new(configuration: &'static Configuration, workers: Option<usize>) -> Result<Self, String> {
+        let executor = match (configuration.flavor, workers) {
+            ("executor", _) => {
                 let n = workers
                     .unwrap_or_else(|| thread::available_parallelism().map_or(1, usize::from));
-                Ok(Smol {
-                    executor: Some(start_executor(n)?),
-                })
+                Executor::Threads(start_executor(n)?)
             }
-            other => Err(format!("no flavor '{other}'")),
-        }
+            ("global", Some(_)) => {
+                return Err(
+                    "smol's global executor takes its thread count from SMOL_THREADS, not --workers"
+                        .into(),
+                );
+            }
+            (_, Some(_)) => {
+                return Err("local has no workers: every task runs on the block_on thread".into());
+            }
+            ("local", None) => Executor::Local,
+            _ => Executor::Global,
+        };
+        Ok(Smol {
+            executor,
+            configuration,
+        })
     }
 
-    fn flavor(&self) -> &'static str {
-        if self.executor.is_some() {
-            "executor"
-        } else {
-            "global"
-        }
+    fn configuration(&self) -> &'static Configuration {
+        self.configuration
     }
 
     fn block_on<F: Future>(&self, future: F) -> F::Output {
         // The main future runs on the calling thread; spawned tasks on the executor's.
-        smol::block_on(future)
+        if !matches!(self.executor, Executor::Local) {
+            return smol::block_on(future);
+        }
+        // A fresh LocalExecutor for every block_on: its tasks are dropped with it.
+        let local = Rc::new(smol::LocalExecutor::new());
+        let previous = LOCAL.with(|l| l.replace(Some(local.clone())));
+        let output = smol::block_on(local.run(future));
+        LOCAL.with(|l| l.replace(previous));
+        output
     }
 
     fn spawn_detached(&self, task: BoxTask) -> Result<(), TaskError> {
         // smol *cancels* a task whose handle is dropped; `detach` is how to keep it running.
-        match &self.executor {
-            Some(executor) => executor.spawn(task).detach(),
-            None => smol::spawn(task).detach(),
-        }
-        Ok(())
+        self.spawn_task(task).map(smol::Task::detach)
     }
 
     // Not an `async fn`: that would borrow `self`, and the timer must be `'static`.
@@ -99,21 +183,10 @@ impl LabRuntime for Smol {
         async move { smol::fs::read_to_string(path).await }
     }
 
-    fn raw_spawn_name(&self) -> &'static str {
-        if self.executor.is_some() {
-            "Executor::spawn"
-        } else {
-            "smol::spawn"
-        }
-    }
-
     fn spawn_raw(&self, task: BoxTask) -> RawHandle {
-        let task = match &self.executor {
-            Some(executor) => executor.spawn(task),
-            None => smol::spawn(task),
-        };
+        let task = self.spawn_task(task);
         Box::pin(async move {
-            task.await;
+            task.map_err(|e| e.to_string())?.await;
             Ok(true)
         })
     }

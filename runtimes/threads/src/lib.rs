@@ -3,7 +3,6 @@
 //! as "a dedicated thread per download" would. Sleeps use futures-timer's one thread.
 //!
 //! Run with `cargo run -p runtime-threads -- page-title`.
-
 //!
 //! The crate root is also a drop-in replacement for the book's `trpl` crate on this runtime
 //! (`block_on`, `spawn_task`, `sleep`, `channel`, `StreamExt`, ...): see
@@ -18,8 +17,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::Duration;
 
-use async_lab_core::book_api::ChannelKind;
 use async_lab_core::census::{self, Role};
+use async_lab_core::registry::{
+    Capabilities, ChannelKind, Configuration, DroppedHandle, Http, PanicOnAwait, PollsOn, Timer,
+};
 use async_lab_core::runtime::{
     self, BlockingWork, BoxTask, RawHandle, Runtime as LabRuntime, TaskError,
 };
@@ -31,11 +32,25 @@ pub struct Threads;
 static NEXT_TASK: AtomicUsize = AtomicUsize::new(1);
 
 impl LabRuntime for Threads {
-    const NAME: &'static str = "threads";
-    const CHANNEL: ChannelKind = ChannelKind::Futures;
-    const FLAVORS: &'static [&'static str] = &["thread-per-task"];
+    const CONFIGURATIONS: &'static [Configuration] = &[Configuration {
+        runtime: "threads",
+        flavor: "thread-per-task",
+        about: "no executor: every task gets an OS thread of its own, driving it with a plain block_on",
+        capabilities: Capabilities {
+            polls_on: PollsOn::ThreadPerTask,
+            takes_workers: false,
+            raw_spawn: "std::thread::spawn",
+            dropped_handle: DroppedHandle::Detaches,
+            panic: PanicOnAwait::Error,
+            blocking_pool: Some("std::thread::spawn"),
+            own_timeout: None,
+            timer: Timer::FuturesTimer,
+            channel: ChannelKind::Futures,
+            http: Http::CompatBridge,
+        },
+    }];
 
-    fn new(_flavor: &str, workers: Option<usize>) -> Result<Self, String> {
+    fn new(_configuration: &'static Configuration, workers: Option<usize>) -> Result<Self, String> {
         match workers {
             None => Ok(Threads),
             Some(_) => {
@@ -44,8 +59,8 @@ impl LabRuntime for Threads {
         }
     }
 
-    fn flavor(&self) -> &'static str {
-        "thread-per-task"
+    fn configuration(&self) -> &'static Configuration {
+        &Self::CONFIGURATIONS[0]
     }
 
     fn block_on<F: Future>(&self, future: F) -> F::Output {
@@ -64,10 +79,6 @@ impl LabRuntime for Threads {
 
     fn yield_now(&self) -> impl Future<Output = ()> + Send + 'static {
         runtime::yield_once()
-    }
-
-    fn raw_spawn_name(&self) -> &'static str {
-        "std::thread::spawn"
     }
 
     fn spawn_raw(&self, task: BoxTask) -> RawHandle {

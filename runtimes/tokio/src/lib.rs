@@ -1,60 +1,124 @@
-//! tokio, in its two configurations: `multi-thread` (the default: a work-stealing pool of
-//! workers, one per core unless `--workers` says otherwise) and `current-thread` (every
-//! task polled on the thread that calls `block_on`).
+//! tokio, in three configurations: `multi-thread` (the default: a work-stealing pool of
+//! workers, one per core unless `--workers` says otherwise), `current-thread` (every
+//! task polled on the thread that calls `block_on`) and `local` (a current-thread runtime
+//! with a `LocalSet`: tasks spawned from the `block_on` thread are local tasks, which is
+//! what lets tokio run futures that are not `Send`).
 //!
 //! Run with `cargo run -p runtime-tokio -- --flavor current-thread race`.
-
 //!
 //! The crate root is also a drop-in replacement for the book's `trpl` crate on this runtime
 //! (`block_on`, `spawn_task`, `sleep`, `channel`, `StreamExt`, ...): see
 //! `async_lab_core::book_api`. Its default configuration is the first flavor above;
-//! `ASYNC_LAB_FLAVOR=current-thread` picks the other.
+//! `ASYNC_LAB_FLAVOR=current-thread` (or `local`) picks another.
 #![forbid(unsafe_code)]
 
 // The crate root is a drop-in `trpl` on this runtime: see `async_lab_core::book_api`.
 async_lab_core::trpl_api!(Tokio);
 
+use std::cell::RefCell;
 use std::future::Future;
 use std::io;
 use std::path::PathBuf;
+use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_lab_core::book_api::ChannelKind;
 use async_lab_core::census::{self, Role};
+use async_lab_core::registry::{
+    Capabilities, ChannelKind, Configuration, DroppedHandle, Http, PanicOnAwait, PollsOn, Timer,
+};
 use async_lab_core::runtime::{BlockingWork, BoxTask, RawHandle, Runtime as LabRuntime, TaskError};
+use tokio::task::LocalSet;
+
+/// What every tokio configuration shares.
+const TOKIO: Capabilities = Capabilities {
+    polls_on: PollsOn::Workers,
+    takes_workers: true,
+    raw_spawn: "tokio::spawn",
+    dropped_handle: DroppedHandle::Detaches,
+    panic: PanicOnAwait::Error,
+    blocking_pool: Some("tokio::task::spawn_blocking"),
+    own_timeout: Some("tokio::time::timeout"),
+    timer: Timer::Tokio,
+    channel: ChannelKind::Tokio,
+    http: Http::Tokio,
+};
 
 /// A tokio runtime in one of its flavors.
 #[derive(Clone, Debug)]
 pub struct Tokio {
     runtime: Arc<tokio::runtime::Runtime>,
-    flavor: &'static str,
+    configuration: &'static Configuration,
+}
+
+thread_local! {
+    /// The `LocalSet` that this thread's `block_on` is running (flavor `local`), if any.
+    static LOCAL_SET: RefCell<Option<Rc<LocalSet>>> = const { RefCell::new(None) };
+}
+
+impl Tokio {
+    fn is_local(&self) -> bool {
+        self.configuration.flavor == "local"
+    }
+
+    /// The `LocalSet` of the running `block_on`, when this is the `local` flavor and the
+    /// caller is on its thread.
+    fn local_set(&self) -> Option<Rc<LocalSet>> {
+        if self.is_local() {
+            LOCAL_SET.with(|l| l.borrow().clone())
+        } else {
+            None
+        }
+    }
 }
 
 impl LabRuntime for Tokio {
-    const NAME: &'static str = "tokio";
-    const CHANNEL: ChannelKind = ChannelKind::Tokio;
-    const FLAVORS: &'static [&'static str] = &["multi-thread", "current-thread"];
+    const CONFIGURATIONS: &'static [Configuration] = &[
+        Configuration {
+            runtime: "tokio",
+            flavor: "multi-thread",
+            about: "tokio's work-stealing pool, one worker per core (--workers N)",
+            capabilities: TOKIO,
+        },
+        Configuration {
+            runtime: "tokio",
+            flavor: "current-thread",
+            about: "every task polled on the thread that calls block_on",
+            capabilities: Capabilities {
+                polls_on: PollsOn::BlockOnThread,
+                takes_workers: false,
+                ..TOKIO
+            },
+        },
+        Configuration {
+            runtime: "tokio",
+            flavor: "local",
+            about: "a current-thread runtime with a LocalSet: tasks spawned on the block_on thread are local tasks",
+            capabilities: Capabilities {
+                polls_on: PollsOn::BlockOnThread,
+                takes_workers: false,
+                raw_spawn: "LocalSet::spawn_local",
+                ..TOKIO
+            },
+        },
+    ];
 
-    fn new(flavor: &str, workers: Option<usize>) -> Result<Self, String> {
-        let (mut builder, flavor) = match (flavor, workers) {
+    fn new(configuration: &'static Configuration, workers: Option<usize>) -> Result<Self, String> {
+        let mut builder = match (configuration.flavor, workers) {
             ("multi-thread", _) => {
                 let mut builder = tokio::runtime::Builder::new_multi_thread();
                 if let Some(n) = workers {
                     builder.worker_threads(n);
                 }
-                (builder, "multi-thread")
+                builder
             }
-            ("current-thread", None) => (
-                tokio::runtime::Builder::new_current_thread(),
-                "current-thread",
-            ),
-            ("current-thread", Some(_)) => {
-                return Err(
-                    "current-thread has no workers: every task runs on the block_on thread".into(),
-                );
+            (_, Some(_)) => {
+                return Err(format!(
+                    "{} has no workers: every task runs on the block_on thread",
+                    configuration.flavor
+                ));
             }
-            (other, _) => return Err(format!("no flavor '{other}'")),
+            _ => tokio::runtime::Builder::new_current_thread(),
         };
         // Only worker threads park; blocking-pool threads (which tokio names the same way)
         // never call this hook. That is how the report tells them apart.
@@ -66,21 +130,34 @@ impl LabRuntime for Tokio {
             .map_err(|e| format!("cannot start tokio: {e}"))?;
         Ok(Tokio {
             runtime: Arc::new(runtime),
-            flavor,
+            configuration,
         })
     }
 
-    fn flavor(&self) -> &'static str {
-        self.flavor
+    fn configuration(&self) -> &'static Configuration {
+        self.configuration
     }
 
     fn block_on<F: Future>(&self, future: F) -> F::Output {
-        self.runtime.block_on(future)
+        if !self.is_local() {
+            return self.runtime.block_on(future);
+        }
+        // A fresh LocalSet for every block_on: its tasks are dropped with it at the end.
+        let local = Rc::new(LocalSet::new());
+        let previous = LOCAL_SET.with(|l| l.replace(Some(local.clone())));
+        let output = local.block_on(&self.runtime, future);
+        LOCAL_SET.with(|l| l.replace(previous));
+        output
     }
 
     fn spawn_detached(&self, task: BoxTask) -> Result<(), TaskError> {
-        // Dropping a tokio JoinHandle detaches the task.
-        drop(self.runtime.spawn(task));
+        // Dropping a tokio JoinHandle detaches the task. From another thread than the
+        // block_on's, a `local` runtime's task goes to the runtime's own queue, which the
+        // same one thread polls.
+        match self.local_set() {
+            Some(local) => drop(local.spawn_local(task)),
+            None => drop(self.runtime.spawn(task)),
+        }
         Ok(())
     }
 
@@ -104,18 +181,17 @@ impl LabRuntime for Tokio {
         async move { tokio::fs::read_to_string(path).await }
     }
 
-    fn raw_spawn_name(&self) -> &'static str {
-        "tokio::spawn"
-    }
-
     fn spawn_raw(&self, task: BoxTask) -> RawHandle {
-        let handle = self.runtime.spawn(task);
+        let handle = match self.local_set() {
+            Some(local) => local.spawn_local(task),
+            None => self.runtime.spawn(task),
+        };
         Box::pin(async move { handle.await.map(|()| true).map_err(|e| e.to_string()) })
     }
 
-    fn own_timeout(&self, duration: Duration, task: BoxTask) -> Option<(&'static str, RawHandle)> {
+    fn own_timeout(&self, duration: Duration, task: BoxTask) -> Option<RawHandle> {
         let timed = async move { Ok(tokio::time::timeout(duration, task).await.is_ok()) };
-        Some(("tokio::time::timeout", Box::pin(timed)))
+        Some(Box::pin(timed))
     }
 
     fn spawn_blocking(&self, work: BlockingWork) -> Result<(), TaskError> {

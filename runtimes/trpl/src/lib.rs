@@ -3,7 +3,6 @@
 //! no `spawn_blocking`; experiments that need one say so.
 //!
 //! Run with `cargo run -p runtime-trpl -- race`.
-
 //!
 //! The crate root is also a drop-in replacement for the book's `trpl` crate on this runtime
 //! (`block_on`, `spawn_task`, `sleep`, `channel`, `StreamExt`, ...): see
@@ -18,7 +17,9 @@ use std::io;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use async_lab_core::book_api::ChannelKind;
+use async_lab_core::registry::{
+    Capabilities, ChannelKind, Configuration, DroppedHandle, Http, PanicOnAwait, PollsOn, Timer,
+};
 use async_lab_core::runtime::{
     BlockingWork, BoxTask, RawHandle, Runtime as LabRuntime, TaskError, in_tokio_context,
 };
@@ -28,11 +29,26 @@ use async_lab_core::runtime::{
 pub struct Trpl;
 
 impl LabRuntime for Trpl {
-    const NAME: &'static str = "trpl";
-    const CHANNEL: ChannelKind = ChannelKind::Tokio;
-    const FLAVORS: &'static [&'static str] = &["trpl"];
+    const CONFIGURATIONS: &'static [Configuration] = &[Configuration {
+        runtime: "trpl",
+        flavor: "trpl",
+        about: "the book's trpl crate: a fresh multi-thread tokio runtime for every block_on",
+        capabilities: Capabilities {
+            polls_on: PollsOn::Workers,
+            takes_workers: false,
+            raw_spawn: "trpl::spawn_task",
+            dropped_handle: DroppedHandle::Detaches,
+            panic: PanicOnAwait::Error,
+            // tokio underneath has a blocking pool, but trpl does not export it.
+            blocking_pool: None,
+            own_timeout: None,
+            timer: Timer::Tokio,
+            channel: ChannelKind::Tokio,
+            http: Http::Tokio,
+        },
+    }];
 
-    fn new(_flavor: &str, workers: Option<usize>) -> Result<Self, String> {
+    fn new(_configuration: &'static Configuration, workers: Option<usize>) -> Result<Self, String> {
         match workers {
             None => Ok(Trpl),
             Some(_) => {
@@ -41,8 +57,8 @@ impl LabRuntime for Trpl {
         }
     }
 
-    fn flavor(&self) -> &'static str {
-        "trpl"
+    fn configuration(&self) -> &'static Configuration {
+        &Self::CONFIGURATIONS[0]
     }
 
     fn block_on<F: Future>(&self, future: F) -> F::Output {
@@ -76,10 +92,6 @@ impl LabRuntime for Trpl {
         path: PathBuf,
     ) -> impl Future<Output = io::Result<String>> + Send + 'static {
         async move { trpl::read_to_string(path).await }
-    }
-
-    fn raw_spawn_name(&self) -> &'static str {
-        "trpl::spawn_task"
     }
 
     fn spawn_raw(&self, task: BoxTask) -> RawHandle {

@@ -19,7 +19,7 @@ use std::time::Duration;
 use futures::FutureExt;
 use futures::channel::oneshot;
 
-use crate::book_api::ChannelKind;
+use crate::registry::Configuration;
 use crate::trace;
 
 /// A boxed, sendable future with no result: what `spawn_detached` takes.
@@ -34,20 +34,24 @@ pub type BlockingWork = Box<dyn FnOnce() + Send + 'static>;
 
 /// An async executor, in one of its configurations ("flavors").
 ///
+/// [`Capabilities::raw_spawn`]: crate::registry::Capabilities::raw_spawn
+///
 /// Implementations are cheap to clone: an experiment clones the runtime into every task
 /// that needs to sleep or spawn.
 pub trait Runtime: Clone + Send + Sync + 'static {
-    /// The runtime's name as the report shows it: `tokio`, `smol`, `async-std`, ...
-    const NAME: &'static str;
-    /// The configurations this runtime offers; the first is the default.
-    const FLAVORS: &'static [&'static str];
+    /// This runtime's configurations, as data (see [`crate::registry`]); the first is the
+    /// default. Every list of configurations in the workspace is read from these.
+    const CONFIGURATIONS: &'static [Configuration];
 
-    /// Builds the runtime in the given flavor (one of [`Runtime::FLAVORS`]) with an
+    /// The runtime's name as the report shows it: `tokio`, `smol`, `async-std`, ...
+    const NAME: &'static str = Self::CONFIGURATIONS[0].runtime;
+
+    /// Builds the runtime in `configuration` (one of [`Runtime::CONFIGURATIONS`]) with an
     /// optional number of worker threads. The error is a one-line message for the user.
-    fn new(flavor: &str, workers: Option<usize>) -> Result<Self, String>;
+    fn new(configuration: &'static Configuration, workers: Option<usize>) -> Result<Self, String>;
 
     /// The configuration this runtime was built with.
-    fn flavor(&self) -> &'static str;
+    fn configuration(&self) -> &'static Configuration;
 
     /// Runs `future` to completion on the calling thread, driving the executor as needed.
     fn block_on<F: Future>(&self, future: F) -> F::Output;
@@ -66,9 +70,6 @@ pub trait Runtime: Clone + Send + Sync + 'static {
     /// Runs blocking `work` on the runtime's thread pool for blocking work. Runtimes that
     /// have none return [`TaskError::Unsupported`] naming what is missing.
     fn spawn_blocking(&self, work: BlockingWork) -> Result<(), TaskError>;
-
-    /// The unbounded channel of this runtime's ecosystem, for the `trpl` API.
-    const CHANNEL: ChannelKind;
 
     /// Reads a whole file the way this runtime's ecosystem does. The default, for
     /// runtimes with no file API, reads it on a thread of its own.
@@ -92,23 +93,18 @@ pub trait Runtime: Clone + Send + Sync + 'static {
         }
     }
 
-    /// The runtime's own spawn function, as [`Runtime::spawn_raw`] calls it.
-    fn raw_spawn_name(&self) -> &'static str;
-
-    /// Spawns `task` with the runtime's own API, with none of this crate's wrapping, and
+    /// Spawns `task` with the runtime's own API ([`Capabilities::raw_spawn`]), with none of this crate's wrapping, and
     /// gives its own handle as a future. Dropping that future drops the runtime's handle,
     /// with the runtime's own meaning (tokio detaches the task, smol cancels it); awaiting
     /// it does what the runtime does with a task that panicked (an error, or the panic
     /// carried into the awaiting task).
     fn spawn_raw(&self, task: BoxTask) -> RawHandle;
 
-    /// The runtime's own timeout function, where it has one: its name, and `task` under
-    /// it (`true` when the task finished in time). The default: none.
-    fn own_timeout(
-        &self,
-        _duration: Duration,
-        _task: BoxTask,
-    ) -> Option<(&'static str, RawHandle)> {
+    /// `task` under the runtime's own timeout function (`true` when the task finished in
+    /// time), where it has one ([`Capabilities::own_timeout`] names it). The default: none.
+    ///
+    /// [`Capabilities::own_timeout`]: crate::registry::Capabilities::own_timeout
+    fn own_timeout(&self, _duration: Duration, _task: BoxTask) -> Option<RawHandle> {
         None
     }
 

@@ -178,7 +178,8 @@ pub async fn timeout<R: Runtime>(lab: &Lab<R>) -> Outcome {
         .rt
         .own_timeout(max, Box::pin(async move { rt.sleep(slow_for).await }))
     {
-        Some((name, timed)) => {
+        Some(timed) => {
+            let name = lab.capabilities().own_timeout.unwrap_or("its own timeout");
             let start = Instant::now();
             let finished = timed.await;
             let took = start.elapsed();

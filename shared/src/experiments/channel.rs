@@ -10,8 +10,8 @@ use super::{Lab, Outcome, millis, ms};
 use crate::book_api::{self, Receiver, Sender};
 use crate::runtime::Runtime;
 
-fn channel_of<R: Runtime, T>() -> (Sender<T>, Receiver<T>) {
-    book_api::channel(R::CHANNEL)
+fn channel_of<R: Runtime, T>(lab: &Lab<R>) -> (Sender<T>, Receiver<T>) {
+    book_api::channel(lab.capabilities().channel)
 }
 
 /// Sends `words` one by one, sleeping `gap_ms` (scaled) after each.
@@ -36,7 +36,7 @@ const SECOND: [&str; 4] = ["more", "messages", "for", "you"];
 /// Listings 17-9 to 17-13.
 pub async fn channel<R: Runtime>(lab: &Lab<R>) -> Outcome {
     lab.out.remark("listing 17-9: one message");
-    let (tx, mut rx) = channel_of::<R, String>();
+    let (tx, mut rx) = channel_of::<R, String>(lab);
     let _ = tx.send(String::from("hi"));
     if let Some(received) = rx.recv().await {
         lab.out.line(format!("received '{received}'"));
@@ -44,7 +44,7 @@ pub async fn channel<R: Runtime>(lab: &Lab<R>) -> Outcome {
 
     lab.out
         .remark("listings 17-10/17-11: a loop over a channel whose sender is never dropped");
-    let (tx, mut rx) = channel_of::<R, String>();
+    let (tx, mut rx) = channel_of::<R, String>(lab);
     let deadline = lab.scaled(ms(3_000));
     {
         let exchange = pin!(join(
@@ -63,13 +63,13 @@ pub async fn channel<R: Runtime>(lab: &Lab<R>) -> Outcome {
     lab.out.remark(
         "listing 17-12: `async move` drops the sender when its future ends, and the loop ends",
     );
-    let (tx, mut rx) = channel_of::<R, String>();
+    let (tx, mut rx) = channel_of::<R, String>(lab);
     let sender = async move { send_words(lab, &tx, &FIRST, 500).await };
     join(sender, receive_all(lab, &mut rx)).await;
 
     lab.out
         .remark("listing 17-13: two producers, cloned senders");
-    let (tx, mut rx) = channel_of::<R, String>();
+    let (tx, mut rx) = channel_of::<R, String>(lab);
     let tx1 = tx.clone();
     let first = async move { send_words(lab, &tx1, &FIRST, 500).await };
     let second = async move { send_words(lab, &tx, &SECOND, 1_500).await };
@@ -80,7 +80,7 @@ pub async fn channel<R: Runtime>(lab: &Lab<R>) -> Outcome {
 /// Listings 17-23/17-24: the futures of listing 17-13 in a `Vec` of boxed trait objects,
 /// awaited with `join_all`; then `join!` over futures of different types.
 pub async fn join_all<R: Runtime>(lab: &Lab<R>) -> Outcome {
-    let (tx, mut rx) = channel_of::<R, String>();
+    let (tx, mut rx) = channel_of::<R, String>(lab);
     let tx1 = tx.clone();
     let tx1_fut = async move { send_words(lab, &tx1, &FIRST, 500).await };
     let rx_fut = async { receive_all(lab, &mut rx).await };
@@ -100,7 +100,7 @@ pub async fn join_all<R: Runtime>(lab: &Lab<R>) -> Outcome {
 /// Listing 17-25: a plain OS thread, with no runtime, sends 1 to 10, a second apart; the
 /// async side receives them.
 pub async fn thread_to_async<R: Runtime>(lab: &Lab<R>) -> Outcome {
-    let (tx, mut rx) = channel_of::<R, u32>();
+    let (tx, mut rx) = channel_of::<R, u32>(lab);
     let gap = lab.scaled(ms(1_000));
     let thread = std::thread::Builder::new()
         .name("plain-thread".into())

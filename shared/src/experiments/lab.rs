@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 use crate::book_api;
 use crate::fetch::Fetcher;
 use crate::runtime::Runtime;
+use crate::site::Site;
+use async_lab_core::registry::Capabilities;
 
 /// The run's runtime and settings, cloned into every task that needs them.
 #[derive(Clone)]
@@ -21,9 +23,44 @@ pub struct Lab<R: Runtime> {
     pub fetcher: Fetcher,
     /// `--time-scale`: every sleep an experiment makes is multiplied by it.
     pub time_scale: f64,
+    /// The embedded site, when the experiment needs it ([`Experiment::needs_site`]).
+    ///
+    /// [`Experiment::needs_site`]: super::Experiment::needs_site
+    pub site: Option<Site>,
 }
 
 impl<R: Runtime> Lab<R> {
+    /// What the run's configuration can do, as its runtime crate declares it.
+    pub fn capabilities(&self) -> &'static Capabilities {
+        &self.rt.configuration().capabilities
+    }
+
+    /// The embedded site.
+    ///
+    /// # Panics
+    ///
+    /// When the run started none: the command line starts it for every experiment whose
+    /// `needs_site` is true, and only those call this.
+    pub fn site(&self) -> &Site {
+        self.site
+            .as_ref()
+            .expect("the command line starts the site for experiments that need it")
+    }
+
+    /// A command-line URL: one that starts with `/` is a page of the embedded site.
+    pub fn resolve(&self, url: &str) -> String {
+        if url.starts_with('/') {
+            self.site().url(url)
+        } else {
+            url.to_string()
+        }
+    }
+
+    /// `millis` milliseconds times the run's time scale, rounded.
+    pub fn scaled_ms(&self, millis: u64) -> u64 {
+        (millis as f64 * self.time_scale).round() as u64
+    }
+
     /// `duration` times the run's time scale.
     pub fn scaled(&self, duration: Duration) -> Duration {
         duration.mul_f64(self.time_scale)

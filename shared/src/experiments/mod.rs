@@ -1,9 +1,8 @@
 //! The chapter's programs, written once and generic over [`Runtime`].
 //!
-//! Running one has two steps: [`Plan::new`] checks the command line's arguments (so that a
-//! bad one is a usage error before any runtime starts) and fills in defaults from the
-//! embedded site; [`Plan::run`] runs it inside trpl-style `block_on` (tasks it spawned
-//! stop when it ends, as in the book).
+//! Each experiment is a variant of [`Experiment`], a clap subcommand whose arguments are
+//! typed and checked before any runtime starts; [`Experiment::run`] runs it inside
+//! trpl-style `block_on` (tasks it spawned stop when it ends, as in the book).
 //!
 //! Each experiment prints the book's lines to stdout exactly as the book prints them
 //! ([`Output::line`]); what the lab adds (which part is which, what was measured) goes to
@@ -20,258 +19,197 @@ mod raw;
 mod spawn;
 mod streams;
 
+use std::num::NonZeroU64;
+
+use clap::{Args, Subcommand};
+
 use crate::runtime::Runtime;
-use crate::site::{PAGES, Site};
+use crate::site::PAGES;
 
 pub use lab::{Lab, Outcome, Output, millis, ms};
 pub use page_title::page_titles;
 pub use race::race;
 
-/// One experiment: its name on the command line and what it shows.
-#[derive(Debug, Clone, Copy)]
-pub struct Experiment {
-    /// The name to type.
-    pub name: &'static str,
-    /// Its arguments, as `--help` shows them.
-    pub usage: &'static str,
-    /// One line on what it shows.
-    pub shows: &'static str,
+/// Every experiment, with its own arguments: the one definition that the command line,
+/// `--help`, `list`, the driver and the notes generator all read. A variant's doc
+/// comment is what `list` prints for it; its name, in kebab case, is what to type.
+#[derive(Debug, Clone, PartialEq, Subcommand)]
+pub enum Experiment {
+    /// 17-1..17-4: fetch pages concurrently, one task each, and print each title (default: the embedded site's pages)
+    PageTitle(PageTitle),
+    /// 17-5: race two pages and print the one that answered first (default: a slow and a fast embedded page)
+    Race(Race),
+    /// 17-6: a spawned counting task beside the main one; it stops when main ends
+    Spawn,
+    /// 17-7: the same, awaiting the task's handle, so it counts to 9
+    SpawnAwait,
+    /// 17-8: two futures joined; join is fair and its order fixed
+    Join,
+    /// 17-9..17-13: message passing; the loop that never ends (stopped by a deadline) and the async move one that does; two producers
+    Channel,
+    /// 17-14/17-15: work that blocks the thread starves the other future; and how long a timer waits beside a blocked task
+    Blocking,
+    /// 17-16/17-17: handing control back with a 1 ms sleep or yield_now; then 1,000 of each, timed
+    Yield,
+    /// 17-18..17-20: a timeout built from select and sleep, beside the runtime's own timeout
+    Timeout,
+    /// 17-21..: streams from iterators, filter, a per-item timeout, interval ticks, merge, throttle, take
+    Streams,
+    /// 17-23/17-24: a dynamic collection of futures with join_all; join! over different types
+    JoinAll,
+    /// 17-25: a plain OS thread feeding an async receiver, one message a second
+    ThreadToAsync,
+    /// the download manager: N slow pages fetched concurrently, one task each; wall time, threads, peak memory
+    Downloads(Downloads),
+    /// the video export: CPU-bound frames on the executor, on spawn_blocking and on a dedicated thread, beside a 10 ms ticker
+    Export(Export),
+    /// each runtime's own spawn when the task's handle is dropped: detached or cancelled
+    DropHandle,
+    /// each runtime's own spawn when the task panics: an error on await, or the panic carried to the awaiting task
+    Panic,
 }
 
-const fn experiment(name: &'static str, usage: &'static str, shows: &'static str) -> Experiment {
-    Experiment { name, usage, shows }
+/// `page-title`'s arguments.
+#[derive(Debug, Clone, PartialEq, Args)]
+pub struct PageTitle {
+    /// The pages (default: every page of the embedded site); one that starts with `/` is a
+    /// page of the embedded site (`/` lists them)
+    #[arg(value_name = "URL")]
+    pub urls: Vec<String>,
 }
 
-/// Every experiment, in the order `list` prints them.
-pub const EXPERIMENTS: &[Experiment] = &[
-    experiment(
-        "page-title",
-        "[URL...]",
-        "17-1..17-4: fetch pages concurrently, one task each, and print each title (default: the embedded site's pages)",
-    ),
-    experiment(
-        "race",
-        "[URL URL]",
-        "17-5: race two pages and print the one that answered first (default: a slow and a fast embedded page)",
-    ),
-    experiment(
-        "spawn",
-        "",
-        "17-6: a spawned counting task beside the main one; it stops when main ends",
-    ),
-    experiment(
-        "spawn-await",
-        "",
-        "17-7: the same, awaiting the task's handle, so it counts to 9",
-    ),
-    experiment(
-        "join",
-        "",
-        "17-8: two futures joined; join is fair and its order fixed",
-    ),
-    experiment(
-        "channel",
-        "",
-        "17-9..17-13: message passing; the loop that never ends (stopped by a deadline) and the async move one that does; two producers",
-    ),
-    experiment(
-        "blocking",
-        "",
-        "17-14/17-15: work that blocks the thread starves the other future; and how long a timer waits beside a blocked task",
-    ),
-    experiment(
-        "yield",
-        "",
-        "17-16/17-17: handing control back with a 1 ms sleep or yield_now; then 1,000 of each, timed",
-    ),
-    experiment(
-        "timeout",
-        "",
-        "17-18..17-20: a timeout built from select and sleep, beside the runtime's own timeout",
-    ),
-    experiment(
-        "streams",
-        "",
-        "17-21..: streams from iterators, filter, a per-item timeout, interval ticks, merge, throttle, take",
-    ),
-    experiment(
-        "join-all",
-        "",
-        "17-23/17-24: a dynamic collection of futures with join_all; join! over different types",
-    ),
-    experiment(
-        "thread-to-async",
-        "",
-        "17-25: a plain OS thread feeding an async receiver, one message a second",
-    ),
-    experiment(
-        "downloads",
-        "[N [DELAY_MS]]",
-        "the download manager: N pages (default 50) that each take DELAY_MS (default 200) to answer, fetched concurrently, one task each",
-    ),
-    experiment(
-        "export",
-        "[FRAMES [FRAME_MS]]",
-        "the video export: CPU-bound frames run on the executor, on spawn_blocking and on a dedicated thread, while a ticker tries to keep its rhythm",
-    ),
-    experiment(
-        "drop-handle",
-        "",
-        "each runtime's own spawn when the task's handle is dropped: detached or cancelled",
-    ),
-    experiment(
-        "panic",
-        "",
-        "each runtime's own spawn when the task panics: an error on await, or the panic carried to the awaiting task",
-    ),
-];
-
-/// An experiment with its arguments checked and its defaults filled in.
-#[derive(Debug, Clone)]
-pub enum Plan {
-    /// `page-title URL...`
-    PageTitle(Vec<String>),
-    /// `race URL URL`
-    Race(String, String),
-    /// An experiment that takes no arguments, by name.
-    Plain(&'static str),
-    /// `downloads`: the URLs to fetch.
-    Downloads(Vec<String>),
-    /// `export FRAMES FRAME_MS`
-    Export {
-        /// How many frames.
-        frames: usize,
-        /// The CPU time each takes, in milliseconds (scaled).
-        frame_ms: u64,
-    },
+/// `race`'s arguments.
+#[derive(Debug, Clone, PartialEq, Args)]
+pub struct Race {
+    /// The first page (default: an embedded page that answers after 500 ms, scaled)
+    #[arg(value_name = "URL", requires = "url_b")]
+    pub url_a: Option<String>,
+    /// The second page (default: an embedded page that answers at once)
+    #[arg(value_name = "URL")]
+    pub url_b: Option<String>,
 }
 
-impl Plan {
-    /// Checks `args` for experiment `name`. `site` gives the embedded site when the plan
-    /// needs it (no URL given, or a URL that starts with `/`); it is only called then.
-    pub fn new(
-        name: &str,
-        args: &[String],
-        time_scale: f64,
-        site: &mut dyn FnMut() -> Result<Site, String>,
-    ) -> Result<Plan, String> {
-        let resolve = |args: &[String], site: &mut dyn FnMut() -> Result<Site, String>| {
-            if args.iter().any(|a| a.starts_with('/')) {
-                let site = site()?;
-                Ok::<_, String>(args.iter().map(|a| site.resolve(a)).collect::<Vec<_>>())
-            } else {
-                Ok(args.to_vec())
-            }
-        };
-        let experiment = EXPERIMENTS
-            .iter()
-            .find(|e| e.name == name)
-            .ok_or_else(|| format!("unknown experiment '{name}'; `list` names them all"))?;
-        match (experiment.name, args) {
-            ("page-title", []) => {
-                let site = site()?;
-                Ok(Plan::PageTitle(
-                    PAGES.iter().map(|p| site.url(p.path)).collect(),
-                ))
-            }
-            ("page-title", _) => Ok(Plan::PageTitle(resolve(args, site)?)),
-            ("race", []) => {
-                let site = site()?;
-                // The slow page comes first, so a fair race cannot be won by position.
-                let slow_ms = (500.0 * time_scale).round() as u64;
-                Ok(Plan::Race(
-                    site.url(&format!("/slow/{slow_ms}")),
-                    site.url("/plain"),
-                ))
-            }
-            ("race", [_, _]) => {
-                let urls = resolve(args, site)?;
-                Ok(Plan::Race(urls[0].clone(), urls[1].clone()))
-            }
-            ("race", _) => Err(format!("race takes two URLs (or none), not {}", args.len())),
-            ("downloads", _) => {
-                let n = number(args.first(), 50, "downloads N")?;
-                let delay_ms = number(args.get(1), 200, "downloads N DELAY_MS")?;
-                too_many(args, 2, "downloads")?;
-                let site = site()?;
-                let delay = (delay_ms as f64 * time_scale).round() as u64;
-                Ok(Plan::Downloads(
-                    (0..n)
-                        .map(|_| site.url(&format!("/slow/{delay}")))
-                        .collect(),
-                ))
-            }
-            ("export", _) => {
-                let frames = number(args.first(), 8, "export FRAMES")?;
-                let frame_ms = number(args.get(1), 50, "export FRAMES FRAME_MS")?;
-                too_many(args, 2, "export")?;
-                Ok(Plan::Export {
-                    frames: frames as usize,
-                    frame_ms,
-                })
-            }
-            (_, []) => Ok(Plan::Plain(experiment.name)),
-            (name, _) => Err(format!("{name} takes no arguments")),
+/// `downloads`' arguments.
+#[derive(Debug, Clone, PartialEq, Args)]
+pub struct Downloads {
+    /// How many pages to download, each by a task of its own
+    #[arg(value_name = "N", default_value = "50")]
+    pub n: NonZeroU64,
+    /// How long each page takes to answer, in milliseconds (scaled by --time-scale)
+    #[arg(value_name = "DELAY_MS", default_value_t = 200)]
+    pub delay_ms: u64,
+}
+
+/// `export`'s arguments.
+#[derive(Debug, Clone, PartialEq, Args)]
+pub struct Export {
+    /// How many frames to export, each way
+    #[arg(value_name = "FRAMES", default_value = "8")]
+    pub frames: NonZeroU64,
+    /// The CPU time each frame takes, in milliseconds (scaled by --time-scale)
+    #[arg(value_name = "FRAME_MS", default_value = "50")]
+    pub frame_ms: NonZeroU64,
+}
+
+impl Default for Experiment {
+    /// `page-title` on the embedded site: what runs with no experiment named.
+    fn default() -> Self {
+        Experiment::PageTitle(PageTitle { urls: Vec::new() })
+    }
+}
+
+impl Experiment {
+    /// The experiment's name, as typed on the command line.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Experiment::PageTitle(_) => "page-title",
+            Experiment::Race(_) => "race",
+            Experiment::Spawn => "spawn",
+            Experiment::SpawnAwait => "spawn-await",
+            Experiment::Join => "join",
+            Experiment::Channel => "channel",
+            Experiment::Blocking => "blocking",
+            Experiment::Yield => "yield",
+            Experiment::Timeout => "timeout",
+            Experiment::Streams => "streams",
+            Experiment::JoinAll => "join-all",
+            Experiment::ThreadToAsync => "thread-to-async",
+            Experiment::Downloads(_) => "downloads",
+            Experiment::Export(_) => "export",
+            Experiment::DropHandle => "drop-handle",
+            Experiment::Panic => "panic",
         }
     }
 
-    /// The experiment's name.
-    pub fn name(&self) -> &'static str {
+    /// Whether the run needs the embedded site: no URL given, or a URL of the site's.
+    pub fn needs_site(&self) -> bool {
+        let on_site = |urls: &[&String]| urls.is_empty() || urls.iter().any(|u| u.starts_with('/'));
         match self {
-            Plan::PageTitle(_) => "page-title",
-            Plan::Race(..) => "race",
-            Plan::Plain(name) => name,
-            Plan::Downloads(_) => "downloads",
-            Plan::Export { .. } => "export",
+            Experiment::PageTitle(PageTitle { urls }) => on_site(&urls.iter().collect::<Vec<_>>()),
+            Experiment::Race(Race { url_a, url_b }) => {
+                on_site(&url_a.iter().chain(url_b).collect::<Vec<_>>())
+            }
+            Experiment::Downloads(_) => true,
+            _ => false,
         }
     }
 
     /// Runs the experiment on `lab`'s runtime. Call it inside `block_on`.
     pub async fn run<R: Runtime>(&self, lab: &Lab<R>) -> Outcome {
         match self {
-            Plan::PageTitle(urls) => page_titles(lab, urls).await,
-            Plan::Race(a, b) => race(lab, a, b).await,
-            Plan::Downloads(urls) => downloads::downloads(lab, urls).await,
-            Plan::Export { frames, frame_ms } => export::export(lab, *frames, *frame_ms).await,
-            Plan::Plain("spawn") => spawn::spawn(lab, false).await,
-            Plan::Plain("spawn-await") => spawn::spawn(lab, true).await,
-            Plan::Plain("join") => spawn::join(lab).await,
-            Plan::Plain("channel") => channel::channel(lab).await,
-            Plan::Plain("blocking") => blocking::blocking(lab).await,
-            Plan::Plain("yield") => blocking::yielding(lab).await,
-            Plan::Plain("timeout") => blocking::timeout(lab).await,
-            Plan::Plain("streams") => streams::streams(lab).await,
-            Plan::Plain("join-all") => channel::join_all(lab).await,
-            Plan::Plain("thread-to-async") => channel::thread_to_async(lab).await,
-            Plan::Plain("drop-handle") => raw::drop_handle(lab).await,
-            Plan::Plain("panic") => raw::panic(lab).await,
-            Plan::Plain(other) => {
-                let mut outcome = Outcome::default();
-                outcome.fail(format!("no experiment '{other}'"));
-                outcome
+            Experiment::PageTitle(PageTitle { urls }) => {
+                let urls = if urls.is_empty() {
+                    PAGES.iter().map(|p| lab.site().url(p.path)).collect()
+                } else {
+                    urls.iter().map(|u| lab.resolve(u)).collect::<Vec<_>>()
+                };
+                page_titles(lab, &urls).await
             }
+            Experiment::Race(Race { url_a, url_b }) => {
+                let (a, b) = match (url_a, url_b) {
+                    (Some(a), Some(b)) => (lab.resolve(a), lab.resolve(b)),
+                    // The slow page comes first, so a fair race cannot be won by position.
+                    _ => (
+                        lab.site().url(&format!("/slow/{}", lab.scaled_ms(500))),
+                        lab.site().url("/plain"),
+                    ),
+                };
+                race(lab, &a, &b).await
+            }
+            Experiment::Spawn => spawn::spawn(lab, false).await,
+            Experiment::SpawnAwait => spawn::spawn(lab, true).await,
+            Experiment::Join => spawn::join(lab).await,
+            Experiment::Channel => channel::channel(lab).await,
+            Experiment::Blocking => blocking::blocking(lab).await,
+            Experiment::Yield => blocking::yielding(lab).await,
+            Experiment::Timeout => blocking::timeout(lab).await,
+            Experiment::Streams => streams::streams(lab).await,
+            Experiment::JoinAll => channel::join_all(lab).await,
+            Experiment::ThreadToAsync => channel::thread_to_async(lab).await,
+            Experiment::Downloads(Downloads { n, delay_ms }) => {
+                let url = lab
+                    .site()
+                    .url(&format!("/slow/{}", lab.scaled_ms(*delay_ms)));
+                let urls = vec![url; n.get() as usize];
+                downloads::downloads(lab, &urls).await
+            }
+            Experiment::Export(Export { frames, frame_ms }) => {
+                export::export(lab, frames.get() as usize, frame_ms.get()).await
+            }
+            Experiment::DropHandle => raw::drop_handle(lab).await,
+            Experiment::Panic => raw::panic(lab).await,
         }
     }
 }
 
-fn number(arg: Option<&String>, default: u64, usage: &str) -> Result<u64, String> {
-    match arg {
-        None => Ok(default),
-        Some(text) => text
-            .parse()
-            .ok()
-            .filter(|n| *n > 0)
-            .ok_or_else(|| format!("{usage}: '{text}' is not a positive whole number")),
-    }
-}
-
-fn too_many(args: &[String], most: usize, name: &str) -> Result<(), String> {
-    if args.len() > most {
-        Err(format!(
-            "{name} takes at most {most} arguments, not {}",
-            args.len()
-        ))
-    } else {
-        Ok(())
-    }
+/// Every experiment's name and what it shows, in the order `list` prints them, read from
+/// [`Experiment`]'s definitions.
+pub fn list() -> Vec<(String, String)> {
+    Experiment::augment_subcommands(clap::Command::new("experiments"))
+        .get_subcommands()
+        .map(|c| {
+            let about = c.get_about().map(ToString::to_string).unwrap_or_default();
+            (c.get_name().to_string(), about)
+        })
+        .collect()
 }

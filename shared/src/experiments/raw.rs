@@ -21,7 +21,7 @@ pub async fn drop_handle<R: Runtime>(lab: &Lab<R>) -> Outcome {
         let _ = done.send(());
     }));
     drop(handle);
-    let api = lab.rt.raw_spawn_name();
+    let api = lab.capabilities().raw_spawn;
     match select(finished, pin!(lab.sleep(ms(1_000)))).await {
         Either::Left((Ok(()), _)) => {
             lab.out.line(format!(
@@ -41,7 +41,7 @@ pub async fn drop_handle<R: Runtime>(lab: &Lab<R>) -> Outcome {
 
 /// A task spawned with the runtime's own API panics; the main future awaits its handle.
 pub async fn panic<R: Runtime>(lab: &Lab<R>) -> Outcome {
-    let api = lab.rt.raw_spawn_name();
+    let api = lab.capabilities().raw_spawn;
     lab.out
         .remark("a spawned task panics on purpose: the `panic on thread` line is expected");
     let handle = lab

@@ -10,7 +10,7 @@ use crate::runtime::Runtime;
 /// Listing 17-33's `get_messages`: ten messages, 100 ms and 300 ms apart in turn, sent by a
 /// task of their own.
 fn get_messages<R: Runtime>(lab: &Lab<R>) -> impl Stream<Item = String> + use<R> {
-    let (tx, rx) = book_api::channel(R::CHANNEL);
+    let (tx, rx) = book_api::channel(lab.capabilities().channel);
     let task_lab = lab.clone();
     drop(lab.spawn("messages", async move {
         let messages = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"];
@@ -27,7 +27,7 @@ fn get_messages<R: Runtime>(lab: &Lab<R>) -> impl Stream<Item = String> + use<R>
 
 /// Listing 17-36's `get_intervals`: a count, one a millisecond, sent by a task of its own.
 fn get_intervals<R: Runtime>(lab: &Lab<R>) -> impl Stream<Item = u32> + use<R> {
-    let (tx, rx) = book_api::channel(R::CHANNEL);
+    let (tx, rx) = book_api::channel(lab.capabilities().channel);
     let task_lab = lab.clone();
     drop(lab.spawn("intervals", async move {
         let mut count = 0;

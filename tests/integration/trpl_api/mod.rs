@@ -27,6 +27,9 @@ book_tests_for!(
     runtime_threads
 );
 
+/// Every configuration that is not its crate's default runs the same book tests in a
+/// child process of this test binary, with `ASYNC_LAB_FLAVOR` set; the list comes from
+/// the registry.
 mod other_flavors {
     use std::process::Command;
 
@@ -56,18 +59,14 @@ mod other_flavors {
         );
     }
 
-    #[test]
-    fn tokio_current_thread() {
-        run_book_tests("runtime_tokio", "current-thread");
+    fn book_tests_on_this_flavor(config: crate::support::Config) {
+        let runtime = async_lab::runtime_named(config.runtime).expect("a runtime of the registry");
+        if runtime.configurations[0].flavor == config.flavor {
+            return; // The default flavor runs in this process, in trpl_api::<crate>.
+        }
+        let krate = format!("runtime_{}", config.runtime.replace('-', "_"));
+        run_book_tests(&krate, config.flavor);
     }
 
-    #[test]
-    fn smol_executor() {
-        run_book_tests("runtime_smol", "executor");
-    }
-
-    #[test]
-    fn futures_thread_pool() {
-        run_book_tests("runtime_futures", "thread-pool");
-    }
+    crate::on_every_configuration!(book_tests_on_this_flavor);
 }

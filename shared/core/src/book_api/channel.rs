@@ -11,16 +11,7 @@ use std::task::{Context, Poll};
 
 use futures::{Stream, StreamExt as _};
 
-/// Which channel implementation a runtime's ecosystem offers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ChannelKind {
-    /// `tokio::sync::mpsc::unbounded_channel`.
-    Tokio,
-    /// `async_channel::unbounded`, smol's and async-std's.
-    AsyncChannel,
-    /// `futures::channel::mpsc::unbounded`.
-    Futures,
-}
+pub use crate::registry::ChannelKind;
 
 /// The sending half; clone it for more producers.
 pub struct Sender<T>(SenderKind<T>);

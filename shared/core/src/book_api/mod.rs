@@ -31,6 +31,7 @@ use std::time::Duration;
 
 use futures::future::{AbortHandle, Abortable};
 
+use crate::registry;
 use crate::runtime::{self, BoxTask, Runtime};
 
 pub use channel::{ChannelKind, Receiver, ReceiverStream, SendError, Sender, channel};
@@ -81,16 +82,12 @@ pub struct BookRuntime<R: Runtime> {
 impl<R: Runtime> BookRuntime<R> {
     /// Builds the runtime; fails when `ASYNC_LAB_FLAVOR` names a flavor it lacks.
     pub fn new() -> std::io::Result<Self> {
-        let flavor =
-            std::env::var("ASYNC_LAB_FLAVOR").unwrap_or_else(|_| R::FLAVORS[0].to_string());
-        if !R::FLAVORS.contains(&flavor.as_str()) {
-            let known = R::FLAVORS.join(", ");
-            return Err(std::io::Error::other(format!(
-                "ASYNC_LAB_FLAVOR={flavor}: runtime-{} has: {known}",
-                R::NAME
-            )));
-        }
-        R::new(&flavor, None)
+        let configuration = match std::env::var("ASYNC_LAB_FLAVOR") {
+            Ok(flavor) => registry::find(R::CONFIGURATIONS, &flavor)
+                .map_err(|e| std::io::Error::other(format!("ASYNC_LAB_FLAVOR: {e}")))?,
+            Err(_) => &R::CONFIGURATIONS[0],
+        };
+        R::new(configuration, None)
             .map(|runtime| BookRuntime { runtime })
             .map_err(std::io::Error::other)
     }
@@ -307,7 +304,11 @@ macro_rules! trpl_api {
 
         /// An unbounded channel of this runtime's ecosystem; `send` works from any thread.
         pub fn channel<T: Send>() -> (Sender<T>, Receiver<T>) {
-            $crate::book_api::channel(<$runtime as $crate::Runtime>::CHANNEL)
+            $crate::book_api::channel(
+                <$runtime as $crate::Runtime>::configuration(runtime())
+                    .capabilities
+                    .channel,
+            )
         }
 
         /// Reads a whole file, the way this runtime's ecosystem reads files.

@@ -1,0 +1,135 @@
+//! The registry: every runtime configuration, and what it can do, as data.
+//!
+//! Each runtime crate declares its configurations once, in its [`Runtime`] impl's
+//! `CONFIGURATIONS`. The driver's table, its `--only`, the tests' per-configuration runs,
+//! the notes and every capability a test relies on are read from there, so adding a
+//! configuration touches its runtime crate and nothing else that lists configurations.
+//! Each capability is also checked by a test that observes the runtime doing it
+//! (`tests/integration/registry.rs`), so the registry cannot drift from the truth.
+//!
+//! [`Runtime`]: crate::Runtime
+
+/// One runtime configuration ("flavor") and what it can do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Configuration {
+    /// The runtime, as the report names it: `tokio`, `smol`, `async-std`, ...
+    pub runtime: &'static str,
+    /// The configuration, as `--flavor` names it: `multi-thread`, `local`, ...
+    pub flavor: &'static str,
+    /// What runs the tasks, in one line.
+    pub about: &'static str,
+    /// What it can do, and how.
+    pub capabilities: Capabilities,
+}
+
+impl Configuration {
+    /// `runtime:flavor`, as `--only` and the tests name it.
+    pub fn id(&self) -> String {
+        format!("{}:{}", self.runtime, self.flavor)
+    }
+}
+
+/// What a configuration can do, and how: the differences between runtimes that the
+/// experiments show and the tests assert.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Capabilities {
+    /// Which threads poll the tasks.
+    pub polls_on: PollsOn,
+    /// Whether `--workers N` sets the number of threads that poll tasks.
+    pub takes_workers: bool,
+    /// The runtime's own spawn function, as the `drop-handle` and `panic` experiments
+    /// call it.
+    pub raw_spawn: &'static str,
+    /// What dropping the handle of [`Capabilities::raw_spawn`] does to the task.
+    pub dropped_handle: DroppedHandle,
+    /// How a panic in a task spawned with [`Capabilities::raw_spawn`] comes back.
+    pub panic: PanicOnAwait,
+    /// The function that runs blocking work on a pool, where the runtime has one.
+    pub blocking_pool: Option<&'static str>,
+    /// The runtime's own timeout function, where it has one.
+    pub own_timeout: Option<&'static str>,
+    /// Whose timer `sleep` uses.
+    pub timer: Timer,
+    /// Whose channel the `trpl` API's `channel` is.
+    pub channel: ChannelKind,
+    /// How reqwest (which needs a tokio reactor) runs on it.
+    pub http: Http,
+}
+
+/// Which threads poll a configuration's tasks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PollsOn {
+    /// Only the thread that calls `block_on`.
+    BlockOnThread,
+    /// A pool of worker threads (the `block_on` thread polls only the main future).
+    Workers,
+    /// A thread of its own for every task.
+    ThreadPerTask,
+}
+
+/// What dropping a runtime's own join handle does to its task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DroppedHandle {
+    /// The task runs on, detached (tokio, async-std, `std::thread`).
+    Detaches,
+    /// The task is cancelled (smol's `Task`, the futures crate's `RemoteHandle`).
+    Cancels,
+}
+
+/// How a panic in a task comes back to the task that awaits its handle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PanicOnAwait {
+    /// As an error value (tokio's `JoinError`, `thread::JoinHandle::join`'s `Err`).
+    Error,
+    /// As the same panic, resumed in the awaiting task.
+    Propagates,
+}
+
+/// Whose timer a configuration's `sleep` uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Timer {
+    /// tokio's, driven by the runtime's own threads: no thread of its own.
+    Tokio,
+    /// async-io's, driven by its reactor thread (`async-io`).
+    AsyncIo,
+    /// futures-timer's one global thread (`futures-timer`), which works on any executor.
+    FuturesTimer,
+}
+
+/// Which channel implementation a runtime's ecosystem offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChannelKind {
+    /// `tokio::sync::mpsc::unbounded_channel`.
+    Tokio,
+    /// `async_channel::unbounded`, smol's and async-std's.
+    AsyncChannel,
+    /// `futures::channel::mpsc::unbounded`.
+    Futures,
+}
+
+/// How reqwest, which needs a tokio reactor, runs on a configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Http {
+    /// Directly: the runtime is tokio.
+    Tokio,
+    /// Through `async_compat`, whose tokio runtime runs on a thread of its own.
+    CompatBridge,
+}
+
+/// The configuration called `flavor` among `configurations`, or a one-line reason.
+pub fn find(
+    configurations: &'static [Configuration],
+    flavor: &str,
+) -> Result<&'static Configuration, String> {
+    configurations
+        .iter()
+        .find(|c| c.flavor == flavor)
+        .ok_or_else(|| {
+            let known: Vec<&str> = configurations.iter().map(|c| c.flavor).collect();
+            format!(
+                "no flavor '{flavor}'; runtime-{} has: {}",
+                configurations.first().map_or("?", |c| c.runtime),
+                known.join(", ")
+            )
+        })
+}

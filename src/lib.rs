@@ -1,0 +1,67 @@
+//! The runtimes the lab knows, in one list: each runtime crate's configurations (its
+//! registry entries) and its command line. The driver, the tests and the notes read
+//! every configuration from here, so a configuration added to a runtime crate shows up
+//! everywhere with no other edit; a new runtime crate is one line in [`RUNTIMES`].
+
+#![forbid(unsafe_code)]
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+use async_lab_shared::cli;
+use async_lab_shared::runtime::Runtime;
+
+pub use async_lab_core::registry::{self, Configuration};
+
+/// One runtime crate: its configurations, and its binary's command line.
+#[derive(Debug, Clone, Copy)]
+pub struct RuntimeCrate {
+    /// The runtime's name, as `--child` and the report name it.
+    pub name: &'static str,
+    /// Its configurations, as its crate declares them; the first is the default.
+    pub configurations: &'static [Configuration],
+    /// Its binary's `main`: runs a command line (program name first) on it.
+    pub main: fn(Vec<OsString>) -> ExitCode,
+}
+
+const fn runtime<R: Runtime>() -> RuntimeCrate {
+    RuntimeCrate {
+        name: R::NAME,
+        configurations: R::CONFIGURATIONS,
+        main: main_of::<R>,
+    }
+}
+
+fn main_of<R: Runtime>(args: Vec<OsString>) -> ExitCode {
+    cli::main::<R>(args)
+}
+
+/// Every runtime crate, in table order.
+pub const RUNTIMES: &[RuntimeCrate] = &[
+    runtime::<runtime_tokio::Tokio>(),
+    runtime::<runtime_async_std::AsyncStd>(),
+    runtime::<runtime_smol::Smol>(),
+    runtime::<runtime_futures::Futures>(),
+    runtime::<runtime_trpl::Trpl>(),
+    runtime::<runtime_threads::Threads>(),
+];
+
+/// Every configuration of every runtime, in table order.
+pub fn configurations() -> impl Iterator<Item = &'static Configuration> {
+    RUNTIMES.iter().flat_map(|r| r.configurations)
+}
+
+/// The runtime crate called `name`.
+pub fn runtime_named(name: &str) -> Option<&'static RuntimeCrate> {
+    RUNTIMES.iter().find(|r| r.name == name)
+}
+
+/// The configuration `runtime:flavor`, or `runtime`'s default for a bare `runtime`.
+pub fn configuration(id: &str) -> Option<&'static Configuration> {
+    let (name, flavor) = id.split_once(':').map_or((id, None), |(r, f)| (r, Some(f)));
+    let runtime = runtime_named(name)?;
+    match flavor {
+        None => runtime.configurations.first(),
+        Some(flavor) => runtime.configurations.iter().find(|c| c.flavor == flavor),
+    }
+}
