@@ -18,9 +18,9 @@ use std::process::{Command, ExitCode, Stdio};
 use async_lab::{Configuration, RUNTIMES, configurations, runtime_named};
 use async_lab_shared::cli::{self, CliError, RunOptions};
 use async_lab_shared::experiments::Experiment;
+use async_lab_shared::render::timeline;
 use async_lab_shared::report::Report;
 use async_lab_shared::site::Site;
-use async_lab_shared::timeline;
 use clap::{CommandFactory, Parser};
 use serde_json::Value;
 

@@ -26,10 +26,11 @@ use crate::book_api;
 use crate::census::Sampler;
 use crate::experiments::{self, Experiment, Lab, Output};
 use crate::fetch::Fetcher;
+use crate::render::{self, timeline};
 use crate::report::Report;
 use crate::runtime::Runtime;
 use crate::site::Site;
-use crate::{timeline, trace};
+use crate::trace;
 
 /// Why a command line did not run.
 #[derive(Debug, thiserror::Error)]
@@ -256,7 +257,7 @@ fn run<R: Runtime>(options: Options) -> Result<ExitCode, CliError> {
             Err(e) => eprintln!("cannot write the report as JSON: {e}"),
         }
     } else {
-        eprint!("\n{}", report.render_text());
+        eprint!("\n{}", render::text::report(&report));
     }
     if let Some(path) = &options.timeline {
         let svg = timeline::svg(&report, timeline::axis_ms(&report));

@@ -7,7 +7,6 @@
 //! of its own (`async-compat/tokio-1`) and enters it around each poll. That thread is the
 //! price of using reqwest off tokio, and the thread report shows it as "compat bridge".
 
-use std::fmt;
 use std::time::Duration;
 
 use reqwest::header::CONTENT_TYPE;
@@ -20,18 +19,54 @@ pub use async_lab_core::compat::with_tokio_reactor;
 /// forever must not take the process's memory with it.
 pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
 
-/// Why a page gave no title. Its `Display` is the one-line reason the user sees after
-/// `{url} failed: `.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FetchError(pub String);
-
-impl fmt::Display for FetchError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
+/// Why a page gave no title: one variant per kind of failure. Its `Display` is the
+/// one-line reason the user sees after `{url} failed: `; callers match on the variant.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FetchError {
+    /// The HTTP client could not be built.
+    #[error("cannot build the HTTP client: {0}")]
+    Client(String),
+    /// The URL does not parse.
+    #[error("malformed URL: {0}")]
+    MalformedUrl(String),
+    /// The URL's scheme is not http or https.
+    #[error("unsupported scheme '{0}' (only http and https)")]
+    UnsupportedScheme(String),
+    /// No answer within the run's timeout.
+    #[error("timed out after {}", seconds(*.0))]
+    TimedOut(Duration),
+    /// Redirect after redirect.
+    #[error("too many redirects (a redirect loop?)")]
+    TooManyRedirects,
+    /// No connection could be made; the innermost cause says why.
+    #[error("could not connect{}", cause(.0))]
+    Connect(Option<String>),
+    /// The connection broke while the body was coming.
+    #[error("the body broke off{}", cause(.0))]
+    BodyBrokeOff(Option<String>),
+    /// Any other failure of the request.
+    #[error("request failed{}", cause(.0))]
+    Request(Option<String>),
+    /// The server answered with a status that is not a success.
+    #[error("HTTP {0}")]
+    Status(reqwest::StatusCode),
+    /// The answer is not an HTML page.
+    #[error("not HTML (Content-Type: {0})")]
+    NotHtml(String),
+    /// The body is over [`MAX_BODY_BYTES`]; the length, where the server declared it.
+    #[error("body too large: {}over the {} MiB cap", declared(*.0), MAX_BODY_BYTES / (1024 * 1024))]
+    TooLarge(Option<u64>),
 }
 
-impl std::error::Error for FetchError {}
+/// ": {cause}", or nothing.
+fn cause(cause: &Option<String>) -> String {
+    cause.as_ref().map(|c| format!(": {c}")).unwrap_or_default()
+}
+
+/// "{length} bytes, ", or nothing.
+fn declared(length: Option<u64>) -> String {
+    length.map(|l| format!("{l} bytes, ")).unwrap_or_default()
+}
 
 /// An HTTP client with the run's timeout. Clone it freely: clones share one connection pool.
 #[derive(Clone, Debug)]
@@ -47,7 +82,7 @@ impl Fetcher {
             .timeout(timeout)
             .user_agent(concat!("async-lab/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| FetchError(format!("cannot build the HTTP client: {e}")))?;
+            .map_err(|e| FetchError::Client(e.to_string()))?;
         Ok(Fetcher { client, timeout })
     }
 
@@ -76,7 +111,7 @@ impl Fetcher {
             .map_err(|e| self.reason(&e))?;
         let status = response.status();
         if !status.is_success() {
-            return Err(FetchError(format!("HTTP {status}")));
+            return Err(FetchError::Status(status));
         }
         let content_type = response
             .headers()
@@ -85,18 +120,18 @@ impl Fetcher {
             .map(str::to_string);
         if let Some(ct) = &content_type {
             if !is_html(ct) {
-                return Err(FetchError(format!("not HTML (Content-Type: {ct})")));
+                return Err(FetchError::NotHtml(ct.clone()));
             }
         }
         if let Some(length) = response.content_length() {
             if length > MAX_BODY_BYTES as u64 {
-                return Err(too_large(Some(length)));
+                return Err(FetchError::TooLarge(Some(length)));
             }
         }
         let mut body = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(|e| self.reason(&e))? {
             if body.len() + chunk.len() > MAX_BODY_BYTES {
-                return Err(too_large(None));
+                return Err(FetchError::TooLarge(None));
             }
             body.extend_from_slice(&chunk);
         }
@@ -106,10 +141,10 @@ impl Fetcher {
     /// A one-line reason for a reqwest error, without the URL (the caller prints it first).
     fn reason(&self, error: &reqwest::Error) -> FetchError {
         if error.is_timeout() {
-            return FetchError(format!("timed out after {}", seconds(self.timeout)));
+            return FetchError::TimedOut(self.timeout);
         }
         if error.is_redirect() {
-            return FetchError("too many redirects (a redirect loop?)".into());
+            return FetchError::TooManyRedirects;
         }
         // reqwest's own message repeats the URL; its sources say what went wrong.
         let mut causes = Vec::new();
@@ -121,27 +156,22 @@ impl Fetcher {
             }
             source = cause.source();
         }
-        let what = if error.is_connect() {
-            "could not connect"
+        let cause = causes.pop();
+        if error.is_connect() {
+            FetchError::Connect(cause)
         } else if error.is_body() || error.is_decode() {
-            "the body broke off"
+            FetchError::BodyBrokeOff(cause)
         } else {
-            "request failed"
-        };
-        match causes.last() {
-            Some(cause) => FetchError(format!("{what}: {cause}")),
-            None => FetchError(what.to_string()),
+            FetchError::Request(cause)
         }
     }
 }
 
 fn parse_url(url: &str) -> Result<reqwest::Url, FetchError> {
-    let parsed = reqwest::Url::parse(url).map_err(|e| FetchError(format!("malformed URL: {e}")))?;
+    let parsed = reqwest::Url::parse(url).map_err(|e| FetchError::MalformedUrl(e.to_string()))?;
     match parsed.scheme() {
         "http" | "https" => Ok(parsed),
-        other => Err(FetchError(format!(
-            "unsupported scheme '{other}' (only http and https)"
-        ))),
+        other => Err(FetchError::UnsupportedScheme(other.to_string())),
     }
 }
 
@@ -153,16 +183,6 @@ fn is_html(content_type: &str) -> bool {
         .trim()
         .to_ascii_lowercase();
     mime == "text/html" || mime == "application/xhtml+xml"
-}
-
-fn too_large(declared_length: Option<u64>) -> FetchError {
-    let cap = MAX_BODY_BYTES / (1024 * 1024);
-    match declared_length {
-        Some(length) => FetchError(format!(
-            "body too large: {length} bytes, over the {cap} MiB cap"
-        )),
-        None => FetchError(format!("body too large: over the {cap} MiB cap")),
-    }
 }
 
 /// "2 s", "0.5 s": a duration as a person reads it.

@@ -22,9 +22,10 @@
 //!   [`Runtime`], and the list of them.
 //! - [`progress`]: the progress bar of long experiments, and peak memory.
 //! - [`census`]: every OS thread of the process, with its name and role.
-//! - [`report`]: what a run prints after the experiment's own lines, and its JSON form.
-//! - [`timeline`]: one row per thread, time across: in the terminal, as SVG, and as one
-//!   HTML page of several runs on the same time axis.
+//! - [`report`]: the report of a run as data: threads, tasks, polls; its JSON form.
+//! - [`render`]: the report drawn for people: the text report, and the timeline (one row
+//!   per thread, time across) in the terminal, as SVG, and as one HTML page of several
+//!   runs on the same time axis.
 //! - [`cli`]: the command line every `runtime-<rt>` binary shares.
 
 #![forbid(unsafe_code)]
@@ -34,9 +35,9 @@ pub mod cli;
 pub mod experiments;
 pub mod fetch;
 pub mod progress;
+pub mod render;
 pub mod report;
 pub mod site;
-pub mod timeline;
 pub mod title;
 
 pub use async_lab_core::{JoinHandle, Runtime, TaskError, book_api, runtime, spawn, trace};

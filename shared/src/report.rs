@@ -1,31 +1,14 @@
-//! What a run prints after the experiment's own lines: the thread report, as text on
-//! stderr or as one JSON object on stdout (`--json`): every thread, every task, every
-//! poll, and the timeline drawn from them ([`crate::timeline`]).
+//! The report of a run, as data: every thread, every task, every poll. Its JSON form
+//! (`--json`) is this data model serialized; the renderers that draw it for people
+//! (text, SVG, HTML) are in [`crate::render`], one floor up, and only read it.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
 use crate::census::{self, Census, Role, ThreadInfo};
-use crate::timeline;
 use crate::trace::TaskSummary;
-
-/// The most threads, tasks or timeline rows the text report lists; `--json` has them all,
-/// so that a run with thousands of tasks does not drown its own output.
-pub const TEXT_ROWS: usize = 24;
-
-/// "… and N more", when a list was cut at [`TEXT_ROWS`].
-pub fn more_rows(s: &mut String, total: usize, what: &str) {
-    if total > TEXT_ROWS {
-        let _ = writeln!(
-            s,
-            "  … and {} more {what} (--json lists them all)",
-            total - TEXT_ROWS
-        );
-    }
-}
 
 /// The report of one run. Its JSON form is the contract in DESIGN.md.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -186,97 +169,6 @@ impl Report {
         (threads, tasks)
     }
 
-    /// The report as people read it, set apart from the experiment's lines: the threads,
-    /// the tasks, then the timeline.
-    pub fn render_text(&self) -> String {
-        let mut s = String::new();
-        let _ = writeln!(
-            s,
-            "── thread report: {} ({}), {} ──",
-            self.runtime, self.flavor, self.experiment
-        );
-        if !self.threads.census_available {
-            let _ = writeln!(
-                s,
-                "{:.1} ms wall; this OS does not list a process's threads, so there is no census",
-                self.wall_ms
-            );
-        } else {
-            let _ = writeln!(
-                s,
-                "{:.1} ms wall, {} OS threads seen, at most {} at once (the embedded site's and the census's own threads are left out)",
-                self.wall_ms,
-                self.threads.list.len(),
-                self.threads.peak
-            );
-            let _ = writeln!(
-                s,
-                "alive at the start: {}; at the peak: {}; at the end: {}",
-                self.thread_names(&self.threads.at_start),
-                self.thread_names(&self.threads.at_peak),
-                self.thread_names(&self.threads.at_end),
-            );
-        }
-        let _ = writeln!(
-            s,
-            "threads (tid, name, role, tasks polled, polls, busy share, seen from..to ms):"
-        );
-        for t in self.threads.list.iter().take(TEXT_ROWS) {
-            let seen = match (t.first_seen_ms, t.last_seen_ms) {
-                (Some(first), Some(last)) => format!("{first:.1}..{last:.1}"),
-                _ => "-".into(),
-            };
-            let _ = writeln!(
-                s,
-                "  {:>7}  {:<16} {:<29} {:>3} task(s) {:>6} polls {:>5.1}%  {seen}",
-                t.tid,
-                t.name,
-                t.role.label(),
-                t.tasks_polled,
-                t.polls,
-                t.busy_share * 100.0,
-            );
-        }
-        more_rows(&mut s, self.threads.list.len(), "threads");
-        let _ = writeln!(
-            s,
-            "tasks (polls, busy ms, spawn to first poll ms, then the threads that polled them):"
-        );
-        for task in self.tasks.iter().take(TEXT_ROWS) {
-            let threads: Vec<String> = task
-                .threads
-                .iter()
-                .map(|tid| format!("{} [{tid}]", self.thread_name(*tid)))
-                .collect();
-            let moved = if task.migrations > 0 {
-                format!(", moved {} time(s)", task.migrations)
-            } else {
-                String::new()
-            };
-            let delay = task
-                .first_poll_delay_ms
-                .map_or("-".to_string(), |ms| format!("{ms:.2}"));
-            let _ = writeln!(
-                s,
-                "  {:<44} {:>5} {:>8.2} {:>7} on {}{moved}",
-                shorten(&task.name, 44),
-                task.polls,
-                task.busy_ms,
-                delay,
-                threads.join(", ")
-            );
-        }
-        more_rows(&mut s, self.tasks.len(), "tasks");
-        s.push_str(&timeline::text(self, timeline::TEXT_COLUMNS));
-        for part in &self.unsupported {
-            let _ = writeln!(s, "not on this runtime: {part}");
-        }
-        for note in &self.notes {
-            let _ = writeln!(s, "note: {note}");
-        }
-        s
-    }
-
     /// The name of thread `tid`, `?` when the census did not see it.
     pub fn thread_name(&self, tid: u64) -> &str {
         self.threads
@@ -284,35 +176,6 @@ impl Report {
             .iter()
             .find(|t| t.tid == tid)
             .map_or("?", |t| t.name.as_str())
-    }
-
-    /// `tids` as a short list of names: `main, 2 worker, async-io`.
-    fn thread_names(&self, tids: &[u64]) -> String {
-        let mut counts: Vec<(&str, usize)> = Vec::new();
-        for tid in tids {
-            let name = self.thread_name(*tid);
-            match counts.iter_mut().find(|(n, _)| *n == name) {
-                Some((_, count)) => *count += 1,
-                None => counts.push((name, 1)),
-            }
-        }
-        let names: Vec<String> = counts
-            .iter()
-            .map(|(name, n)| {
-                if *n > 1 {
-                    format!("{n}× {name}")
-                } else {
-                    (*name).to_string()
-                }
-            })
-            .collect();
-        let shown = names.len().min(12);
-        let more = if names.len() > shown {
-            format!(", and {} more", names.len() - shown)
-        } else {
-            String::new()
-        };
-        format!("{} ({}{more})", tids.len(), names[..shown].join(", "))
     }
 }
 
@@ -382,21 +245,5 @@ fn thread_report(
         } else {
             0.0
         },
-    }
-}
-
-pub(crate) fn shorten(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
-        text.to_string()
-    } else {
-        let tail: String = text
-            .chars()
-            .rev()
-            .take(width - 1)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect();
-        format!("…{tail}")
     }
 }

@@ -107,19 +107,25 @@ fn text_timeline_has_one_row_per_thread(config: Config) {
         .collect();
     assert_eq!(
         widths,
-        BTreeSet::from([async_lab_shared::timeline::TEXT_COLUMNS]),
+        BTreeSet::from([async_lab_shared::render::timeline::TEXT_COLUMNS]),
         "every row is as wide:\n{report}"
     );
     assert!(
         rows.iter().all(|r| r.chars().count() <= 80),
         "a row fits in 80 columns:\n{report}"
     );
-    // Main polled the main future (task A), so its row shows an A somewhere.
+    // Main polled the main future (task A), so its row shows an A somewhere; where main
+    // polls every task, a cell shows the task that ran longest in it, and main's short
+    // polls can lose every cell to the fetches, so there the row only shows some task.
     let main_row = threads
         .iter()
         .position(|t| t.contains(" main "))
         .expect("a main thread");
-    assert!(rows[main_row].contains('A'), "{report}");
+    if config.is_current_thread() {
+        assert!(rows[main_row].chars().any(|c| c.is_ascii_uppercase()), "{report}");
+    } else {
+        assert!(rows[main_row].contains('A'), "{report}");
+    }
     assert!(
         report.contains("  A main"),
         "the legend names the letters:\n{report}"

@@ -11,7 +11,8 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use crate::report::{Report, SpanReport, TEXT_ROWS, more_rows, shorten};
+use super::{TEXT_ROWS, more_rows, shorten};
+use crate::report::{Report, SpanReport};
 
 /// How many columns of time the terminal timeline has: with the row labels, a row fits
 /// in 80 columns.
