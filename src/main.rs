@@ -43,6 +43,9 @@ struct Options {
     /// one time axis in DIR/index.html
     #[arg(long, value_name = "DIR", global = true)]
     timeline: Option<PathBuf>,
+    /// Print every configuration of the registry and what it can do, and stop
+    #[arg(long)]
+    configurations: bool,
     /// Only these configurations: RUNTIME or RUNTIME:FLAVOR (repeatable)
     #[arg(long, value_name = "RT[:FLAVOR]", global = true)]
     only: Vec<String>,
@@ -153,6 +156,13 @@ fn child_args(args: &[OsString]) -> Vec<OsString> {
 }
 
 fn drive(options: &Options, args: &[OsString]) -> Result<ExitCode, CliError> {
+    if options.configurations {
+        print!(
+            "{}",
+            table::configurations(configurations(), options.markdown)
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     let experiment = match &options.command {
         Some(cli::Command::List) => {
             cli::print_list();

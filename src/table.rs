@@ -3,6 +3,8 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use async_lab::Configuration;
+use async_lab::registry::{DroppedHandle, Http, PanicOnAwait, Timer};
 use serde_json::Value;
 
 /// One configuration's run: its report, or why there is none.
@@ -276,6 +278,72 @@ fn outputs(rows: &[Row], indent: &str) -> String {
         }
         for l in lines {
             let _ = writeln!(s, "{indent}{l}");
+        }
+    }
+    s
+}
+
+/// Every configuration and what it can do, as the registry says: a Markdown table, or
+/// aligned text.
+pub fn configurations<'a>(
+    configurations: impl Iterator<Item = &'a Configuration>,
+    markdown: bool,
+) -> String {
+    let header = [
+        "configuration",
+        "what polls the tasks",
+        "own spawn",
+        "its dropped handle",
+        "a panic comes back",
+        "blocking pool",
+        "own timeout",
+        "timer",
+        "HTTP",
+    ];
+    let rows: Vec<[String; 9]> = configurations
+        .map(|c| {
+            let caps = &c.capabilities;
+            let or_none =
+                |part: Option<&str>| part.map_or("none".to_string(), |p| format!("`{p}`"));
+            [
+                c.id(),
+                c.about.to_string(),
+                format!("`{}`", caps.raw_spawn),
+                match caps.dropped_handle {
+                    DroppedHandle::Detaches => "detaches".into(),
+                    DroppedHandle::Cancels => "cancels".into(),
+                },
+                match caps.panic {
+                    PanicOnAwait::Error => "as an error".into(),
+                    PanicOnAwait::Propagates => "as the panic".into(),
+                },
+                or_none(caps.blocking_pool),
+                or_none(caps.own_timeout),
+                match caps.timer {
+                    Timer::Tokio => "tokio".into(),
+                    Timer::AsyncIo => "async-io".into(),
+                    Timer::FuturesTimer => "futures-timer".into(),
+                },
+                match caps.http {
+                    Http::Tokio => "tokio".into(),
+                    Http::CompatBridge => "async-compat".into(),
+                },
+            ]
+        })
+        .collect();
+    let mut s = String::new();
+    if markdown {
+        let _ = writeln!(s, "| {} |", header.join(" | "));
+        let _ = writeln!(s, "|{}", "---|".repeat(header.len()));
+        for row in &rows {
+            let _ = writeln!(s, "| {} |", row.join(" | "));
+        }
+    } else {
+        for row in &rows {
+            let _ = writeln!(s, "{}", row[0]);
+            for (name, value) in header.iter().zip(row).skip(1) {
+                let _ = writeln!(s, "  {name:<20} {}", value.replace('`', ""));
+            }
         }
     }
     s

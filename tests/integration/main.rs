@@ -18,6 +18,7 @@ mod failures;
 mod notes;
 mod page_title;
 mod race;
+mod registry;
 mod report;
 mod timeline;
 mod trpl_api;

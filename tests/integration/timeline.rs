@@ -122,7 +122,10 @@ fn text_timeline_has_one_row_per_thread(config: Config) {
         .position(|t| t.contains(" main "))
         .expect("a main thread");
     if config.is_current_thread() {
-        assert!(rows[main_row].chars().any(|c| c.is_ascii_uppercase()), "{report}");
+        assert!(
+            rows[main_row].chars().any(|c| c.is_ascii_uppercase()),
+            "{report}"
+        );
     } else {
         assert!(rows[main_row].contains('A'), "{report}");
     }

@@ -1,0 +1,103 @@
+//! The registry against the truth: each capability a runtime crate declares for a
+//! configuration is what a run of that configuration shows. (The others are checked
+//! where the experiment that shows them is: `drop-handle`, `panic`, `export` and
+//! `timeout` in experiments.rs; which threads poll tasks and the compat bridge in
+//! report.rs.)
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Command;
+
+use async_lab::registry::Timer;
+use async_lab_shared::census::Role;
+use async_lab_shared::report::Report;
+
+use crate::support::{Config, LIMIT, output_within};
+
+crate::on_every_configuration!(
+    the_timer_is_the_one_declared,
+    workers_are_taken_where_declared
+);
+
+fn report_of(config: Config, args: &[&str]) -> Report {
+    let run = config.run(args);
+    assert_eq!(run.code, Some(0), "stderr:\n{}", run.stderr);
+    serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("not a report ({e}): {}", run.stdout))
+}
+
+/// tokio's timer needs no thread of its own; async-io's runs on its reactor thread;
+/// futures-timer's on a thread of its own.
+fn the_timer_is_the_one_declared(config: Config) {
+    let report = report_of(config, &["--json", "spawn"]);
+    let roles: Vec<Role> = report.threads.list.iter().map(|t| t.role).collect();
+    let (reactor, timer) = (roles.contains(&Role::Reactor), roles.contains(&Role::Timer));
+    match config.capabilities().timer {
+        Timer::Tokio => assert!(!reactor && !timer, "tokio's timer has no thread: {roles:?}"),
+        Timer::AsyncIo => assert!(
+            reactor && !timer,
+            "async-io's reactor runs the timers: {roles:?}"
+        ),
+        Timer::FuturesTimer => assert!(timer && !reactor, "futures-timer's thread: {roles:?}"),
+    }
+}
+
+/// `--workers 2` sizes the pool where the registry says so, and is a usage error elsewhere.
+fn workers_are_taken_where_declared(config: Config) {
+    let run = config.run(&["--workers", "2", "--json", "join"]);
+    if config.capabilities().takes_workers {
+        assert_eq!(run.code, Some(0), "stderr:\n{}", run.stderr);
+        let report: Report = serde_json::from_str(&run.stdout).unwrap();
+        let workers = report
+            .threads
+            .list
+            .iter()
+            .filter(|t| t.role == Role::Worker)
+            .count();
+        assert!(workers <= 2, "--workers 2 started {workers} workers");
+    } else {
+        assert_eq!(run.code, Some(2), "--workers is refused: {}", run.stderr);
+        assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
+    }
+}
+
+/// Every configuration is named once, and its binary takes its flavor.
+#[test]
+fn configurations_are_unique_and_each_binary_knows_its_own() {
+    let ids: Vec<String> = async_lab::configurations().map(|c| c.id()).collect();
+    let unique: BTreeSet<&String> = ids.iter().collect();
+    assert_eq!(unique.len(), ids.len(), "{ids:?}");
+    for runtime in async_lab::RUNTIMES {
+        assert!(!runtime.configurations.is_empty());
+        assert!(
+            runtime
+                .configurations
+                .iter()
+                .all(|c| c.runtime == runtime.name)
+        );
+    }
+}
+
+/// The notes' table of configurations is what the registry says now.
+#[test]
+fn the_notes_table_of_configurations_is_fresh() {
+    let output = output_within(
+        Command::new(env!("CARGO_BIN_EXE_async-lab")).args(["--configurations", "--markdown"]),
+        LIMIT,
+    );
+    assert_eq!(output.status.code(), Some(0));
+    let table = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(
+        table.lines().count(),
+        async_lab::configurations().count() + 2,
+        "a header, a rule and a row per configuration:\n{table}"
+    );
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("book-notes/src/generated/configurations.md");
+    let note = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        note.ends_with(&table),
+        "{} is stale: run book-notes/generate configurations",
+        path.display()
+    );
+}
