@@ -2,7 +2,8 @@
 
 use std::process::Command;
 
-use serde_json::Value;
+use async_lab_shared::census::Role;
+use async_lab_shared::report::Report;
 
 fn driver(args: &[&str]) -> std::process::Output {
     crate::support::output_within(
@@ -20,37 +21,48 @@ fn the_table_has_a_row_per_configuration_and_the_reports_come_from_separate_proc
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let reports: Value = serde_json::from_slice(&output.stdout).expect("one JSON array");
-    let reports = reports.as_array().expect("an array");
+    // A configuration whose child crashed is a `null` in the array.
+    let reports: Vec<Option<Report>> = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not one JSON array of reports ({e}):\n{}",
+            String::from_utf8_lossy(&output.stdout)
+        )
+    });
     let every: Vec<String> = async_lab::configurations().map(|c| c.id()).collect();
+    let reports: Vec<Report> = reports
+        .into_iter()
+        .enumerate()
+        .map(|(i, report)| {
+            report
+                .unwrap_or_else(|| panic!("no report from configuration {i} ({:?})", every.get(i)))
+        })
+        .collect();
     let ran: Vec<String> = reports
         .iter()
-        .map(|r| {
-            format!(
-                "{}:{}",
-                r["runtime"].as_str().unwrap(),
-                r["flavor"].as_str().unwrap()
-            )
-        })
+        .map(|r| format!("{}:{}", r.runtime, r.flavor))
         .collect();
     assert_eq!(
         ran, every,
         "one report per configuration of the registry, in its order"
     );
     let mut main_tids = Vec::new();
-    for report in reports {
-        assert_eq!(report["ok"], true, "{report}");
-        assert_eq!(report["experiment"], "race");
-        let main = report["threads"]["list"]
-            .as_array()
-            .unwrap()
+    for report in &reports {
+        assert!(
+            report.ok,
+            "{}:{}: {:?}",
+            report.runtime, report.flavor, report.errors
+        );
+        assert_eq!(report.experiment, "race");
+        let main = report
+            .threads
+            .list
             .iter()
-            .find(|t| t["role"] == "main")
-            .unwrap()["tid"]
-            .clone();
+            .find(|t| t.role == Role::Main)
+            .unwrap_or_else(|| panic!("no main thread: {:?}", report.threads.list))
+            .tid;
         main_tids.push(main);
     }
-    main_tids.sort_by_key(|t| t.as_u64());
+    main_tids.sort();
     main_tids.dedup();
     assert_eq!(
         main_tids.len(),

@@ -1,9 +1,8 @@
 //! The chapter's experiments on every configuration: the book's fixed outputs, and each
 //! documented difference between runtimes as an assertion of its own.
 
-use serde_json::Value;
-
 use async_lab::registry::{DroppedHandle, PanicOnAwait, PollsOn};
+use async_lab_shared::report::Report;
 
 use crate::support::{Config, Run};
 
@@ -36,7 +35,7 @@ fn ok(run: &Run) -> Vec<String> {
     run.lines().into_iter().map(str::to_string).collect()
 }
 
-fn json(config: Config, scale: f64, args: &[&str]) -> Value {
+fn json(config: Config, scale: f64, args: &[&str]) -> Report {
     let mut all = vec!["--json"];
     all.extend(args);
     let run = config.run_scaled(scale, &all);
@@ -44,19 +43,12 @@ fn json(config: Config, scale: f64, args: &[&str]) -> Value {
     run.report()
 }
 
-fn lines_of(report: &Value) -> Vec<&str> {
-    report["lines"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l.as_str().unwrap())
-        .collect()
-}
-
-fn measure(report: &Value, name: &str) -> f64 {
-    report["measurements"][name]
-        .as_f64()
-        .unwrap_or_else(|| panic!("no measurement {name}: {report}"))
+fn measure(report: &Report, name: &str) -> f64 {
+    report
+        .measurements
+        .get(name)
+        .copied()
+        .unwrap_or_else(|| panic!("no measurement {name}: {:?}", report.measurements))
 }
 
 fn numbered(task: &str, range: std::ops::RangeInclusive<u32>) -> Vec<String> {
@@ -135,10 +127,9 @@ fn channel_prints_every_message_and_the_endless_loop_is_cut(config: Config) {
 
 fn blocking_runs_each_future_to_its_await(config: Config) {
     let report = json(config, 0.2, &["blocking"]);
-    let lines = lines_of(&report);
     // The book's 30, 10, 20 and 75, 10, 15, 350 ms, at --time-scale 0.2.
     assert_eq!(
-        lines,
+        report.lines,
         [
             "'a' started.",
             "'a' ran for 6ms",
@@ -211,7 +202,12 @@ fn yield_interleaves_and_times_both_ways(config: Config) {
 
 fn timeout_fails_after_its_time(config: Config) {
     let report = json(config, 0.05, &["timeout"]);
-    assert_eq!(report["lines"][0], "Failed after 0.1 seconds");
+    assert_eq!(
+        report.lines.first().map(String::as_str),
+        Some("Failed after 0.1 seconds"),
+        "{:?}",
+        report.lines
+    );
     let took = measure(&report, "select_timeout_ms");
     assert!(
         (100.0..2_000.0).contains(&took),
@@ -221,23 +217,22 @@ fn timeout_fails_after_its_time(config: Config) {
     let has_own = own.is_some();
     if let Some(name) = own {
         assert!(
-            report["remarks"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|r| r.as_str().unwrap().starts_with(name)),
-            "the remark names {name}: {report}"
+            report.remarks.iter().any(|r| r.starts_with(name)),
+            "the remark names {name}: {:?}",
+            report.remarks
         );
     }
     assert_eq!(
-        report["measurements"].get("own_timeout_ms").is_some(),
+        report.measurements.contains_key("own_timeout_ms"),
         has_own,
-        "{report}"
+        "{:?}",
+        report.measurements
     );
     assert_eq!(
-        report["unsupported"].as_array().unwrap().is_empty(),
+        report.unsupported.is_empty(),
         has_own,
-        "{report}"
+        "{:?}",
+        report.unsupported
     );
 }
 
@@ -300,37 +295,45 @@ fn thread_to_async_receives_1_to_10(config: Config) {
 
 fn downloads_fetch_every_page(config: Config) {
     let report = json(config, 1.0, &["downloads", "40", "100"]);
-    assert_eq!(report["lines"][0], "downloaded 40 of 40 pages");
+    assert_eq!(
+        report.lines.first().map(String::as_str),
+        Some("downloaded 40 of 40 pages"),
+        "{:?}",
+        report.lines
+    );
     assert_eq!(measure(&report, "pages"), 40.0);
-    let downloads = report["tasks"]
-        .as_array()
-        .unwrap()
+    let downloads = report
+        .tasks
         .iter()
-        .filter(|t| t["name"].as_str().unwrap().starts_with("download "))
+        .filter(|t| t.name.starts_with("download "))
         .count();
     assert_eq!(downloads, 40);
     // Concurrent: 40 pages of 100 ms each take far less than 40 x 100 ms.
-    assert!(measure(&report, "downloads_ms") < 2_000.0, "{report}");
+    assert!(
+        measure(&report, "downloads_ms") < 2_000.0,
+        "{:?}",
+        report.measurements
+    );
     if config.capabilities().polls_on == PollsOn::ThreadPerTask {
-        let task_threads = report["threads"]["list"]
-            .as_array()
-            .unwrap()
+        let task_threads = report
+            .threads
+            .list
             .iter()
-            .filter(|t| t["name"].as_str().unwrap().starts_with("task-"))
+            .filter(|t| t.name.starts_with("task-"))
             .count();
         assert_eq!(task_threads, 40, "thread-per-task: one thread per download");
     } else {
         assert!(
-            report["threads"]["peak"].as_u64().unwrap() < 20,
-            "an executor waits for 40 downloads on a few threads: {}",
-            report["threads"]
+            report.threads.peak < 20,
+            "an executor waits for 40 downloads on a few threads: {:?}",
+            report.threads
         );
     }
 }
 
 fn export_runs_three_ways_or_says_what_is_missing(config: Config) {
     let report = json(config, 0.2, &["export", "4", "50"]);
-    let lines = lines_of(&report);
+    let lines = &report.lines;
     assert_eq!(
         lines[0],
         "exported 4 frames on the executor, one task a frame"
@@ -339,13 +342,13 @@ fn export_runs_three_ways_or_says_what_is_missing(config: Config) {
     let has_blocking_pool = config.capabilities().blocking_pool.is_some();
     if has_blocking_pool {
         assert_eq!(lines[1], "exported 4 frames on spawn_blocking");
-        assert!(report["unsupported"].as_array().unwrap().is_empty());
+        assert!(report.unsupported.is_empty(), "{:?}", report.unsupported);
     } else {
         assert!(
             lines[1].starts_with("spawn_blocking: not available on "),
             "{lines:?}"
         );
-        assert_eq!(report["unsupported"], serde_json::json!(["spawn_blocking"]));
+        assert_eq!(report.unsupported, ["spawn_blocking"]);
     }
     for mode in ["executor", "thread"] {
         assert!(measure(&report, &format!("{mode}_ticker_late_ms")) >= 0.0);
@@ -400,9 +403,9 @@ fn panic_is_reported_and_the_process_goes_on(config: Config) {
 fn every_experiment_gives_a_json_report(config: Config) {
     for name in ["spawn", "spawn-await", "join", "join-all", "drop-handle"] {
         let report = json(config, 0.02, &[name]);
-        assert_eq!(report["experiment"], name);
-        assert_eq!(report["ok"], true, "{report}");
-        assert!(!report["lines"].as_array().unwrap().is_empty());
+        assert_eq!(report.experiment, name);
+        assert!(report.ok, "{name}: {:?}", report.errors);
+        assert!(!report.lines.is_empty(), "{name} printed nothing");
     }
 }
 
@@ -412,18 +415,11 @@ fn every_experiment_gives_a_json_report(config: Config) {
 fn tokio_with_two_workers_spreads_export_frames_over_both() {
     let config = Config::new("tokio", "multi-thread");
     let report = json(config, 0.2, &["--workers", "2", "export", "8", "50"]);
-    let frame_threads: std::collections::BTreeSet<u64> = report["tasks"]
-        .as_array()
-        .unwrap()
+    let frame_threads: std::collections::BTreeSet<u64> = report
+        .tasks
         .iter()
-        .filter(|t| t["name"].as_str().unwrap().starts_with("frame "))
-        .flat_map(|t| {
-            t["threads"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|id| id.as_u64().unwrap())
-        })
+        .filter(|t| t.name.starts_with("frame "))
+        .flat_map(|t| t.threads.iter().copied())
         .collect();
     assert!(
         frame_threads.len() >= 2,

@@ -136,12 +136,7 @@ fn check_shown(
             config.runtime, config.flavor, run.code, run.stderr
         ));
     }
-    let fresh: Vec<String> = run.report()["lines"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l.as_str().unwrap().to_string())
-        .collect();
+    let fresh: Vec<String> = run.report().lines;
     (comparable(experiment, in_note) != comparable(experiment, &fresh)).then(|| {
         format!(
             "book-notes/src/generated/{experiment}.md is stale for {}:{}: run book-notes/generate {experiment}\n  note:  {:?}\n  fresh: {:?}",

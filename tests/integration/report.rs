@@ -1,10 +1,12 @@
 //! The `--json` report: its keys, and the threads it names, on every configuration.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
 use async_lab::registry::{Http, PollsOn};
+use async_lab_shared::census::Role;
+use async_lab_shared::report::Report;
 
 use crate::support::{Config, site};
 
@@ -14,84 +16,177 @@ crate::on_every_configuration!(
     embedded_site_in_the_process_is_never_counted,
 );
 
-fn tids(value: &Value) -> BTreeSet<u64> {
-    value
-        .as_array()
-        .expect("an array of thread ids")
+/// The keys the README documents for `--json`, at each level of the report. The data
+/// model defaults some of them when absent, so only the raw JSON can show they are there.
+const REPORT_KEYS: [&str; 13] = [
+    "runtime",
+    "flavor",
+    "experiment",
+    "lines",
+    "ok",
+    "errors",
+    "wall_ms",
+    "threads",
+    "tasks",
+    "notes",
+    "unsupported",
+    "remarks",
+    "measurements",
+];
+const THREADS_KEYS: [&str; 6] = [
+    "census_available",
+    "peak",
+    "at_start",
+    "at_peak",
+    "at_end",
+    "list",
+];
+const THREAD_KEYS: [&str; 9] = [
+    "tid",
+    "name",
+    "role",
+    "first_seen_ms",
+    "last_seen_ms",
+    "polls",
+    "tasks_polled",
+    "busy_ms",
+    "busy_share",
+];
+const TASK_KEYS: [&str; 7] = [
+    "name",
+    "polls",
+    "threads",
+    "migrations",
+    "busy_ms",
+    "first_poll_delay_ms",
+    "spans",
+];
+const SPAN_KEYS: [&str; 3] = ["tid", "start_us", "end_us"];
+
+/// How the JSON spells each role.
+const ROLE_KEYS: [(&str, Role); 8] = [
+    ("main", Role::Main),
+    ("worker", Role::Worker),
+    ("reactor", Role::Reactor),
+    ("timer", Role::Timer),
+    ("blocking-pool", Role::BlockingPool),
+    ("compat-bridge", Role::CompatBridge),
+    ("tokio-idle", Role::TokioIdle),
+    ("other", Role::Other),
+];
+
+fn assert_has_keys(value: &Value, keys: &[&str], what: &str) {
+    let object = value
+        .as_object()
+        .unwrap_or_else(|| panic!("{what} is not an object: {value}"));
+    let missing: Vec<&str> = keys
         .iter()
-        .map(|t| t.as_u64().expect("a tid"))
-        .collect()
+        .copied()
+        .filter(|key| !object.contains_key(*key))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "{what} lacks the documented keys {missing:?}: {value}"
+    );
+}
+
+/// The wire format: `json` has every key the README documents, on the report, its
+/// `threads`, every thread, every task and every poll, and spells every role as
+/// documented. `report` is the same stdout read through the data model.
+fn assert_documented_keys(json: &Value, report: &Report) {
+    assert_has_keys(json, &REPORT_KEYS, "the report");
+    assert_has_keys(&json["threads"], &THREADS_KEYS, "threads");
+    let list = json["threads"]["list"]
+        .as_array()
+        .expect("threads.list is an array");
+    assert_eq!(list.len(), report.threads.list.len());
+    for (raw, thread) in list.iter().zip(&report.threads.list) {
+        assert_has_keys(raw, &THREAD_KEYS, "a thread");
+        let role = raw["role"].as_str().expect("a role is a string");
+        let documented = ROLE_KEYS
+            .iter()
+            .find(|(key, _)| *key == role)
+            .map(|(_, role)| *role);
+        assert_eq!(
+            documented,
+            Some(thread.role),
+            "thread {} has the role '{role}'",
+            thread.tid
+        );
+    }
+    let tasks = json["tasks"].as_array().expect("tasks is an array");
+    assert_eq!(tasks.len(), report.tasks.len());
+    for task in tasks {
+        assert_has_keys(task, &TASK_KEYS, "a task");
+        for span in task["spans"].as_array().expect("spans is an array") {
+            assert_has_keys(span, &SPAN_KEYS, "a span");
+        }
+    }
+}
+
+fn tids(tids: &[u64]) -> BTreeSet<u64> {
+    tids.iter().copied().collect()
 }
 
 fn json_report_names_the_threads_that_polled_each_task(config: Config) {
     let run = config.run(&["--json", "page-title", "/plain", "/gbk", "/entities"]);
     assert_eq!(run.code, Some(0), "stderr:\n{}", run.stderr);
     let report = run.report();
-    assert_eq!(report["runtime"], config.runtime);
-    assert_eq!(report["flavor"], config.flavor);
-    assert_eq!(report["experiment"], "page-title");
-    assert_eq!(report["ok"], true);
-    assert_eq!(report["errors"].as_array().map(Vec::len), Some(0));
-    assert!(report["wall_ms"].as_f64().is_some_and(|ms| ms > 0.0));
+    assert_documented_keys(&run.report_json(), &report);
+    assert_eq!(report.runtime, config.runtime);
+    assert_eq!(report.flavor, config.flavor);
+    assert_eq!(report.experiment, "page-title");
+    assert!(report.ok, "errors: {:?}", report.errors);
+    assert_eq!(report.errors.len(), 0, "{:?}", report.errors);
+    assert!(report.wall_ms > 0.0, "wall_ms {}", report.wall_ms);
+    let first_line = format!(
+        "The title for {} was Hello from the embedded site",
+        site().url("/plain")
+    );
     assert_eq!(
-        report["lines"][0],
-        format!(
-            "The title for {} was Hello from the embedded site",
-            site().url("/plain")
-        )
+        report.lines.first(),
+        Some(&first_line),
+        "{:?}",
+        report.lines
     );
 
-    let list = report["threads"]["list"].as_array().expect("threads.list");
-    let known: BTreeSet<u64> = list
-        .iter()
-        .map(|t| t["tid"].as_u64().expect("tid"))
-        .collect();
-    let role_of = |tid: u64| {
-        list.iter()
-            .find(|t| t["tid"] == tid)
-            .map(|t| t["role"].as_str().unwrap_or(""))
-    };
+    let list = &report.threads.list;
+    let known: BTreeSet<u64> = list.iter().map(|t| t.tid).collect();
+    let role_of = |tid: u64| list.iter().find(|t| t.tid == tid).map(|t| t.role);
     assert!(
-        list.iter().any(|t| t["role"] == "main"),
+        list.iter().any(|t| t.role == Role::Main),
         "no main thread in {list:?}"
     );
     assert!(
         list.iter()
-            .all(|t| t["name"] != "lab-site" && t["name"] != "lab-census"),
+            .all(|t| t.name != "lab-site" && t.name != "lab-census"),
         "the lab's own threads are counted: {list:?}"
     );
-    let peak = report["threads"]["peak"].as_u64().expect("peak");
+    let peak = report.threads.peak;
     assert!(
-        peak >= 1 && peak as usize <= list.len(),
+        (1..=list.len()).contains(&peak),
         "peak {peak} for {} threads",
         list.len()
     );
 
-    let tasks = report["tasks"].as_array().expect("tasks");
-    let fetches: Vec<&Value> = tasks
+    let fetches: Vec<_> = report
+        .tasks
         .iter()
-        .filter(|t| {
-            t["name"]
-                .as_str()
-                .is_some_and(|n| n.starts_with("page-title "))
-        })
+        .filter(|t| t.name.starts_with("page-title "))
         .collect();
-    assert_eq!(fetches.len(), 3, "one task per URL: {tasks:?}");
-    let main_tid = list
-        .iter()
-        .find(|t| t["role"] == "main")
-        .and_then(|t| t["tid"].as_u64());
+    assert_eq!(fetches.len(), 3, "one task per URL: {:?}", report.tasks);
+    let main_tid = list.iter().find(|t| t.role == Role::Main).map(|t| t.tid);
     let mut fetch_threads = BTreeSet::new();
     for task in &fetches {
-        let threads = tids(&task["threads"]);
-        assert!(task["polls"].as_u64().is_some_and(|p| p >= 1));
+        let threads = tids(&task.threads);
+        assert!(task.polls >= 1, "{task:?}");
         assert!(
             !threads.is_empty() && threads.is_subset(&known),
             "task threads {threads:?} not all in the census {known:?}"
         );
         for tid in &threads {
             assert!(
-                matches!(role_of(*tid), Some("main" | "worker")),
+                matches!(role_of(*tid), Some(Role::Main | Role::Worker)),
                 "task polled by a {:?} thread",
                 role_of(*tid)
             );
@@ -119,14 +214,14 @@ fn json_report_names_the_threads_that_polled_each_task(config: Config) {
             "thread-per-task: each task has a thread of its own"
         );
         for tid in &fetch_threads {
-            let thread = list.iter().find(|t| t["tid"] == *tid).expect("listed");
+            let thread = list.iter().find(|t| t.tid == *tid).expect("listed");
             assert_eq!(
-                thread["tasks_polled"], 1,
-                "thread-per-task: a task's thread polls no other task: {thread}"
+                thread.tasks_polled, 1,
+                "thread-per-task: a task's thread polls no other task: {thread:?}"
             );
         }
     }
-    let bridges = list.iter().filter(|t| t["role"] == "compat-bridge").count();
+    let bridges = list.iter().filter(|t| t.role == Role::CompatBridge).count();
     if config.capabilities().http == Http::Tokio {
         assert_eq!(bridges, 0, "tokio needs no compat bridge: {list:?}");
     } else {
@@ -137,11 +232,11 @@ fn json_report_names_the_threads_that_polled_each_task(config: Config) {
         // The bridge starts lazily, at the first request: the census still catches it.
         let bridge = list
             .iter()
-            .find(|t| t["role"] == "compat-bridge")
-            .and_then(|t| t["tid"].as_u64())
+            .find(|t| t.role == Role::CompatBridge)
+            .map(|t| t.tid)
             .expect("bridge tid");
         assert!(
-            !tids(&report["threads"]["at_start"]).contains(&bridge),
+            !report.threads.at_start.contains(&bridge),
             "the compat bridge is not there before the run"
         );
     }
@@ -153,75 +248,60 @@ fn json_report_times_every_poll(config: Config) {
     let run = config.run(&["--json", "page-title", "/plain", "/slow/100", "/entities"]);
     assert_eq!(run.code, Some(0), "stderr:\n{}", run.stderr);
     let report = run.report();
-    let wall_ms = report["wall_ms"].as_f64().expect("wall_ms");
-    let tasks = report["tasks"].as_array().expect("tasks");
-    let list = report["threads"]["list"].as_array().expect("threads.list");
+    assert_documented_keys(&run.report_json(), &report);
+    let wall_ms = report.wall_ms;
+    let list = &report.threads.list;
     let main_tid = list
         .iter()
-        .find(|t| t["role"] == "main")
-        .and_then(|t| t["tid"].as_u64())
+        .find(|t| t.role == Role::Main)
+        .map(|t| t.tid)
         .expect("a main thread");
-    assert!(tids(&report["threads"]["at_start"]).contains(&main_tid));
-    assert!(tids(&report["threads"]["at_end"]).contains(&main_tid));
-    let peak = tids(&report["threads"]["at_peak"]);
-    assert_eq!(
-        peak.len() as u64,
-        report["threads"]["peak"].as_u64().unwrap()
-    );
+    assert!(report.threads.at_start.contains(&main_tid));
+    assert!(report.threads.at_end.contains(&main_tid));
+    let peak = tids(&report.threads.at_peak);
+    assert_eq!(peak.len(), report.threads.peak);
 
-    let mut polls_by_thread: std::collections::BTreeMap<u64, u64> = Default::default();
+    let mut polls_by_thread: BTreeMap<u64, u64> = BTreeMap::new();
     let mut all_threads = BTreeSet::new();
-    for task in tasks {
-        let spans = task["spans"].as_array().expect("spans");
-        assert_eq!(
-            spans.len() as u64,
-            task["polls"].as_u64().unwrap(),
-            "{task}"
-        );
-        assert!(!spans.is_empty(), "every task here is polled: {task}");
+    for task in &report.tasks {
+        let spans = &task.spans;
+        assert_eq!(spans.len() as u64, task.polls, "{task:?}");
+        assert!(!spans.is_empty(), "every task here is polled: {task:?}");
         let mut busy_us = 0.0;
         let mut previous_end = f64::MIN;
         for span in spans {
-            let (start, end) = (
-                span["start_us"].as_f64().unwrap(),
-                span["end_us"].as_f64().unwrap(),
-            );
+            let (start, end) = (span.start_us, span.end_us);
             assert!(
                 start >= 0.0 && end >= start,
                 "a poll from {start} to {end} µs"
             );
             assert!(
                 start >= previous_end,
-                "one task's polls never overlap: {task}"
+                "one task's polls never overlap: {task:?}"
             );
             previous_end = end;
             busy_us += end - start;
-            let tid = span["tid"].as_u64().unwrap();
-            *polls_by_thread.entry(tid).or_default() += 1;
-            all_threads.insert(tid);
+            *polls_by_thread.entry(span.tid).or_default() += 1;
+            all_threads.insert(span.tid);
         }
-        let span_tids: BTreeSet<u64> = spans.iter().map(|s| s["tid"].as_u64().unwrap()).collect();
-        assert_eq!(span_tids, tids(&task["threads"]), "{task}");
-        let busy_ms = task["busy_ms"].as_f64().unwrap();
-        assert!((busy_ms - busy_us / 1e3).abs() < 0.01, "{task}");
+        let span_tids: BTreeSet<u64> = spans.iter().map(|s| s.tid).collect();
+        assert_eq!(span_tids, tids(&task.threads), "{task:?}");
+        let busy_ms = task.busy_ms;
+        assert!((busy_ms - busy_us / 1e3).abs() < 0.01, "{task:?}");
         assert!(
             busy_ms <= wall_ms + 1.0,
             "busy {busy_ms} ms in a {wall_ms} ms run"
         );
-        let delay = task["first_poll_delay_ms"]
-            .as_f64()
-            .expect("polled, so a delay");
-        assert!((0.0..=wall_ms + 1.0).contains(&delay), "{task}");
+        let delay = task.first_poll_delay_ms.expect("polled, so a delay");
+        assert!((0.0..=wall_ms + 1.0).contains(&delay), "{task:?}");
     }
     for thread in list {
-        let tid = thread["tid"].as_u64().unwrap();
         assert_eq!(
-            thread["polls"].as_u64().unwrap(),
-            polls_by_thread.get(&tid).copied().unwrap_or(0),
-            "{thread}"
+            thread.polls,
+            polls_by_thread.get(&thread.tid).copied().unwrap_or(0),
+            "{thread:?}"
         );
-        let share = thread["busy_share"].as_f64().unwrap();
-        assert!((0.0..=1.05).contains(&share), "{thread}");
+        assert!((0.0..=1.05).contains(&thread.busy_share), "{thread:?}");
     }
     // Known truth: a current-thread executor polls every task, main too, on one thread.
     if config.is_current_thread() {
@@ -235,12 +315,12 @@ fn embedded_site_in_the_process_is_never_counted(config: Config) {
     let run = config.run_standalone(&["--json", "page-title", "/plain"]);
     assert_eq!(run.code, Some(0), "stderr:\n{}", run.stderr);
     let report = run.report();
-    let list = report["threads"]["list"].as_array().expect("threads.list");
+    let list = &report.threads.list;
     assert!(
         list.iter()
-            .all(|t| t["name"] != "lab-site" && t["name"] != "lab-census"),
+            .all(|t| t.name != "lab-site" && t.name != "lab-census"),
         "the lab's own threads are counted: {list:?}"
     );
-    let peak = report["threads"]["peak"].as_u64().unwrap() as usize;
+    let peak = report.threads.peak;
     assert!(peak <= list.len(), "peak {peak}, {} threads", list.len());
 }

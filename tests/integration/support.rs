@@ -8,6 +8,7 @@ use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use async_lab::registry::{Capabilities, PollsOn};
+use async_lab_shared::report::Report;
 use async_lab_shared::runtime::panic_message;
 use async_lab_shared::site::Site;
 use serde_json::Value;
@@ -89,8 +90,17 @@ impl Run {
         self.stdout.lines().collect()
     }
 
-    /// The `--json` report: stdout must hold exactly one JSON object.
-    pub fn report(&self) -> Value {
+    /// The `--json` report, read through its data model: stdout must hold exactly one
+    /// report.
+    pub fn report(&self) -> Report {
+        serde_json::from_str::<Report>(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not one report ({e}):\n{}", self.stdout))
+    }
+
+    /// The `--json` report as raw JSON, for the tests of the wire format itself (which
+    /// keys it has, how values are spelled): stdout must hold exactly one JSON object.
+    /// Everything else reads [`Run::report`].
+    pub fn report_json(&self) -> Value {
         let value: Value = serde_json::from_str(&self.stdout)
             .unwrap_or_else(|e| panic!("stdout is not one JSON object ({e}):\n{}", self.stdout));
         assert!(value.is_object(), "the report is not an object: {value}");

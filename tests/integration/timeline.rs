@@ -52,12 +52,7 @@ fn svg_timeline_has_one_row_per_thread(config: Config) {
     let report = run.report();
     let svg = std::fs::read_to_string(&path).expect("the timeline was written");
     let rows = svg_rows(&svg);
-    let listed: Vec<u64> = report["threads"]["list"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["tid"].as_u64().unwrap())
-        .collect();
+    let listed: Vec<u64> = report.threads.list.iter().map(|t| t.tid).collect();
     assert_eq!(
         rows, listed,
         "one row per thread of the census, in its order"
@@ -67,11 +62,7 @@ fn svg_timeline_has_one_row_per_thread(config: Config) {
         .descendants()
         .filter(|n| n.has_tag_name("g") && n.attribute("class") == Some("task"))
         .count();
-    assert_eq!(
-        legend,
-        report["tasks"].as_array().unwrap().len(),
-        "one legend entry per task"
-    );
+    assert_eq!(legend, report.tasks.len(), "one legend entry per task");
     assert!(svg.contains(" ms</text>"), "the time axis is labelled");
 }
 
