@@ -22,8 +22,7 @@ crate::on_every_configuration!(
 fn report_of(config: Config, args: &[&str]) -> Report {
     let run = config.run(args);
     assert_eq!(run.code, Some(0), "stderr:\n{}", run.stderr);
-    serde_json::from_str(&run.stdout)
-        .unwrap_or_else(|e| panic!("not a report ({e}): {}", run.stdout))
+    run.report()
 }
 
 /// tokio's timer needs no thread of its own; async-io's runs on its reactor thread;
@@ -47,8 +46,8 @@ fn workers_are_taken_where_declared(config: Config) {
     let run = config.run(&["--workers", "2", "--json", "join"]);
     if config.capabilities().takes_workers {
         assert_eq!(run.code, Some(0), "stderr:\n{}", run.stderr);
-        let report: Report = serde_json::from_str(&run.stdout).unwrap();
-        let workers = report
+        let workers = run
+            .report()
             .threads
             .list
             .iter()
