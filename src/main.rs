@@ -21,6 +21,7 @@ use async_lab_shared::experiments::Experiment;
 use async_lab_shared::render::timeline;
 use async_lab_shared::report::Report;
 use async_lab_shared::site::Site;
+use async_lab_shared::stdio;
 use clap::{CommandFactory, Parser};
 use serde_json::Value;
 
@@ -82,7 +83,7 @@ fn main() -> ExitCode {
     match drive(&options, &args) {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("async-lab: {error}");
+            stdio::eprintln(format_args!("async-lab: {error}"));
             error.exit_code()
         }
     }
@@ -92,10 +93,10 @@ fn main() -> ExitCode {
 fn child(runtime: &str, rest: Vec<OsString>) -> ExitCode {
     let Some(entry) = runtime_named(runtime) else {
         let known: Vec<&str> = RUNTIMES.iter().map(|r| r.name).collect();
-        eprintln!(
+        stdio::eprintln(format_args!(
             "async-lab: no runtime '{runtime}'; there are: {}",
             known.join(", ")
-        );
+        ));
         return ExitCode::from(2);
     };
     let argv = std::iter::once(OsString::from(format!("runtime-{runtime}")))
@@ -157,10 +158,7 @@ fn child_args(args: &[OsString]) -> Vec<OsString> {
 
 fn drive(options: &Options, args: &[OsString]) -> Result<ExitCode, CliError> {
     if options.configurations {
-        print!(
-            "{}",
-            table::configurations(configurations(), options.markdown)
-        );
+        stdio::print(table::configurations(configurations(), options.markdown));
         return Ok(ExitCode::SUCCESS);
     }
     let experiment = match &options.command {
@@ -190,11 +188,11 @@ fn drive(options: &Options, args: &[OsString]) -> Result<ExitCode, CliError> {
     let mut rows = Vec::new();
     for (i, configuration) in configurations.iter().enumerate() {
         let (runtime, flavor) = (configuration.runtime, configuration.flavor);
-        eprintln!(
+        stdio::eprintln(format_args!(
             "[{}/{}] {name} on {runtime} ({flavor})",
             i + 1,
             configurations.len()
-        );
+        ));
         let mut command = Command::new(&exe);
         command.args([
             "--child",
@@ -241,11 +239,11 @@ fn drive(options: &Options, args: &[OsString]) -> Result<ExitCode, CliError> {
             .iter()
             .map(|r| r.report.clone().unwrap_or(Value::Null))
             .collect();
-        println!("{}", Value::Array(reports));
+        stdio::println(Value::Array(reports));
     } else if options.markdown {
-        print!("{}", table::markdown(name, &rows));
+        stdio::print(table::markdown(name, &rows));
     } else {
-        print!("{}", table::text(name, &rows));
+        stdio::print(table::text(name, &rows));
     }
     let all_ok = rows.iter().all(|r| r.ok());
     Ok(if all_ok {
@@ -270,6 +268,6 @@ fn write_timelines(dir: &Path, experiment: &str, rows: &[table::Row]) -> Result<
     let path = dir.join("index.html");
     std::fs::write(&path, page)
         .map_err(|e| CliError::Start(format!("cannot write {}: {e}", path.display())))?;
-    eprintln!("timelines: {}", path.display());
+    stdio::eprintln(format_args!("timelines: {}", path.display()));
     Ok(())
 }

@@ -30,6 +30,7 @@ use crate::render::{self, timeline};
 use crate::report::Report;
 use crate::runtime::Runtime;
 use crate::site::Site;
+use crate::stdio;
 use crate::trace;
 
 /// Why a command line did not run.
@@ -155,7 +156,7 @@ fn first_positional(args: &[OsString], command: &clap::Command) -> Option<usize>
 /// Prints `list`: one experiment a line, its name, then what it shows.
 pub fn print_list() {
     for (name, shows) in experiments::list() {
-        println!("{name:<16} {shows}");
+        stdio::println(format_args!("{name:<16} {shows}"));
     }
 }
 
@@ -182,7 +183,7 @@ pub fn main<R: Runtime>(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     match run::<R>(options) {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("{binary}: {error}");
+            stdio::eprintln(format_args!("{binary}: {error}"));
             error.exit_code()
         }
     }
@@ -253,11 +254,11 @@ fn run<R: Runtime>(options: Options) -> Result<ExitCode, CliError> {
     };
     if options.json {
         match serde_json::to_string(&report) {
-            Ok(json) => println!("{json}"),
-            Err(e) => eprintln!("cannot write the report as JSON: {e}"),
+            Ok(json) => stdio::println(json),
+            Err(e) => stdio::eprintln(format_args!("cannot write the report as JSON: {e}")),
         }
     } else {
-        eprint!("\n{}", render::text::report(&report));
+        stdio::eprint(format_args!("\n{}", render::text::report(&report)));
     }
     if let Some(path) = &options.timeline {
         let svg = timeline::svg(&report, timeline::axis_ms(&report));
@@ -290,7 +291,7 @@ pub fn clap_exit(error: clap::Error, program: &str) -> ExitCode {
         .collect();
     let message = message.join(" ");
     let message = message.strip_prefix("error: ").unwrap_or(&message);
-    eprintln!("{program}: {message} (see --help)");
+    stdio::eprintln(format_args!("{program}: {message} (see --help)"));
     ExitCode::from(2)
 }
 
@@ -304,9 +305,9 @@ fn quiet_panics() {
             .location()
             .map(|l| format!(" at {}:{}", l.file(), l.line()))
             .unwrap_or_default();
-        eprintln!(
+        stdio::eprintln(format_args!(
             "panic on thread '{}'{place}: {message}",
             thread.name().unwrap_or("unnamed")
-        );
+        ));
     }));
 }

@@ -27,6 +27,8 @@
 //!   per thread, time across) in the terminal, as SVG, and as one HTML page of several
 //!   runs on the same time axis.
 //! - [`cli`]: the command line every `runtime-<rt>` binary shares.
+//! - [`stdio`]: stdout and stderr without a panic: a closed stdout (`| head`) ends the
+//!   program quietly.
 
 #![forbid(unsafe_code)]
 
@@ -38,6 +40,7 @@ pub mod progress;
 pub mod render;
 pub mod report;
 pub mod site;
+pub mod stdio;
 pub mod title;
 
 pub use async_lab_core::{JoinHandle, Runtime, TaskError, book_api, runtime, spawn, trace};

@@ -245,7 +245,7 @@ async fn serve(listener: TcpListener) {
     let listener = match tokio::net::TcpListener::from_std(listener) {
         Ok(listener) => listener,
         Err(e) => {
-            eprintln!("embedded site: cannot listen: {e}");
+            crate::stdio::eprintln(format_args!("embedded site: cannot listen: {e}"));
             return;
         }
     };

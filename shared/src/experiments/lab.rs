@@ -164,7 +164,7 @@ impl Output {
         let mut recorded = self.recorded();
         // Printed under the lock, so that the order on stdout is the order in `lines`.
         if self.echo {
-            println!("{line}");
+            crate::stdio::println(&line);
         }
         recorded.lines.push(line);
     }
@@ -175,7 +175,7 @@ impl Output {
         let remark = remark.into();
         let mut recorded = self.recorded();
         if self.echo {
-            eprintln!("## {remark}");
+            crate::stdio::eprintln(format_args!("## {remark}"));
         }
         recorded.remarks.push(remark);
     }
