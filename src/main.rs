@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 
 use async_lab::{Configuration, RUNTIMES, configurations, runtime_named};
+use async_lab_shared::bounds;
 use async_lab_shared::cli::{self, CliError, RunOptions};
 use async_lab_shared::experiments::Experiment;
 use async_lab_shared::render::timeline;
@@ -76,7 +77,8 @@ fn main() -> ExitCode {
         let rest = args.split_off(3.min(args.len()));
         return child(&runtime, rest);
     }
-    let options = match cli::parse::<Options>(args.clone(), Options::command()) {
+    let command = bounds::document(Options::command());
+    let options = match cli::parse::<Options>(args.clone(), command) {
         Ok(options) => options,
         Err(e) => return cli::clap_exit(e, "async-lab"),
     };
@@ -171,6 +173,7 @@ fn drive(options: &Options, args: &[OsString]) -> Result<ExitCode, CliError> {
     };
     let name = experiment.name();
     let configurations = selected(&options.only)?;
+    cli::check(&experiment, &options.run)?;
     let site = Site::start()
         .map_err(|e| CliError::Start(format!("cannot start the embedded site: {e}")))?;
     if let Some(dir) = &options.timeline {

@@ -19,10 +19,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use async_lab_core::registry;
+use async_lab_core::{env, registry};
 use clap::{Args, CommandFactory, Parser, Subcommand};
 
 use crate::book_api;
+use crate::bounds;
 use crate::census::Sampler;
 use crate::experiments::{self, Experiment, Lab, Output};
 use crate::fetch::Fetcher;
@@ -58,10 +59,10 @@ impl CliError {
 #[derive(Debug, Clone, Args)]
 pub struct RunOptions {
     /// Multiply every sleep the experiment makes by X (tests use small values)
-    #[arg(long, value_name = "X", default_value_t = 1.0, global = true, value_parser = positive)]
+    #[arg(long, value_name = "X", default_value_t = 1.0, global = true, value_parser = bounds::parse::time_scale)]
     pub time_scale: f64,
     /// Give up on a page after this many seconds
-    #[arg(long, value_name = "SECS", default_value_t = 10.0, global = true, value_parser = positive)]
+    #[arg(long, value_name = "SECS", default_value_t = 10.0, global = true, value_parser = bounds::parse::timeout)]
     pub timeout: f64,
     /// Use the embedded site already running at this base URL instead of starting one
     #[arg(long, value_name = "URL", hide = true, global = true)]
@@ -91,7 +92,7 @@ pub struct Options {
     #[arg(long, value_name = "F", global = true)]
     pub flavor: Option<String>,
     /// Worker threads, for flavors that have a pool of them
-    #[arg(long, value_name = "N", global = true)]
+    #[arg(long, value_name = "N", global = true, value_parser = bounds::parse::workers)]
     pub workers: Option<NonZeroUsize>,
     /// Print the report as one JSON object on stdout (and the experiment's lines in it)
     #[arg(long, global = true)]
@@ -105,14 +106,6 @@ pub struct Options {
     /// The experiment (default: page-title)
     #[command(subcommand)]
     pub command: Option<Command>,
-}
-
-/// A positive, finite number.
-fn positive(text: &str) -> Result<f64, String> {
-    match text.parse::<f64>() {
-        Ok(x) if x.is_finite() && x > 0.0 => Ok(x),
-        _ => Err(format!("'{text}' is not a positive number")),
-    }
 }
 
 /// Parses `args` as command line `C`: a URL where the experiment's name goes means
@@ -173,7 +166,7 @@ pub fn main<R: Runtime>(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         R::CONFIGURATIONS[0].flavor,
         flavors.join("; ")
     );
-    let command = Options::command()
+    let command = bounds::document(Options::command())
         .bin_name(binary.clone())
         .mut_arg("flavor", |arg| arg.help(flavor_help));
     let options = match parse::<Options>(args, command) {
@@ -203,6 +196,7 @@ fn run<R: Runtime>(options: Options) -> Result<ExitCode, CliError> {
         Some(flavor) => registry::find(R::CONFIGURATIONS, flavor).map_err(CliError::Usage)?,
         None => &R::CONFIGURATIONS[0],
     };
+    check(&experiment, &options.run)?;
     quiet_panics();
     let site = if experiment.needs_site() {
         Some(match &options.run.site {
@@ -272,6 +266,14 @@ fn run<R: Runtime>(options: Options) -> Result<ExitCode, CliError> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// Checks what the command line could not check alone, before anything starts: the
+/// environment variables the runtimes read, and what the experiment's arguments ask for
+/// in all.
+pub fn check(experiment: &Experiment, run: &RunOptions) -> Result<(), CliError> {
+    env::check(None).map_err(|e| CliError::Usage(e.to_string()))?;
+    experiment.check(run.time_scale).map_err(CliError::Usage)
 }
 
 /// Ends the program for a clap error: `--help` prints and exits 0; a usage error prints

@@ -27,11 +27,13 @@
 //!   per thread, time across) in the terminal, as SVG, and as one HTML page of several
 //!   runs on the same time axis.
 //! - [`cli`]: the command line every `runtime-<rt>` binary shares.
+//! - [`bounds`]: every number the command line takes, with its bounds and why.
 //! - [`stdio`]: stdout and stderr without a panic: a closed stdout (`| head`) ends the
 //!   program quietly.
 
 #![forbid(unsafe_code)]
 
+pub mod bounds;
 pub mod census;
 pub mod cli;
 pub mod experiments;

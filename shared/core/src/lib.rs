@@ -16,12 +16,15 @@
 //!   when; off, it costs a branch.
 //! - [`census`]: each thread's id and the role a runtime marks its threads with.
 //! - [`compat`]: reqwest's tokio reactor, on any executor.
+//! - [`env`]: the environment variables the lab and its runtimes read, each with the
+//!   values it may take and why, checked before any runtime starts.
 
 #![forbid(unsafe_code)]
 
 pub mod book_api;
 pub mod census;
 pub mod compat;
+pub mod env;
 pub mod registry;
 pub mod runtime;
 pub mod trace;

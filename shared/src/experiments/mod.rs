@@ -23,6 +23,7 @@ use std::num::NonZeroU64;
 
 use clap::{Args, Subcommand};
 
+use crate::bounds;
 use crate::runtime::Runtime;
 use crate::site::PAGES;
 
@@ -93,10 +94,10 @@ pub struct Race {
 #[derive(Debug, Clone, PartialEq, Args)]
 pub struct Downloads {
     /// How many pages to download, each by a task of its own
-    #[arg(value_name = "N", default_value = "50")]
+    #[arg(value_name = "N", default_value = "50", value_parser = bounds::parse::downloads)]
     pub n: NonZeroU64,
     /// How long each page takes to answer, in milliseconds (scaled by --time-scale)
-    #[arg(value_name = "DELAY_MS", default_value_t = 200)]
+    #[arg(value_name = "DELAY_MS", default_value_t = 200, value_parser = bounds::parse::delay_ms)]
     pub delay_ms: u64,
 }
 
@@ -104,10 +105,10 @@ pub struct Downloads {
 #[derive(Debug, Clone, PartialEq, Args)]
 pub struct Export {
     /// How many frames to export, each way
-    #[arg(value_name = "FRAMES", default_value = "8")]
+    #[arg(value_name = "FRAMES", default_value = "8", value_parser = bounds::parse::frames)]
     pub frames: NonZeroU64,
     /// The CPU time each frame takes, in milliseconds (scaled by --time-scale)
-    #[arg(value_name = "FRAME_MS", default_value = "50")]
+    #[arg(value_name = "FRAME_MS", default_value = "50", value_parser = bounds::parse::frame_ms)]
     pub frame_ms: NonZeroU64,
 }
 
@@ -152,6 +153,22 @@ impl Experiment {
             Experiment::Downloads(_) => true,
             _ => false,
         }
+    }
+
+    /// Checks what the experiment's arguments ask for in all, at `time_scale`, where each
+    /// argument alone is in bounds but together they are not: `export 10000 10000` would
+    /// compute for days. A one-line reason for a usage error.
+    pub fn check(&self, time_scale: f64) -> Result<(), String> {
+        if let Experiment::Export(Export { frames, frame_ms }) = self {
+            let (most, why) = bounds::EXPORT_CPU_SECONDS;
+            let seconds = 3.0 * frames.get() as f64 * frame_ms.get() as f64 * time_scale / 1e3;
+            if seconds > most {
+                return Err(format!(
+                    "export {frames} {frame_ms} at --time-scale {time_scale} asks for {seconds:.0} s of computation (three ways of {frames} frames of {frame_ms} ms); the most is {most:.0} s: {why}"
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Runs the experiment on `lab`'s runtime. Call it inside `block_on`.

@@ -31,7 +31,6 @@ use std::time::Duration;
 
 use futures::future::{AbortHandle, Abortable};
 
-use crate::registry;
 use crate::runtime::{self, BoxTask, Runtime};
 
 pub use channel::{ChannelKind, Receiver, ReceiverStream, SendError, Sender, channel};
@@ -60,15 +59,13 @@ pub fn sleeper<R: Runtime>(rt: &R) -> Sleeper {
 
 /// The runtime a `trpl_api!` crate uses: its default flavor, or `ASYNC_LAB_FLAVOR`.
 ///
-/// # Panics
-///
-/// When `ASYNC_LAB_FLAVOR` names a flavor the runtime does not have, or the runtime cannot
-/// start: trpl's API has no way to return the error, and running on another configuration
-/// than the one asked for would make every comparison wrong.
+/// When an environment variable is refused (`ASYNC_LAB_FLAVOR` names a flavor the runtime
+/// does not have, say; see [`crate::env`]) or the runtime cannot start, the program ends
+/// with one line on stderr: trpl's API has no way to return the error.
 pub fn runtime_from_env<R: Runtime>() -> R {
     match BookRuntime::<R>::new() {
         Ok(book) => book.runtime,
-        Err(e) => panic!("{e}"),
+        Err(e) => crate::env::exit_with(&e),
     }
 }
 
@@ -80,13 +77,10 @@ pub struct BookRuntime<R: Runtime> {
 }
 
 impl<R: Runtime> BookRuntime<R> {
-    /// Builds the runtime; fails when `ASYNC_LAB_FLAVOR` names a flavor it lacks.
+    /// Builds the runtime; fails when an environment variable is refused
+    /// (`ASYNC_LAB_FLAVOR` names a flavor it lacks, say: see [`crate::env`]).
     pub fn new() -> std::io::Result<Self> {
-        let configuration = match std::env::var("ASYNC_LAB_FLAVOR") {
-            Ok(flavor) => registry::find(R::CONFIGURATIONS, &flavor)
-                .map_err(|e| std::io::Error::other(format!("ASYNC_LAB_FLAVOR: {e}")))?,
-            Err(_) => &R::CONFIGURATIONS[0],
-        };
+        let configuration = crate::env::configuration(R::CONFIGURATIONS)?;
         R::new(configuration, None)
             .map(|runtime| BookRuntime { runtime })
             .map_err(std::io::Error::other)

@@ -1,0 +1,359 @@
+//! The environment variables async-lab and its runtimes read: each listed once in
+//! [`VARIABLES`], with the values it may take and why, and checked by [`check`] before
+//! any runtime starts.
+//!
+//! The runtimes trust their variables blindly. `SMOL_THREADS=0` starts no executor
+//! thread, so no task ever runs and the run waits for good (`--timeout` bounds requests,
+//! not tasks that never start); tokio panics on `TOKIO_WORKER_THREADS=x`; a count in
+//! the hundreds of thousands spends a minute starting threads, then aborts; reqwest skips
+//! a proxy URL it cannot read without a word. Checked first, each of these is one line
+//! and exit status 2, as a bad option is.
+
+use std::ffi::OsString;
+use std::fmt;
+use std::io;
+
+use crate::registry::{self, Configuration};
+
+/// The most threads a pool may be asked for, by `--workers` or by a runtime's variable.
+pub const MAX_POOL_THREADS: u64 = 1024;
+
+/// Why [`MAX_POOL_THREADS`] is the most.
+pub const POOL_THREADS_WHY: &str =
+    "a pool wants about one thread per core; more threads only cost memory and start-up time";
+
+/// One environment variable: who reads it, what it may hold, and why.
+#[derive(Debug, Clone, Copy)]
+pub struct Variable {
+    /// Its name, then its other spellings that the same reader accepts (`http_proxy`).
+    pub names: &'static [&'static str],
+    /// Who reads it.
+    pub read_by: &'static str,
+    /// The values it may hold.
+    pub takes: Takes,
+    /// Why those values and no others.
+    pub why: &'static str,
+}
+
+/// The values a variable may hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Takes {
+    /// A whole number from `min` to `max`.
+    Count {
+        /// The least.
+        min: u64,
+        /// The most.
+        max: u64,
+    },
+    /// A flavor of the runtime crate in use (only a program on the trpl API reads it).
+    Flavor,
+    /// A proxy's URL, `http://` or `https://` (`HOST:PORT` alone means `http://`), or
+    /// nothing (empty: no proxy).
+    ProxyUrl,
+    /// Nothing: the variable must not be set.
+    Unset,
+    /// Any text.
+    Anything,
+}
+
+impl fmt::Display for Takes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Takes::Count { min, max } => write!(f, "a whole number from {min} to {max}"),
+            Takes::Flavor => f.write_str("a flavor of the runtime crate"),
+            Takes::ProxyUrl => f.write_str("an http:// or https:// URL with a host, or nothing"),
+            Takes::Unset => f.write_str("nothing: it must not be set"),
+            Takes::Anything => f.write_str("any text"),
+        }
+    }
+}
+
+const POOL: Takes = Takes::Count {
+    min: 1,
+    max: MAX_POOL_THREADS,
+};
+
+const PROXY_WHY: &str = "reqwest skips a proxy it cannot read, or a socks one (a feature this build leaves out), and connects directly without a word; the embedded site, on loopback, is always reached directly";
+
+/// Every variable the lab and its runtimes read, each once.
+pub const VARIABLES: &[Variable] = &[
+    Variable {
+        names: &["ASYNC_LAB_FLAVOR"],
+        read_by: "the trpl API of every runtime crate (the runtime-<rt> binaries take --flavor)",
+        takes: Takes::Flavor,
+        why: "a run on another configuration than the one asked for would make every comparison wrong",
+    },
+    Variable {
+        names: &["TOKIO_WORKER_THREADS"],
+        read_by: "tokio's multi-thread runtime (runtime-tokio without --workers, trpl, the book's trpl)",
+        takes: POOL,
+        why: "tokio panics on 0 or on anything but a number, and a pool wants about one thread per core",
+    },
+    Variable {
+        names: &["SMOL_THREADS"],
+        read_by: "smol's global executor",
+        takes: POOL,
+        why: "with 0 smol starts no executor thread, so no task would ever run; it reads anything but a number as 1 without a word",
+    },
+    Variable {
+        names: &["ASYNC_STD_THREAD_COUNT"],
+        read_by: "async-std's global executor",
+        takes: POOL,
+        why: "async-std reads 0 or anything but a number as one thread per core without a word",
+    },
+    Variable {
+        names: &["ASYNC_STD_THREAD_NAME"],
+        read_by: "async-std's global executor, for its threads' names",
+        takes: Takes::Unset,
+        why: "the thread report tells async-std's workers by the name async-std gives them",
+    },
+    Variable {
+        names: &["BLOCKING_MAX_THREADS"],
+        read_by: "the blocking crate's pool (smol's and async-std's blocking work, their files)",
+        takes: Takes::Count {
+            min: 1,
+            max: 10_000,
+        },
+        why: "the blocking crate clamps other numbers to 1..10000 and reads anything else as 500, without a word",
+    },
+    Variable {
+        names: &["RUST_MIN_STACK"],
+        read_by: "the standard library: the stack of every thread started without a size of its own, in bytes",
+        takes: Takes::Count {
+            min: 256 * 1024,
+            max: 64 * 1024 * 1024,
+        },
+        why: "a smaller stack overflows (the process dies without a message); a larger one is reserved by every thread, 10,000 of them with a thread per task",
+    },
+    Variable {
+        names: &["HTTP_PROXY", "http_proxy"],
+        read_by: "reqwest, for http:// URLs",
+        takes: Takes::ProxyUrl,
+        why: PROXY_WHY,
+    },
+    Variable {
+        names: &["HTTPS_PROXY", "https_proxy"],
+        read_by: "reqwest, for https:// URLs",
+        takes: Takes::ProxyUrl,
+        why: PROXY_WHY,
+    },
+    Variable {
+        names: &["ALL_PROXY", "all_proxy"],
+        read_by: "reqwest, for URLs the two above leave out",
+        takes: Takes::ProxyUrl,
+        why: PROXY_WHY,
+    },
+    Variable {
+        names: &["NO_PROXY", "no_proxy"],
+        read_by: "reqwest: hosts reached without a proxy",
+        takes: Takes::Anything,
+        why: "any text is a list of hosts (loopback, where the embedded site is, needs no entry)",
+    },
+    Variable {
+        names: &["REQUEST_METHOD"],
+        read_by: "reqwest: set, it means a CGI request, and HTTP_PROXY is ignored",
+        takes: Takes::Anything,
+        why: "only whether it is set counts",
+    },
+    Variable {
+        names: &["TOKIO_UNSTABLE_SHARDED_BLOCKING_QUEUE"],
+        read_by: "tokio: an unstable layout of its blocking pool's queue",
+        takes: Takes::Anything,
+        why: "any value is either on or off",
+    },
+];
+
+/// A variable whose value the lab refuses: one line, which says what it may hold and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvError {
+    /// The variable, as it was spelled.
+    pub name: &'static str,
+    /// Its value (lossily, when it was not UTF-8).
+    pub value: String,
+    /// What is wrong with it.
+    pub problem: String,
+    /// Why the lab refuses it.
+    pub why: &'static str,
+}
+
+impl fmt::Display for EnvError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The value is quoted and escaped: it is the user's text, and may hold anything.
+        write!(
+            f,
+            "environment variable {}={:?}: {}: {}",
+            self.name, self.value, self.problem, self.why
+        )
+    }
+}
+
+impl std::error::Error for EnvError {}
+
+/// Checks every variable of [`VARIABLES`] that is set. `flavors` are the configurations
+/// of the runtime crate whose trpl API reads `ASYNC_LAB_FLAVOR`; `None` where nothing
+/// reads it (the binaries take `--flavor`).
+pub fn check(flavors: Option<&'static [Configuration]>) -> Result<(), EnvError> {
+    check_in(flavors, |name| std::env::var_os(name))
+}
+
+/// [`check`], reading variables through `lookup` (tests pass their own environment).
+pub fn check_in(
+    flavors: Option<&'static [Configuration]>,
+    lookup: impl Fn(&str) -> Option<OsString>,
+) -> Result<(), EnvError> {
+    for variable in VARIABLES {
+        if variable.takes == Takes::Flavor && flavors.is_none() {
+            continue;
+        }
+        for &name in variable.names {
+            let Some(raw) = lookup(name) else { continue };
+            let refuse = |problem: String| EnvError {
+                name,
+                value: raw.to_string_lossy().into_owned(),
+                problem,
+                why: variable.why,
+            };
+            let Some(value) = raw.to_str() else {
+                if variable.takes != Takes::Anything {
+                    return Err(refuse("not UTF-8".into()));
+                }
+                continue;
+            };
+            let problem = match variable.takes {
+                Takes::Flavor => flavors.and_then(|flavors| registry::find(flavors, value).err()),
+                takes => problem(takes, value),
+            };
+            if let Some(problem) = problem {
+                return Err(refuse(problem));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What is wrong with `value` for a variable that takes `takes`, if anything.
+fn problem(takes: Takes, value: &str) -> Option<String> {
+    match takes {
+        Takes::Count { min, max } => match value.parse::<u64>() {
+            Ok(n) if (min..=max).contains(&n) => None,
+            _ => Some(format!("takes {takes}")),
+        },
+        Takes::ProxyUrl => proxy_problem(value),
+        Takes::Unset => Some("must not be set".into()),
+        Takes::Flavor | Takes::Anything => None,
+    }
+}
+
+/// What is wrong with a proxy variable's value, if anything.
+fn proxy_problem(value: &str) -> Option<String> {
+    if value.is_empty() {
+        return None;
+    }
+    // As reqwest reads it: without a scheme, HOST:PORT is an http proxy.
+    let url = if value.contains("://") {
+        value.to_string()
+    } else {
+        format!("http://{value}")
+    };
+    match reqwest::Url::parse(&url) {
+        Ok(url) if !matches!(url.scheme(), "http" | "https") => Some(format!(
+            "a {} proxy; this build speaks to http:// and https:// proxies only",
+            url.scheme()
+        )),
+        Ok(url) if url.host_str().is_none_or(str::is_empty) => {
+            Some("a proxy URL with no host".into())
+        }
+        Ok(_) => None,
+        Err(e) => Some(format!("not a proxy URL ({e})")),
+    }
+}
+
+/// The configuration a program on the trpl API runs: the one `ASYNC_LAB_FLAVOR` names,
+/// else the crate's default, once every variable is checked. The error is of kind
+/// [`io::ErrorKind::InvalidInput`], with [`EnvError`]'s line.
+pub fn configuration(flavors: &'static [Configuration]) -> io::Result<&'static Configuration> {
+    check(Some(flavors)).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+    match std::env::var("ASYNC_LAB_FLAVOR") {
+        Ok(flavor) => registry::find(flavors, &flavor)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e)),
+        Err(_) => Ok(&flavors[0]),
+    }
+}
+
+/// Ends a program on the trpl API whose runtime cannot be built: trpl's `block_on` has
+/// no way to return the error, so it is one line on stderr and exit status 2 for a
+/// variable the lab refuses (as a bad option is for the binaries), 1 for a runtime that
+/// cannot start.
+pub fn exit_with(error: &io::Error) -> ! {
+    use std::io::Write as _;
+    let _ = writeln!(io::stderr(), "{error}");
+    let code = if error.kind() == io::ErrorKind::InvalidInput {
+        2
+    } else {
+        1
+    };
+    std::process::exit(code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(vars: &[(&str, &str)]) -> Result<(), EnvError> {
+        let vars: Vec<(String, OsString)> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), OsString::from(v)))
+            .collect();
+        check_in(None, |name| {
+            vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+        })
+    }
+
+    #[test]
+    fn thread_counts_are_bounded_and_say_why() {
+        assert_eq!(with(&[("SMOL_THREADS", "4")]), Ok(()));
+        let zero = with(&[("SMOL_THREADS", "0")]).unwrap_err();
+        assert_eq!(
+            zero.to_string(),
+            "environment variable SMOL_THREADS=\"0\": takes a whole number from 1 to 1024: with 0 smol starts no executor thread, so no task would ever run; it reads anything but a number as 1 without a word"
+        );
+        for bad in ["x", "-1", "1025", " 2", "300000", ""] {
+            for name in [
+                "TOKIO_WORKER_THREADS",
+                "ASYNC_STD_THREAD_COUNT",
+                "SMOL_THREADS",
+            ] {
+                assert!(with(&[(name, bad)]).is_err(), "{name}={bad:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn proxies_must_be_http_urls_with_a_host() {
+        for good in [
+            "",
+            "http://127.0.0.1:3128",
+            "proxy.example:8080",
+            "https://p:1/",
+        ] {
+            assert_eq!(with(&[("HTTP_PROXY", good)]), Ok(()), "{good}");
+        }
+        for bad in ["socks5://127.0.0.1:1080", "http://", "::", "http://[::1"] {
+            assert!(with(&[("https_proxy", bad)]).is_err(), "{bad}");
+        }
+        assert_eq!(with(&[("NO_PROXY", "*, ::1 ,\n")]), Ok(()));
+    }
+
+    #[test]
+    fn a_value_is_quoted_so_it_cannot_forge_a_line() {
+        let error = with(&[("SMOL_THREADS", "1\nok")]).unwrap_err();
+        assert_eq!(error.to_string().lines().count(), 1, "{error}");
+    }
+
+    #[test]
+    fn every_variable_has_a_reason() {
+        for variable in VARIABLES {
+            assert!(!variable.why.is_empty() && !variable.read_by.is_empty());
+        }
+    }
+}
