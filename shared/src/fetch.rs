@@ -7,6 +7,7 @@
 //! of its own (`async-compat/tokio-1`) and enters it around each poll. That thread is the
 //! price of using reqwest off tokio, and the thread report shows it as "compat bridge".
 
+use std::net::IpAddr;
 use std::time::Duration;
 
 use reqwest::header::CONTENT_TYPE;
@@ -68,22 +69,38 @@ fn declared(length: Option<u64>) -> String {
     length.map(|l| format!("{l} bytes, ")).unwrap_or_default()
 }
 
-/// An HTTP client with the run's timeout. Clone it freely: clones share one connection pool.
+/// An HTTP client with the run's timeout. Clone it freely: clones share the connection
+/// pools.
+///
+/// Two clients: one that follows the proxy variables (`HTTP_PROXY`, ...) for the URLs a
+/// user types, and one that never uses a proxy, for loopback, where the embedded site
+/// is: a proxy elsewhere cannot reach this machine's 127.0.0.1, and a run must not send
+/// its own site's pages through one.
 #[derive(Clone, Debug)]
 pub struct Fetcher {
     client: reqwest::Client,
+    direct: reqwest::Client,
     timeout: Duration,
 }
 
 impl Fetcher {
     /// A client whose every request (connect, headers and body) must finish within `timeout`.
     pub fn new(timeout: Duration) -> Result<Fetcher, FetchError> {
-        let client = reqwest::Client::builder()
-            .timeout(timeout)
-            .user_agent(concat!("async-lab/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| FetchError::Client(e.to_string()))?;
-        Ok(Fetcher { client, timeout })
+        let builder = || {
+            reqwest::Client::builder()
+                .timeout(timeout)
+                .user_agent(concat!("async-lab/", env!("CARGO_PKG_VERSION")))
+        };
+        let build = |builder: reqwest::ClientBuilder| {
+            builder
+                .build()
+                .map_err(|e| FetchError::Client(e.to_string()))
+        };
+        Ok(Fetcher {
+            client: build(builder())?,
+            direct: build(builder().no_proxy())?,
+            timeout,
+        })
     }
 
     /// Fetches `url` and returns the title a browser would show for it (`None`: no title).
@@ -103,12 +120,12 @@ impl Fetcher {
         &self,
         url: reqwest::Url,
     ) -> Result<(Vec<u8>, Option<String>), FetchError> {
-        let mut response = self
-            .client
-            .get(url)
-            .send()
-            .await
-            .map_err(|e| self.reason(&e))?;
+        let client = if is_loopback(&url) {
+            &self.direct
+        } else {
+            &self.client
+        };
+        let mut response = client.get(url).send().await.map_err(|e| self.reason(&e))?;
         let status = response.status();
         if !status.is_success() {
             return Err(FetchError::Status(status));
@@ -172,6 +189,25 @@ fn parse_url(url: &str) -> Result<reqwest::Url, FetchError> {
     match parsed.scheme() {
         "http" | "https" => Ok(parsed),
         other => Err(FetchError::UnsupportedScheme(other.to_string())),
+    }
+}
+
+/// True for a URL on this machine's loopback (`127.0.0.0/8`, `::1`, `localhost`), where
+/// the embedded site is.
+fn is_loopback(url: &reqwest::Url) -> bool {
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    match host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse::<IpAddr>()
+    {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => {
+            let host = host.to_ascii_lowercase();
+            host == "localhost" || host.ends_with(".localhost")
+        }
     }
 }
 
