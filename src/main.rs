@@ -18,6 +18,7 @@ use std::process::{Command, ExitCode, Stdio};
 use async_lab::{Configuration, RUNTIMES, configurations, runtime_named};
 use async_lab_shared::bounds;
 use async_lab_shared::cli::{self, CliError, RunOptions};
+use async_lab_shared::escape;
 use async_lab_shared::experiments::Experiment;
 use async_lab_shared::render::timeline;
 use async_lab_shared::report::Report;
@@ -85,7 +86,10 @@ fn main() -> ExitCode {
     match drive(&options, &args) {
         Ok(code) => code,
         Err(error) => {
-            stdio::eprintln(format_args!("async-lab: {error}"));
+            stdio::eprintln(format_args!(
+                "async-lab: {}",
+                escape::inline(&error.to_string())
+            ));
             error.exit_code()
         }
     }
@@ -96,7 +100,8 @@ fn child(runtime: &str, rest: Vec<OsString>) -> ExitCode {
     let Some(entry) = runtime_named(runtime) else {
         let known: Vec<&str> = RUNTIMES.iter().map(|r| r.name).collect();
         stdio::eprintln(format_args!(
-            "async-lab: no runtime '{runtime}'; there are: {}",
+            "async-lab: no runtime {}; there are: {}",
+            escape::word(runtime),
             known.join(", ")
         ));
         return ExitCode::from(2);

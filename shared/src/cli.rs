@@ -25,6 +25,7 @@ use clap::{Args, CommandFactory, Parser, Subcommand};
 use crate::book_api;
 use crate::bounds;
 use crate::census::Sampler;
+use crate::escape;
 use crate::experiments::{self, Experiment, Lab, Output};
 use crate::fetch::Fetcher;
 use crate::render::{self, timeline};
@@ -176,7 +177,10 @@ pub fn main<R: Runtime>(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     match run::<R>(options) {
         Ok(code) => code,
         Err(error) => {
-            stdio::eprintln(format_args!("{binary}: {error}"));
+            stdio::eprintln(format_args!(
+                "{binary}: {}",
+                escape::inline(&error.to_string())
+            ));
             error.exit_code()
         }
     }
@@ -283,16 +287,23 @@ pub fn clap_exit(error: clap::Error, program: &str) -> ExitCode {
         let _ = error.print();
         return ExitCode::SUCCESS;
     }
-    // clap's message runs to the first blank line (a missing argument's name stands on
-    // a line of its own); the usage and tips after it are left to --help.
+    // clap's message runs to its usage or tips, which are left to --help; its lines (a
+    // missing argument's name stands on a line of its own) are joined into one.
     let rendered = error.render().to_string();
-    let message: Vec<&str> = rendered
+    let end = ["\n\nUsage:", "\n\nFor more information", "\n\n  tip:"]
+        .iter()
+        .filter_map(|tail| rendered.find(tail))
+        .min()
+        .unwrap_or(rendered.len());
+    let message: Vec<&str> = rendered[..end]
         .lines()
-        .take_while(|l| !l.trim().is_empty())
         .map(str::trim)
+        .filter(|l| !l.is_empty())
         .collect();
     let message = message.join(" ");
     let message = message.strip_prefix("error: ").unwrap_or(&message);
+    // The message quotes the user's text, which may hold anything.
+    let message = escape::inline(message);
     stdio::eprintln(format_args!("{program}: {message} (see --help)"));
     ExitCode::from(2)
 }

@@ -28,6 +28,7 @@
 //!   runs on the same time axis.
 //! - [`cli`]: the command line every `runtime-<rt>` binary shares.
 //! - [`bounds`]: every number the command line takes, with its bounds and why.
+//! - [`escape`]: text from outside (URLs, titles) made safe to print on one line.
 //! - [`stdio`]: stdout and stderr without a panic: a closed stdout (`| head`) ends the
 //!   program quietly.
 
@@ -36,6 +37,7 @@
 pub mod bounds;
 pub mod census;
 pub mod cli;
+pub mod escape;
 pub mod experiments;
 pub mod fetch;
 pub mod progress;

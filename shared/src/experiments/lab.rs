@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use crate::book_api;
+use crate::escape;
 use crate::fetch::Fetcher;
 use crate::runtime::Runtime;
 use crate::site::Site;
@@ -158,9 +159,11 @@ impl Output {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Prints one line of the experiment's output, as the book prints it (stdout).
+    /// Prints one line of the experiment's output, as the book prints it (stdout). Hidden
+    /// characters (a line break, a terminal escape: see [`escape::inline`]) are escaped,
+    /// so a line is always one line.
     pub fn line(&self, line: impl Into<String>) {
-        let line = line.into();
+        let line = one_line(line.into());
         let mut recorded = self.recorded();
         // Printed under the lock, so that the order on stdout is the order in `lines`.
         if self.echo {
@@ -172,7 +175,7 @@ impl Output {
     /// Prints a remark of the lab's own: what a part shows, or what it measured. Remarks
     /// go to stderr, so stdout stays exactly the book's output.
     pub fn remark(&self, remark: impl Into<String>) {
-        let remark = remark.into();
+        let remark = one_line(remark.into());
         let mut recorded = self.recorded();
         if self.echo {
             crate::stdio::eprintln(format_args!("## {remark}"));
@@ -217,9 +220,17 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    /// Records a failure.
+    /// Records a failure (on one line: see [`Output::line`]).
     pub fn fail(&mut self, line: impl Into<String>) {
-        self.errors.push(line.into());
+        self.errors.push(one_line(line.into()));
+    }
+}
+
+/// `text`, its hidden characters escaped, without a copy when it has none.
+fn one_line(text: String) -> String {
+    match escape::inline(&text) {
+        std::borrow::Cow::Borrowed(_) => text,
+        std::borrow::Cow::Owned(escaped) => escaped,
     }
 }
 

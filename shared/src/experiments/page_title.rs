@@ -4,6 +4,7 @@
 //! polled each fetch; the lines print in argument order, in the book's words.
 
 use super::{Lab, Outcome};
+use crate::escape::word;
 use crate::runtime::Runtime;
 
 /// Fetches every URL concurrently, one task each, and prints one line per URL in argument
@@ -14,23 +15,29 @@ pub async fn page_titles<R: Runtime>(lab: &Lab<R>, urls: &[String]) -> Outcome {
         .map(|url| {
             let fetcher = lab.fetcher.clone();
             let url = url.clone();
-            lab.spawn(format!("page-title {url}"), async move {
+            lab.spawn(format!("page-title {}", word(&url)), async move {
                 fetcher.page_title(&url).await
             })
         })
         .collect();
     let mut outcome = Outcome::default();
     for (url, handle) in urls.iter().zip(handles) {
-        let line = match handle.await {
-            Ok(Ok(Some(title))) => format!("The title for {url} was {title}"),
-            Ok(Ok(None)) => format!("{url} had no title"),
+        // The URL is the user's text, printed as one word: it cannot forge a line.
+        let url = word(url);
+        let failure = match handle.await {
+            Ok(Ok(Some(title))) => {
+                lab.out.line(format!("The title for {url} was {title}"));
+                continue;
+            }
+            Ok(Ok(None)) => {
+                lab.out.line(format!("{url} had no title"));
+                continue;
+            }
             Ok(Err(reason)) => format!("{url} failed: {reason}"),
             Err(task_error) => format!("{url} failed: {task_error}"),
         };
-        if line.starts_with(&format!("{url} failed: ")) {
-            outcome.errors.push(line.clone());
-        }
-        lab.out.line(line);
+        outcome.fail(&failure);
+        lab.out.line(failure);
     }
     outcome
 }

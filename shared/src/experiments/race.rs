@@ -6,6 +6,7 @@ use std::pin::pin;
 use futures::future::{Either, select};
 
 use super::{Lab, Outcome};
+use crate::escape::word;
 use crate::runtime::Runtime;
 
 /// Races the titles of `url_a` and `url_b` and prints the winner, in the book's words.
@@ -16,6 +17,7 @@ pub async fn race<R: Runtime>(lab: &Lab<R>, url_a: &str, url_b: &str) -> Outcome
         Either::Left((first, _slower)) => first,
         Either::Right((first, _slower)) => first,
     };
+    let url = word(url);
     lab.out.line(format!("{url} returned first"));
     let mut outcome = Outcome::default();
     match result {
@@ -23,7 +25,7 @@ pub async fn race<R: Runtime>(lab: &Lab<R>, url_a: &str, url_b: &str) -> Outcome
         Ok(None) => lab.out.line("It had no title."),
         Err(reason) => {
             let line = format!("{url} failed: {reason}");
-            outcome.errors.push(line.clone());
+            outcome.fail(&line);
             lab.out.line(line);
         }
     }
