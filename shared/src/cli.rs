@@ -14,8 +14,10 @@
 //! 2 bad usage, with a one-line message.
 
 use std::ffi::OsString;
+use std::fs::File;
+use std::io::Write as _;
 use std::num::NonZeroUsize;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -188,12 +190,12 @@ pub fn main<R: Runtime>(args: impl IntoIterator<Item = OsString>) -> ExitCode {
 
 /// Runs parsed options.
 fn run<R: Runtime>(options: Options) -> Result<ExitCode, CliError> {
-    let experiment = match options.command {
+    let experiment = match &options.command {
         Some(Command::List) => {
             print_list();
             return Ok(ExitCode::SUCCESS);
         }
-        Some(Command::Experiment(experiment)) => experiment,
+        Some(Command::Experiment(experiment)) => experiment.clone(),
         None => Experiment::default(),
     };
     let configuration = match &options.flavor {
@@ -201,7 +203,45 @@ fn run<R: Runtime>(options: Options) -> Result<ExitCode, CliError> {
         None => &R::CONFIGURATIONS[0],
     };
     check(&experiment, &options.run)?;
+    // Checked before the run, so that a run is never lost to a path it cannot write.
+    let timeline = match &options.timeline {
+        Some(path) => Some((path, create_output("--timeline", path)?)),
+        None => None,
+    };
     quiet_panics();
+    let mut report = measure::<R>(&options, configuration, &experiment)?;
+    if let Some((path, file)) = timeline {
+        let svg = timeline::svg(&report, timeline::axis_ms(&report));
+        if let Err(e) = write_all(file, svg.as_bytes()) {
+            report.ok = false;
+            report.errors.push(format!(
+                "cannot write the timeline to {}: {e}",
+                path.display()
+            ));
+        }
+    }
+    if options.json {
+        match serde_json::to_string(&report) {
+            Ok(json) => stdio::println(json),
+            Err(e) => stdio::eprintln(format_args!("cannot write the report as JSON: {e}")),
+        }
+    } else {
+        stdio::eprint(format_args!("\n{}", render::text::report(&report)));
+    }
+    Ok(if report.ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// Starts what `experiment` needs, runs it on `configuration` under the census and
+/// tracing, and puts the report together.
+fn measure<R: Runtime>(
+    options: &Options,
+    configuration: &'static registry::Configuration,
+    experiment: &Experiment,
+) -> Result<Report, CliError> {
     let site = if experiment.needs_site() {
         Some(match &options.run.site {
             Some(base) => Site::at(base).map_err(CliError::Usage)?,
@@ -235,7 +275,7 @@ fn run<R: Runtime>(options: Options) -> Result<ExitCode, CliError> {
 
     let wall_ms = wall.as_secs_f64() * 1000.0;
     let (threads, tasks) = Report::threads_from(&census, &trace::tasks(), started, wall_ms);
-    let report = Report {
+    Ok(Report {
         runtime: R::NAME.to_string(),
         flavor: configuration.flavor.to_string(),
         experiment: experiment.name().to_string(),
@@ -249,27 +289,24 @@ fn run<R: Runtime>(options: Options) -> Result<ExitCode, CliError> {
         unsupported: outcome.unsupported,
         remarks: lab.out.remarks(),
         measurements: lab.out.measures(),
-    };
-    if options.json {
-        match serde_json::to_string(&report) {
-            Ok(json) => stdio::println(json),
-            Err(e) => stdio::eprintln(format_args!("cannot write the report as JSON: {e}")),
-        }
-    } else {
-        stdio::eprint(format_args!("\n{}", render::text::report(&report)));
-    }
-    if let Some(path) = &options.timeline {
-        let svg = timeline::svg(&report, timeline::axis_ms(&report));
-        if let Err(e) = std::fs::write(path, svg) {
-            eprintln!("cannot write the timeline to {}: {e}", path.display());
-            return Ok(ExitCode::from(1));
-        }
-    }
-    Ok(if report.ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
     })
+}
+
+/// Creates the output file `path` that `option` names, before the run: a path that
+/// cannot be written is a usage error, not a run lost at its end.
+pub fn create_output(option: &str, path: &Path) -> Result<File, CliError> {
+    File::create(path).map_err(|e| {
+        CliError::Usage(format!(
+            "{option} {}: cannot write there: {e}",
+            path.display()
+        ))
+    })
+}
+
+/// Writes `bytes` to `file`.
+pub fn write_all(mut file: File, bytes: &[u8]) -> std::io::Result<()> {
+    file.write_all(bytes)?;
+    file.flush()
 }
 
 /// Checks what the command line could not check alone, before anything starts: the
