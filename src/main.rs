@@ -9,11 +9,13 @@
 
 #![forbid(unsafe_code)]
 
+mod children;
 mod table;
 
 use std::ffi::OsString;
-use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode, Stdio};
+use std::fs::File;
+use std::path::PathBuf;
+use std::process::ExitCode;
 
 use async_lab::{Configuration, RUNTIMES, configurations, runtime_named};
 use async_lab_shared::bounds;
@@ -75,7 +77,17 @@ fn main() -> ExitCode {
             .and_then(|r| r.to_str())
             .unwrap_or("")
             .to_string();
-        let rest = args.split_off(3.min(args.len()));
+        let mut rest = args.split_off(3.min(args.len()));
+        // The driver names itself, so that its child ends with it.
+        if rest.first().is_some_and(|a| a == "--parent") {
+            let parent = rest.get(1).and_then(|p| p.to_str()?.parse().ok());
+            let Some(parent) = parent else {
+                stdio::eprintln("async-lab: --parent wants the driver's process id");
+                return ExitCode::from(2);
+            };
+            children::end_with_parent(parent);
+            rest.drain(..2);
+        }
         return child(&runtime, rest);
     }
     let command = bounds::document(Options::command());
@@ -179,16 +191,24 @@ fn drive(options: &Options, args: &[OsString]) -> Result<ExitCode, CliError> {
     let name = experiment.name();
     let configurations = selected(&options.only)?;
     cli::check(&experiment, &options.run)?;
+    // Checked before the run, so that a run is never lost to a folder it cannot write.
+    let timelines = match &options.timeline {
+        Some(dir) => {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                CliError::Usage(format!(
+                    "--timeline {}: cannot create it: {e}",
+                    dir.display()
+                ))
+            })?;
+            Some((
+                dir,
+                cli::create_output("--timeline", &dir.join("index.html"))?,
+            ))
+        }
+        None => None,
+    };
     let site = Site::start()
         .map_err(|e| CliError::Start(format!("cannot start the embedded site: {e}")))?;
-    if let Some(dir) = &options.timeline {
-        std::fs::create_dir_all(dir).map_err(|e| {
-            CliError::Start(format!(
-                "cannot create the timeline folder {}: {e}",
-                dir.display()
-            ))
-        })?;
-    }
     let exe = std::env::current_exe()
         .map_err(|e| CliError::Start(format!("cannot find this program to run it again: {e}")))?;
     let passed_on = child_args(args);
@@ -201,59 +221,38 @@ fn drive(options: &Options, args: &[OsString]) -> Result<ExitCode, CliError> {
             i + 1,
             configurations.len()
         ));
-        let mut command = Command::new(&exe);
-        command.args([
-            "--child",
-            runtime,
-            "--flavor",
-            flavor,
-            "--json",
-            "--site",
-            &site.base(),
-        ]);
-        if let Some(dir) = &options.timeline {
-            command
-                .arg("--timeline")
-                .arg(dir.join(format!("{runtime}-{flavor}.svg")));
-        }
-        let output = command
-            .args(&passed_on)
-            .stdin(Stdio::null())
-            .output()
-            .map_err(|e| CliError::Start(format!("cannot start {runtime} ({flavor}): {e}")))?;
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        if output.status.code() == Some(2) {
-            let line = stderr.lines().last().unwrap_or("bad usage");
-            return Err(CliError::Usage(line.to_string()));
-        }
-        let report: Option<Value> = serde_json::from_slice(&output.stdout).ok();
-        rows.push(table::Row {
-            runtime,
-            flavor,
-            report,
-            failure: stderr
-                .lines()
-                .rev()
-                .find(|l| !l.trim().is_empty())
-                .map(str::to_string),
-        });
+        let child = children::Child {
+            exe: &exe,
+            configuration,
+            experiment: name,
+            site: site.base(),
+            timeline: timelines
+                .as_ref()
+                .map(|(dir, _)| dir.join(format!("{runtime}-{flavor}.svg"))),
+            args: &passed_on,
+        };
+        rows.push(child.run()?);
     }
 
-    if let Some(dir) = &options.timeline {
-        write_timelines(dir, name, &rows)?;
+    let mut all_ok = rows.iter().all(table::Row::ok);
+    if let Some((dir, index)) = timelines {
+        if let Err(e) = write_timelines(index, name, &rows) {
+            // Said last, after the table, so that it is not lost above it.
+            all_ok = false;
+            stdio::eprintln(format_args!(
+                "async-lab: cannot write {}: {e}",
+                dir.join("index.html").display()
+            ));
+        }
     }
     if options.json {
-        let reports: Vec<Value> = rows
-            .iter()
-            .map(|r| r.report.clone().unwrap_or(Value::Null))
-            .collect();
+        let reports: Vec<Value> = rows.iter().map(|r| r.report.clone()).collect();
         stdio::println(Value::Array(reports));
     } else if options.markdown {
         stdio::print(table::markdown(name, &rows));
     } else {
         stdio::print(table::text(name, &rows));
     }
-    let all_ok = rows.iter().all(|r| r.ok());
     Ok(if all_ok {
         ExitCode::SUCCESS
     } else {
@@ -261,21 +260,18 @@ fn drive(options: &Options, args: &[OsString]) -> Result<ExitCode, CliError> {
     })
 }
 
-/// Writes DIR/index.html: every configuration's timeline, one above the other, on the
-/// same time axis. (Each child already drew its own, on its own axis, as an SVG file.)
-fn write_timelines(dir: &Path, experiment: &str, rows: &[table::Row]) -> Result<(), CliError> {
+/// Writes DIR/index.html (`index`, created before the run): every configuration's
+/// timeline, one above the other, on the same time axis. (Each child already drew its
+/// own, on its own axis, as an SVG file.)
+fn write_timelines(index: File, experiment: &str, rows: &[table::Row]) -> std::io::Result<()> {
     let reports: Vec<Report> = rows
         .iter()
-        .filter_map(|r| r.report.clone())
-        .filter_map(|value| serde_json::from_value(value).ok())
+        .filter(|r| r.crashed.is_none())
+        .filter_map(|r| serde_json::from_value(r.report.clone()).ok())
         .collect();
     let page = timeline::html_page(
         &format!("{experiment} on {} runtime configurations", reports.len()),
         &reports,
     );
-    let path = dir.join("index.html");
-    std::fs::write(&path, page)
-        .map_err(|e| CliError::Start(format!("cannot write {}: {e}", path.display())))?;
-    stdio::eprintln(format_args!("timelines: {}", path.display()));
-    Ok(())
+    cli::write_all(index, page.as_bytes())
 }

@@ -7,22 +7,24 @@ use async_lab::Configuration;
 use async_lab::registry::{DroppedHandle, Http, PanicOnAwait, Timer};
 use serde_json::Value;
 
-/// One configuration's run: its report, or why there is none.
+/// One configuration's run: its report, and whether its process crashed.
 pub struct Row {
     pub runtime: &'static str,
     pub flavor: &'static str,
-    /// The child's JSON report; `None` when it printed none (it crashed).
-    pub report: Option<Value>,
-    /// The child's last line on stderr, shown when it left no report.
-    pub failure: Option<String>,
+    /// The child's JSON report; when it printed none, one that says why.
+    pub report: Value,
+    /// How the child ended, when it crashed and left no report.
+    pub crashed: Option<String>,
 }
 
 impl Row {
     pub fn ok(&self) -> bool {
-        self.report
-            .as_ref()
-            .and_then(|r| r["ok"].as_bool())
-            .unwrap_or(false)
+        self.report["ok"].as_bool().unwrap_or(false)
+    }
+
+    /// The report, unless the process crashed before it wrote one.
+    fn run(&self) -> Option<&Value> {
+        self.crashed.is_none().then_some(&self.report)
     }
 
     fn name(&self) -> String {
@@ -30,7 +32,7 @@ impl Row {
     }
 
     fn lines(&self) -> Vec<String> {
-        match &self.report {
+        match self.run() {
             Some(report) => report["lines"]
                 .as_array()
                 .map(|lines| {
@@ -42,16 +44,14 @@ impl Row {
                 .unwrap_or_default(),
             None => vec![format!(
                 "(no report: {})",
-                self.failure
-                    .as_deref()
-                    .unwrap_or("the process printed nothing")
+                self.crashed.as_deref().unwrap_or("")
             )],
         }
     }
 
     /// The cells after the name: ok, wall ms, peak threads, polling threads, threads by role.
     fn cells(&self) -> [String; 5] {
-        let Some(report) = &self.report else {
+        let Some(report) = self.run() else {
             return [
                 "crashed".into(),
                 "-".into(),
@@ -111,7 +111,7 @@ fn measurement_cells(rows: &[Row]) -> Option<(Vec<String>, Vec<Vec<String>>)> {
     let mut names: Vec<String> = rows
         .iter()
         .filter_map(|r| {
-            r.report.as_ref()?["measurements"]
+            r.run()?["measurements"]
                 .as_object()
                 .map(|m| m.keys().cloned().collect::<Vec<_>>())
         })
@@ -120,8 +120,7 @@ fn measurement_cells(rows: &[Row]) -> Option<(Vec<String>, Vec<Vec<String>>)> {
     names.sort();
     names.dedup();
     let any_unsupported = rows.iter().any(|r| {
-        r.report
-            .as_ref()
+        r.run()
             .is_some_and(|rep| rep["unsupported"].as_array().is_some_and(|u| !u.is_empty()))
     });
     if names.is_empty() && !any_unsupported {
@@ -136,7 +135,7 @@ fn measurement_cells(rows: &[Row]) -> Option<(Vec<String>, Vec<Vec<String>>)> {
         .iter()
         .map(|r| {
             let mut cells = vec![r.runtime.to_string(), r.flavor.to_string()];
-            let report = r.report.as_ref();
+            let report = r.run();
             for name in &names {
                 let value = report.and_then(|rep| rep["measurements"][name].as_f64());
                 cells.push(value.map_or("-".into(), |v| {

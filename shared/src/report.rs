@@ -169,6 +169,33 @@ impl Report {
         (threads, tasks)
     }
 
+    /// The report of a run that left none (its process crashed, say): no lines, no
+    /// threads, and `reason` as its one error.
+    pub fn without_run(runtime: &str, flavor: &str, experiment: &str, reason: &str) -> Report {
+        Report {
+            runtime: runtime.to_string(),
+            flavor: flavor.to_string(),
+            experiment: experiment.to_string(),
+            lines: Vec::new(),
+            ok: false,
+            errors: vec![reason.to_string()],
+            wall_ms: 0.0,
+            threads: Threads {
+                census_available: false,
+                peak: 0,
+                list: Vec::new(),
+                at_start: Vec::new(),
+                at_peak: Vec::new(),
+                at_end: Vec::new(),
+            },
+            tasks: Vec::new(),
+            notes: Vec::new(),
+            unsupported: Vec::new(),
+            remarks: Vec::new(),
+            measurements: BTreeMap::new(),
+        }
+    }
+
     /// The name of thread `tid`, `?` when the census did not see it.
     pub fn thread_name(&self, tid: u64) -> &str {
         self.threads
