@@ -13,7 +13,7 @@
 
 use std::convert::Infallible;
 use std::io;
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
@@ -23,8 +23,9 @@ use futures::StreamExt;
 use http_body_util::{BodyExt, Full, StreamBody, combinators::BoxBody};
 use hyper::body::{Frame, Incoming};
 use hyper::header::{CONTENT_LENGTH, CONTENT_TYPE, LOCATION};
+use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 
 use crate::census;
 
@@ -178,14 +179,13 @@ static CHUNK: [u8; 64 * 1024] = [b'x'; 64 * 1024];
 #[derive(Debug, Clone)]
 pub struct Site {
     addr: SocketAddr,
+    /// True when this process serves it (its connections' both ends are ours).
+    local: bool,
 }
 
 impl Site {
     /// Starts the site on 127.0.0.1 on a free port, on a thread named `lab-site`.
     pub fn start() -> io::Result<Site> {
-        let listener = TcpListener::bind("127.0.0.1:0")?;
-        listener.set_nonblocking(true)?;
-        let addr = listener.local_addr()?;
         let (ready, started) = mpsc::channel();
         thread::Builder::new()
             .name("lab-site".into())
@@ -194,20 +194,29 @@ impl Site {
                 let runtime = tokio::runtime::Builder::new_current_thread()
                     .enable_all()
                     .build();
-                match runtime {
-                    Ok(runtime) => {
-                        let _ = ready.send(Ok(()));
-                        runtime.block_on(serve(listener));
-                    }
+                let runtime = match runtime {
+                    Ok(runtime) => runtime,
                     Err(e) => {
                         let _ = ready.send(Err(e));
+                        return;
                     }
-                }
+                };
+                runtime.block_on(async move {
+                    match listen() {
+                        Ok((listener, addr)) => {
+                            let _ = ready.send(Ok(addr));
+                            serve(listener).await;
+                        }
+                        Err(e) => {
+                            let _ = ready.send(Err(e));
+                        }
+                    }
+                });
             })?;
-        started
+        let addr = started
             .recv()
             .map_err(|_| io::Error::other("the site thread ended before it started"))??;
-        Ok(Site { addr })
+        Ok(Site { addr, local: true })
     }
 
     /// A site already running elsewhere (the driver's), at `base` (`http://127.0.0.1:PORT`).
@@ -217,8 +226,14 @@ impl Site {
             .unwrap_or(base)
             .trim_end_matches('/');
         rest.parse()
-            .map(|addr| Site { addr })
+            .map(|addr| Site { addr, local: false })
             .map_err(|_| format!("--site wants http://IP:PORT, not '{base}'"))
+    }
+
+    /// True when this process serves the site, so that each connection to it holds two
+    /// of the process's descriptors (the client's end and the site's).
+    pub fn in_this_process(&self) -> bool {
+        self.local
     }
 
     /// The site's base URL, `http://127.0.0.1:PORT`.
@@ -241,25 +256,51 @@ impl Site {
     }
 }
 
-async fn serve(listener: TcpListener) {
-    let listener = match tokio::net::TcpListener::from_std(listener) {
-        Ok(listener) => listener,
-        Err(e) => {
-            crate::stdio::eprintln(format_args!("embedded site: cannot listen: {e}"));
-            return;
-        }
-    };
+/// How many connections may wait to be accepted. The default (128) is far too few for
+/// thousands of clients connecting at once (a thread per download): the kernel drops
+/// the others' SYNs, and they retry after 1, 3, 7 s, until they time out. The kernel caps
+/// it at `net.core.somaxconn`.
+const BACKLOG: u32 = 65_535;
+
+/// How long a client may take to send a request's headers: a client that sends nothing,
+/// or one byte at a time, is let go after that, so idle connections cannot pile up.
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The most a request's headers may take; more is answered with 431 and the connection
+/// closed (a request from the lab's client is a few hundred bytes).
+const MAX_HEADER_BYTES: usize = 64 * 1024;
+
+/// Listens on 127.0.0.1, on a port the OS picks. Call it inside the site's runtime.
+fn listen() -> io::Result<(tokio::net::TcpListener, SocketAddr)> {
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    socket.bind(SocketAddr::from(([127, 0, 0, 1], 0)))?;
+    let listener = socket.listen(BACKLOG)?;
+    let addr = listener.local_addr()?;
+    Ok((listener, addr))
+}
+
+async fn serve(listener: tokio::net::TcpListener) {
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT)
+        .max_header_size(MAX_HEADER_BYTES);
     loop {
-        let Ok((stream, _)) = listener.accept().await else {
-            continue;
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(e) => {
+                // Out of descriptors, accept fails at once, again and again: wait a moment
+                // (the connection waits in the backlog) instead of spinning.
+                if matches!(e.raw_os_error(), Some(23 | 24)) {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+                continue;
+            }
         };
+        let connection = http.serve_connection(TokioIo::new(stream), service_fn(answer));
         tokio::spawn(async move {
-            let service = hyper::service::service_fn(answer);
             // A connection that ends badly (a reset page, a client that gave up) is the
             // point of some pages: nothing to report.
-            let _ = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
+            let _ = connection.await;
         });
     }
 }
