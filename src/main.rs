@@ -24,6 +24,7 @@ use async_lab_shared::escape;
 use async_lab_shared::experiments::Experiment;
 use async_lab_shared::render::timeline;
 use async_lab_shared::report::Report;
+use async_lab_shared::resources;
 use async_lab_shared::site::Site;
 use async_lab_shared::stdio;
 use clap::{CommandFactory, Parser};
@@ -207,6 +208,8 @@ fn drive(options: &Options, args: &[OsString]) -> Result<ExitCode, CliError> {
         }
         None => None,
     };
+    // The site holds a descriptor per connection of every child's run.
+    resources::raise_descriptor_limit();
     let site = Site::start()
         .map_err(|e| CliError::Start(format!("cannot start the embedded site: {e}")))?;
     let exe = std::env::current_exe()

@@ -1,9 +1,10 @@
 //! Every OS thread of the process, with its name and the role it plays.
 //!
 //! On Linux, `/proc/self/task/*/comm` lists the threads and their names (cut to 15
-//! bytes by the kernel). A [`Sampler`] reads it every millisecond during a run, so that
-//! threads that come and go (a blocking pool, the compat bridge) are caught, and keeps
-//! the peak, and which threads were alive at the start, at the peak and at the end.
+//! bytes by the kernel). A [`Sampler`] reads it every millisecond during a run (less
+//! often with thousands of threads), so that threads that come and go (a blocking pool,
+//! the compat bridge) are caught, and keeps the peak, and which threads were alive at the
+//! start, at the peak and at the end.
 //! Elsewhere the census says it cannot tell.
 //!
 //! Roles come first from the runtimes themselves ([`mark_current`], called from their
@@ -34,21 +35,98 @@ pub struct ThreadInfo {
 
 /// The threads alive now, by tid, with their names; `None` where the OS cannot tell.
 pub fn snapshot() -> Option<BTreeMap<u64, String>> {
-    let dir = std::fs::read_dir("/proc/self/task").ok()?;
-    let mut threads = BTreeMap::new();
-    for entry in dir.flatten() {
-        let Some(tid) = entry.file_name().to_str().and_then(|s| s.parse().ok()) else {
-            continue;
-        };
-        if is_excluded(tid) {
-            continue;
+    TaskList::open().read()
+}
+
+/// The process's thread list, `/proc/self/task`, through a directory handle opened once:
+/// a process that has used up every descriptor (a load test) can still list its
+/// threads. A name that cannot be read then is the one read before, or `?`.
+///
+/// A thread names itself just after it starts, so its name is read again on each of its
+/// first [`NAME_READS`] samples, then kept: with 10,000 threads (a thread per task),
+/// reading every name every millisecond would take a core from the run it measures.
+pub struct TaskList {
+    #[cfg(target_os = "linux")]
+    dir: Option<rustix::fs::Dir>,
+    /// Each thread's name, and how many times it was read.
+    names: BTreeMap<u64, (String, u32)>,
+}
+
+/// How many samples read a thread's name before it is kept.
+const NAME_READS: u32 = 8;
+
+impl TaskList {
+    /// Opens the list (on Linux; elsewhere it is empty).
+    pub fn open() -> TaskList {
+        #[cfg(target_os = "linux")]
+        {
+            use rustix::fs::{CWD, Dir, Mode, OFlags, openat};
+            let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+            let dir = openat(CWD, "/proc/self/task", flags, Mode::empty())
+                .ok()
+                .and_then(|fd| Dir::new(fd).ok());
+            TaskList {
+                dir,
+                names: BTreeMap::new(),
+            }
         }
-        // A thread can end between the directory listing and this read: skip it.
-        if let Ok(name) = std::fs::read_to_string(entry.path().join("comm")) {
-            threads.insert(tid, name.trim_end().to_string());
+        #[cfg(not(target_os = "linux"))]
+        TaskList {
+            names: BTreeMap::new(),
         }
     }
-    Some(threads)
+
+    /// The threads alive now, by tid, with their names; `None` where the OS cannot tell.
+    #[cfg(target_os = "linux")]
+    pub fn read(&mut self) -> Option<BTreeMap<u64, String>> {
+        let dir = self.dir.as_mut()?;
+        dir.rewind();
+        let mut tids = Vec::new();
+        while let Some(entry) = dir.read() {
+            let entry = entry.ok()?;
+            if let Some(tid) = entry.file_name().to_str().ok().and_then(|s| s.parse().ok()) {
+                tids.push(tid);
+            }
+        }
+        let mut threads = BTreeMap::new();
+        for tid in tids {
+            if is_excluded(tid) {
+                continue;
+            }
+            let known = self.names.get(&tid).cloned();
+            if let Some((name, reads)) = &known {
+                if *reads >= NAME_READS {
+                    threads.insert(tid, name.clone());
+                    continue;
+                }
+            }
+            // A thread can end between the listing and this read: then it is skipped.
+            // Out of descriptors, the name read before stands.
+            let (name, reads) = match std::fs::read_to_string(format!("/proc/self/task/{tid}/comm"))
+            {
+                Ok(name) => (name.trim_end().to_string(), known.map_or(1, |(_, n)| n + 1)),
+                Err(e) if is_out_of_descriptors(&e) => {
+                    known.unwrap_or_else(|| ("?".to_string(), 0))
+                }
+                Err(_) => continue,
+            };
+            threads.insert(tid, name.clone());
+            self.names.insert(tid, (name, reads));
+        }
+        Some(threads)
+    }
+
+    /// The threads alive now: where the OS cannot tell, `None`.
+    #[cfg(not(target_os = "linux"))]
+    pub fn read(&mut self) -> Option<BTreeMap<u64, String>> {
+        None
+    }
+}
+
+/// True when `error` says the process or the system has no descriptor left.
+#[cfg(target_os = "linux")]
+fn is_out_of_descriptors(error: &std::io::Error) -> bool {
+    matches!(error.raw_os_error(), Some(23 | 24))
 }
 
 /// Names each thread's role. `pollers` are the threads that polled at least one task.
@@ -113,11 +191,11 @@ pub struct Census {
     pub available: bool,
 }
 
-/// Reads the thread list every millisecond on a thread of its own (left out of the count)
-/// until stopped.
+/// Reads the thread list every millisecond (less often when a sample is slow) on a thread
+/// of its own (left out of the count) until stopped.
 pub struct Sampler {
     stop: Arc<AtomicBool>,
-    handle: Option<thread::JoinHandle<Census>>,
+    handle: Option<thread::JoinHandle<(Census, TaskList)>>,
 }
 
 impl Sampler {
@@ -125,17 +203,21 @@ impl Sampler {
     pub fn start() -> Sampler {
         let stop = Arc::new(AtomicBool::new(false));
         let mut census = Census::default();
-        take_sample(&mut census);
+        let mut list = TaskList::open();
+        take_sample(&mut census, &mut list);
         let flag = stop.clone();
         let handle = thread::Builder::new()
             .name("lab-census".into())
             .spawn(move || {
                 exclude_current();
                 while !flag.load(Ordering::Relaxed) {
-                    take_sample(&mut census);
-                    thread::sleep(Duration::from_millis(1));
+                    let began = Instant::now();
+                    take_sample(&mut census, &mut list);
+                    // Every millisecond, unless a sample is slow (thousands of threads):
+                    // then the census keeps to a third of a core.
+                    thread::sleep(Duration::from_millis(1).max(2 * began.elapsed()));
                 }
-                census
+                (census, list)
             })
             .ok();
         Sampler { stop, handle }
@@ -144,18 +226,18 @@ impl Sampler {
     /// Stops sampling, takes one last sample and returns what was seen.
     pub fn stop(mut self) -> Census {
         self.stop.store(true, Ordering::Relaxed);
-        let mut census = self
+        let (mut census, mut list) = self
             .handle
             .take()
             .and_then(|h| h.join().ok())
-            .unwrap_or_default();
-        take_sample(&mut census);
+            .unwrap_or_else(|| (Census::default(), TaskList::open()));
+        take_sample(&mut census, &mut list);
         census
     }
 }
 
-fn take_sample(census: &mut Census) {
-    let Some(now) = snapshot() else { return };
+fn take_sample(census: &mut Census, list: &mut TaskList) {
+    let Some(now) = list.read() else { return };
     let at = Instant::now();
     let tids: Vec<u64> = now.keys().copied().collect();
     if !census.available {

@@ -32,6 +32,7 @@ use crate::experiments::{self, Experiment, Lab, Output};
 use crate::fetch::Fetcher;
 use crate::render::{self, timeline};
 use crate::report::Report;
+use crate::resources;
 use crate::runtime::Runtime;
 use crate::site::Site;
 use crate::stdio;
@@ -209,6 +210,8 @@ fn run<R: Runtime>(options: Options) -> Result<ExitCode, CliError> {
         None => None,
     };
     quiet_panics();
+    // As servers do: thousands of connections need thousands of descriptors.
+    resources::raise_descriptor_limit();
     let mut report = measure::<R>(&options, configuration, &experiment)?;
     if let Some((path, file)) = timeline {
         let svg = timeline::svg(&report, timeline::axis_ms(&report));

@@ -39,6 +39,13 @@ pub enum FetchError {
     /// Redirect after redirect.
     #[error("too many redirects (a redirect loop?)")]
     TooManyRedirects,
+    /// The process (or, `whole_system`, the whole system) has no descriptor left for
+    /// another connection: a limit, which the run's remarks name up front.
+    #[error("too many open files{}", if *whole_system { " in the system" } else { "" })]
+    OutOfDescriptors {
+        /// True for the system-wide table (`ENFILE`), false for the process's limit.
+        whole_system: bool,
+    },
     /// No connection could be made; the innermost cause says why.
     #[error("could not connect{}", cause(.0))]
     Connect(Option<String>),
@@ -167,6 +174,9 @@ impl Fetcher {
         let mut causes = Vec::new();
         let mut source = std::error::Error::source(error);
         while let Some(cause) = source {
+            if let Some(whole_system) = out_of_descriptors(cause) {
+                return FetchError::OutOfDescriptors { whole_system };
+            }
             let text = cause.to_string();
             if !causes.iter().any(|c: &String| c.contains(&text)) {
                 causes.push(text);
@@ -181,6 +191,18 @@ impl Fetcher {
         } else {
             FetchError::Request(cause)
         }
+    }
+}
+
+/// `Some(whole_system)` when `error` is the OS saying no descriptor is left: `EMFILE`
+/// (this process's limit) or `ENFILE` (the system's).
+fn out_of_descriptors(error: &(dyn std::error::Error + 'static)) -> Option<bool> {
+    const ENFILE: i32 = 23;
+    const EMFILE: i32 = 24;
+    match error.downcast_ref::<std::io::Error>()?.raw_os_error()? {
+        EMFILE => Some(false),
+        ENFILE => Some(true),
+        _ => None,
     }
 }
 

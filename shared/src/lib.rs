@@ -21,6 +21,8 @@
 //! - [`experiments`]: the chapter's programs (`page-title`, `race`, ...), generic over
 //!   [`Runtime`], and the list of them.
 //! - [`progress`]: the progress bar of long experiments, and peak memory.
+//! - [`resources`]: the OS limits a run meets (descriptors, threads): the soft
+//!   descriptor limit raised at start, and a limit that still binds said up front.
 //! - [`census`]: every OS thread of the process, with its name and role.
 //! - [`report`]: the report of a run as data: threads, tasks, polls; its JSON form.
 //! - [`render`]: the report drawn for people: the text report, and the timeline (one row
@@ -43,6 +45,7 @@ pub mod fetch;
 pub mod progress;
 pub mod render;
 pub mod report;
+pub mod resources;
 pub mod site;
 pub mod stdio;
 pub mod title;

@@ -2,6 +2,9 @@
 //! only on a terminal and never in `--json` mode, so it cannot drown the output; and the
 //! process's peak memory.
 
+use std::fs::File;
+use std::io::{Read as _, Seek as _, SeekFrom};
+
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// A progress bar, or nothing when there is no one to show it to. Clones share the bar.
@@ -37,9 +40,29 @@ impl Progress {
     }
 }
 
-/// The process's peak resident memory (`VmHWM`), in KiB, where the OS tells it (Linux).
-pub fn peak_rss_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
+/// The process's peak resident memory (`VmHWM`), read from `/proc/self/status` through a
+/// handle opened before the run: a run that used up every descriptor can still read it.
+#[derive(Debug)]
+pub struct PeakMemory {
+    status: Option<File>,
+}
+
+impl PeakMemory {
+    /// Opens `/proc/self/status` (Linux; elsewhere the peak is unknown).
+    pub fn open() -> PeakMemory {
+        PeakMemory {
+            status: File::open("/proc/self/status").ok(),
+        }
+    }
+
+    /// The peak so far, in KiB, where the OS tells it.
+    pub fn peak_kib(&self) -> Option<u64> {
+        // Read from the start each time: the kernel writes the file afresh for each read.
+        let mut file = self.status.as_ref()?;
+        file.seek(SeekFrom::Start(0)).ok()?;
+        let mut status = String::new();
+        file.read_to_string(&mut status).ok()?;
+        let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+        line.split_whitespace().nth(1)?.parse().ok()
+    }
 }

@@ -120,7 +120,11 @@ impl Run {
 /// The embedded site, started once for the whole test binary.
 pub fn site() -> &'static Site {
     static SITE: OnceLock<Site> = OnceLock::new();
-    SITE.get_or_init(|| Site::start().expect("the embedded site starts"))
+    SITE.get_or_init(|| {
+        // The site serves every test's children, and the abuse tests' idle connections.
+        async_lab_shared::resources::raise_descriptor_limit();
+        Site::start().expect("the embedded site starts")
+    })
 }
 
 impl Config {

@@ -1,16 +1,40 @@
 //! `downloads`: the chapter's download manager. N pages, each slow to answer, fetched
 //! concurrently, one task each: on an executor a handful of threads wait for all of them;
 //! on runtime-threads every download holds an OS thread of its own.
+//!
+//! Thousands of downloads meet the OS's limits (a descriptor per connection, two with
+//! the embedded site in the same process; a thread per task on runtime-threads). A limit
+//! that binds is said before the downloads start, and the failures are counted by
+//! reason on the result's line, so a load that fails always says why.
 
+use std::collections::BTreeMap;
 use std::time::Instant;
 
+use async_lab_core::registry::PollsOn;
+
 use super::{Lab, Outcome, millis};
-use crate::progress::Progress;
+use crate::progress::{PeakMemory, Progress};
+use crate::resources::{self, thousands};
 use crate::runtime::Runtime;
 
 /// Fetches every URL concurrently, one task each, with a progress bar on stderr.
 pub async fn downloads<R: Runtime>(lab: &Lab<R>, urls: &[String]) -> Outcome {
-    let progress = Progress::new(urls.len() as u64, "downloads", lab.out.is_echoing());
+    let n = urls.len() as u64;
+    // Opened now: with every descriptor taken later, /proc could not be read any more.
+    let memory = PeakMemory::open();
+    let per_download = if lab.site.as_ref().is_some_and(|s| s.in_this_process()) {
+        2
+    } else {
+        1
+    };
+    let thread_per_task = lab.capabilities().polls_on == PollsOn::ThreadPerTask;
+    if let Some(limit) = resources::downloads_fit(n, per_download, thread_per_task) {
+        lab.out.remark(limit);
+    }
+    if let Some(limit) = resources::descriptor_limit() {
+        lab.out.set_measure("descriptor_limit", limit as f64);
+    }
+    let progress = Progress::new(n, "downloads", lab.out.is_echoing());
     let started = Instant::now();
     let handles: Vec<_> = urls
         .iter()
@@ -24,34 +48,101 @@ pub async fn downloads<R: Runtime>(lab: &Lab<R>, urls: &[String]) -> Outcome {
             })
         })
         .collect();
-    let mut outcome = Outcome::default();
     let (mut pages, mut bytes) = (0, 0);
-    for (url, handle) in urls.iter().zip(handles) {
+    let mut failed = Reasons::default();
+    for handle in handles {
         match handle.await {
             Ok(Ok(size)) => {
                 pages += 1;
                 bytes += size;
             }
-            Ok(Err(reason)) => outcome.fail(format!("{url} failed: {reason}")),
-            Err(task_error) => outcome.fail(format!("{url} failed: {task_error}")),
+            Ok(Err(reason)) => failed.add(reason.to_string()),
+            Err(task_error) => failed.add(task_error.to_string()),
         }
     }
     progress.finish();
     let took = started.elapsed();
-    lab.out
-        .line(format!("downloaded {pages} of {} pages", urls.len()));
+    lab.out.line(format!(
+        "downloaded {} of {} pages{}",
+        thousands(pages),
+        thousands(n),
+        failed.summary()
+    ));
     lab.out.set_measure("pages", pages as f64);
     lab.out.set_measure("bytes", bytes as f64);
     lab.out
         .set_measure("downloads_ms", took.as_secs_f64() * 1000.0);
-    if let Some(kib) = crate::progress::peak_rss_kib() {
-        lab.out.set_measure("peak_rss_kib", kib as f64);
-        lab.out.remark(format!(
-            "{pages} pages in {}, peak memory (VmHWM) {kib} KiB",
-            millis(took)
+    match memory.peak_kib() {
+        Some(kib) => {
+            lab.out.set_measure("peak_rss_kib", kib as f64);
+            lab.out.remark(format!(
+                "{pages} pages in {}, peak memory (VmHWM) {kib} KiB",
+                millis(took)
+            ));
+        }
+        None => lab.out.remark(format!("{pages} pages in {}", millis(took))),
+    }
+    let mut outcome = Outcome::default();
+    for (reason, count) in failed.by_count() {
+        outcome.fail(format!(
+            "{} of {} downloads failed: {reason}",
+            thousands(count),
+            thousands(n)
         ));
-    } else {
-        lab.out.remark(format!("{pages} pages in {}", millis(took)));
     }
     outcome
+}
+
+/// Failures counted by reason: thousands of downloads that fail the same way are one
+/// reason with a count, not thousands of lines.
+#[derive(Debug, Default)]
+struct Reasons {
+    counts: BTreeMap<String, u64>,
+}
+
+impl Reasons {
+    fn add(&mut self, reason: String) {
+        *self.counts.entry(reason).or_default() += 1;
+    }
+
+    /// The reasons, the most frequent first (alphabetical among equals).
+    fn by_count(&self) -> Vec<(&str, u64)> {
+        let mut reasons: Vec<(&str, u64)> =
+            self.counts.iter().map(|(r, n)| (r.as_str(), *n)).collect();
+        reasons.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        reasons
+    }
+
+    /// `; 7 failed: too many open files (6), timed out after 10 s (1)`, or nothing.
+    fn summary(&self) -> String {
+        let total: u64 = self.counts.values().sum();
+        if total == 0 {
+            return String::new();
+        }
+        let reasons: Vec<String> = self
+            .by_count()
+            .iter()
+            .map(|(reason, n)| format!("{reason} ({})", thousands(*n)))
+            .collect();
+        format!("; {} failed: {}", thousands(total), reasons.join(", "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failures_are_grouped_by_reason_most_frequent_first() {
+        let mut reasons = Reasons::default();
+        assert_eq!(reasons.summary(), "");
+        reasons.add("timed out after 10 s".into());
+        for _ in 0..6 {
+            reasons.add("too many open files".into());
+        }
+        assert_eq!(
+            reasons.summary(),
+            "; 7 failed: too many open files (6), timed out after 10 s (1)"
+        );
+    }
 }

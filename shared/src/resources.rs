@@ -1,0 +1,148 @@
+//! The OS limits a run meets: open descriptors and threads.
+//!
+//! Every connection holds a descriptor, two when the embedded site runs in the same
+//! process (the client's end and the site's). The soft limit is often 1,024, which 10,000
+//! concurrent downloads exhaust; [`raise_descriptor_limit`] lifts it to the hard limit at
+//! start, as servers do. Where a limit still binds, [`downloads_fit`] says so before the
+//! downloads start, in one line, rather than letting pages fail for a reason found only
+//! later.
+//!
+//! Linux only (rlimits, `/proc`); elsewhere nothing is raised and nothing is foreseen.
+
+/// Raises the soft limit on open descriptors to the hard limit. Returns the limit now in
+/// force, where the OS tells it.
+pub fn raise_descriptor_limit() -> Option<u64> {
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+        let limit = getrlimit(Resource::Nofile);
+        if limit.current != limit.maximum {
+            let raised = Rlimit {
+                current: limit.maximum,
+                maximum: limit.maximum,
+            };
+            // Refused (a sandbox, say): the run goes on with the soft limit it has.
+            let _ = setrlimit(Resource::Nofile, raised);
+        }
+    }
+    descriptor_limit()
+}
+
+/// The limit on open descriptors now in force (the soft one), where the OS tells it.
+pub fn descriptor_limit() -> Option<u64> {
+    #[cfg(target_os = "linux")]
+    {
+        rustix::process::getrlimit(rustix::process::Resource::Nofile).current
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        None
+    }
+}
+
+/// How many descriptors the process has open now, where the OS tells it.
+pub fn open_descriptors() -> Option<u64> {
+    let entries = std::fs::read_dir("/proc/self/fd").ok()?;
+    // The listing's own descriptor is one of the entries.
+    Some((entries.count() as u64).saturating_sub(1))
+}
+
+/// The tightest limit on how many threads this process can have, and its name, where
+/// the OS tells it: the cgroup's `pids.max`, the kernel's `threads-max` and `pid_max`,
+/// and `ulimit -u` (which counts every process and thread of the user).
+pub fn thread_limit() -> Option<(u64, &'static str)> {
+    let read =
+        |path: &str| -> Option<u64> { std::fs::read_to_string(path).ok()?.trim().parse().ok() };
+    let mut limits = vec![
+        (read("/sys/fs/cgroup/pids.max"), "the cgroup's pids.max"),
+        (
+            read("/proc/sys/kernel/threads-max"),
+            "the kernel's threads-max",
+        ),
+        (read("/proc/sys/kernel/pid_max"), "the kernel's pid_max"),
+    ];
+    #[cfg(target_os = "linux")]
+    limits.push((
+        rustix::process::getrlimit(rustix::process::Resource::Nproc).current,
+        "ulimit -u",
+    ));
+    limits
+        .into_iter()
+        .filter_map(|(limit, name)| Some((limit?, name)))
+        .min_by_key(|(limit, _)| *limit)
+}
+
+/// Descriptors a run keeps for itself besides its connections: the runtime's and the
+/// reactor's own, the census's, stdio.
+const RESERVED_DESCRIPTORS: u64 = 16;
+
+/// Whether `n` downloads at once fit the limits, each holding `per_download`
+/// descriptors (two when the embedded site is in this process) and, when
+/// `thread_per_task`, a thread: `None` when they fit (or nothing can be told), else the
+/// one line that says which limit binds and what will happen.
+pub fn downloads_fit(n: u64, per_download: u64, thread_per_task: bool) -> Option<String> {
+    if let (Some(limit), Some(open)) = (descriptor_limit(), open_descriptors()) {
+        let room = limit.saturating_sub(open + RESERVED_DESCRIPTORS) / per_download;
+        if n > room {
+            let each = if per_download == 2 {
+                "two descriptors each, with the embedded site in this process"
+            } else {
+                "one descriptor each"
+            };
+            return Some(format!(
+                "the descriptor limit ({}, which cannot be raised further here) leaves room for about {} downloads at once ({each}): the others will fail with \"too many open files\"",
+                thousands(limit),
+                thousands(room)
+            ));
+        }
+    }
+    if thread_per_task {
+        if let Some((limit, name)) = thread_limit() {
+            if n >= limit {
+                return Some(format!(
+                    "a thread per task needs {} threads, and {name} is {}: the tasks that get no thread will fail with \"could not start the task\"",
+                    thousands(n),
+                    thousands(limit)
+                ));
+            }
+        }
+    }
+    None
+}
+
+/// `n` with a comma between thousands: `10,000`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_are_separated() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(9_993), "9,993");
+        assert_eq!(thousands(10_000), "10,000");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+    }
+
+    #[test]
+    fn a_thousand_downloads_fit_after_the_limit_is_raised() {
+        // The test process, like every binary of the lab, raises its own limit first.
+        raise_descriptor_limit();
+        if descriptor_limit().is_some_and(|l| l >= 4096) {
+            assert_eq!(downloads_fit(1000, 2, false), None);
+        }
+        assert!(downloads_fit(u64::MAX / 4, 2, false).is_some() || descriptor_limit().is_none());
+    }
+}
