@@ -8,11 +8,12 @@
 //! reason on the result's line, so a load that fails always says why.
 
 use std::collections::BTreeMap;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use async_lab_core::registry::PollsOn;
 
 use super::{Lab, Outcome, millis};
+use crate::fetch::with_tokio_reactor;
 use crate::progress::{PeakMemory, Progress};
 use crate::resources::{self, thousands};
 use crate::runtime::Runtime;
@@ -34,6 +35,11 @@ pub async fn downloads<R: Runtime>(lab: &Lab<R>, urls: &[String]) -> Outcome {
     if let Some(limit) = resources::descriptor_limit() {
         lab.out.set_measure("descriptor_limit", limit as f64);
     }
+    // The parts that start on first use and hold descriptors of their own (async-io's
+    // reactor, the compat bridge's tokio runtime) start now: started by a download, with
+    // every descriptor taken, they would abort the process.
+    lab.rt.sleep(Duration::from_millis(1)).await;
+    with_tokio_reactor(async {}).await;
     let progress = Progress::new(n, "downloads", lab.out.is_echoing());
     let started = Instant::now();
     let handles: Vec<_> = urls
