@@ -15,6 +15,7 @@ mod support;
 mod driver;
 mod experiments;
 mod failures;
+mod misuse;
 mod notes;
 mod page_title;
 mod race;

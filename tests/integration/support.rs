@@ -2,7 +2,7 @@
 
 use std::fs::File;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -178,16 +178,55 @@ impl Config {
     }
 
     fn run_command(&self, args: &[&str]) -> Run {
-        let mut output = Command::new(env!("CARGO_BIN_EXE_async-lab"));
-        output
+        Run::of(&mut self.command_as_is(args))
+    }
+
+    /// The command that runs `args` on this configuration with a small time scale,
+    /// against the test binary's site, for a test to give it an environment or a limit
+    /// before it runs it with [`Run::of`].
+    pub fn command(&self, args: &[&str]) -> Command {
+        let site = site().base();
+        let mut all = vec!["--site", site.as_str(), "--time-scale", "0.05"];
+        all.extend(args);
+        self.command_as_is(&all)
+    }
+
+    /// The command that runs `args` as they are on this configuration (no site, no
+    /// time scale added).
+    pub fn command_as_is(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_async-lab"));
+        command
             .args(["--child", self.runtime, "--flavor", self.flavor])
             .args(args);
-        let output = output_within(&mut output, LIMIT);
+        command
+    }
+}
+
+impl Run {
+    /// Runs `command` to its end, within [`LIMIT`].
+    pub fn of(command: &mut Command) -> Run {
+        let output = output_within(command, LIMIT);
         Run {
             stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
             stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
             code: output.status.code(),
         }
+    }
+}
+
+/// Waits for `child` to end; kills it and gives `None` when it still runs after `limit`.
+pub fn status_within(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().expect("the child can be waited for") {
+            return Some(status);
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(10));
     }
 }
 
@@ -209,18 +248,7 @@ pub fn output_within(command: &mut Command, limit: Duration) -> Output {
         .stderr(File::create(&err).expect("a stderr file"))
         .spawn()
         .expect("the child process starts");
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("the child can be waited for") {
-            break Some(status);
-        }
-        if started.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let status = status_within(&mut child, limit);
     let stdout = std::fs::read(&out).unwrap_or_default();
     let stderr = std::fs::read(&err).unwrap_or_default();
     let _ = std::fs::remove_dir_all(&dir);

@@ -257,7 +257,7 @@ fn proxy_problem(value: &str) -> Option<String> {
     };
     match reqwest::Url::parse(&url) {
         Ok(url) if !matches!(url.scheme(), "http" | "https") => Some(format!(
-            "a {} proxy; this build speaks to http:// and https:// proxies only",
+            "{}:// is not a proxy this build can use (http:// and https:// only)",
             url.scheme()
         )),
         Ok(url) if url.host_str().is_none_or(str::is_empty) => {

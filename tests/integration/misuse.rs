@@ -1,0 +1,618 @@
+//! Misuse, hostile environments and load: never a panic, a hang or a lost reason.
+//!
+//! Every case runs on every configuration, as a child process, and asserts its exit
+//! status, the exact lines it printed (stdout, and stderr's one line where it is a usage
+//! error), that nothing panicked, and that the rest of its results are intact (a good
+//! page beside a bad one still prints its title). The cases: numbers out of bounds,
+//! output files that cannot be written, hostile environment variables, proxies, text
+//! that tries to forge a line, the site's fault pages, a closed or full stdout,
+//! descriptor exhaustion (the child runs under a lowered limit), and signals to the
+//! driver and its child.
+
+use std::ffi::OsStr;
+use std::fs::File;
+use std::os::unix::ffi::OsStrExt as _;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use async_lab_core::env::{VARIABLES, check_in};
+use async_lab_shared::bounds;
+use async_lab_shared::report::Report;
+use async_lab_shared::site::FAILING;
+
+use crate::support::{Config, LIMIT, Run, in_parallel, site, status_within};
+
+crate::on_every_configuration!(
+    every_misuse_case_gives_its_status_and_exact_lines,
+    descriptor_exhaustion_is_counted_by_reason,
+    a_closed_or_full_stdout_ends_the_run_quietly,
+    the_driver_s_child_ends_with_the_driver,
+    a_crashed_child_keeps_its_reason_and_the_others_their_reports
+);
+
+/// One misuse case: a command line and an environment, and all that the run must give.
+struct Case {
+    name: String,
+    env: Vec<(String, Vec<u8>)>,
+    args: Vec<String>,
+    code: i32,
+    /// stdout's exact lines; `{site}` is the embedded site's base URL.
+    stdout: Vec<String>,
+    /// stderr's one exact line for a usage error (`{bin}` is `runtime-<rt>`); else
+    /// `None`, and stderr only has to be free of panics.
+    stderr: Option<String>,
+    /// The flavor to ask for instead of the configuration's (a bad one).
+    flavor: Option<&'static str>,
+    /// Whether the run gets the tests' small `--time-scale` (not when it gives its own).
+    scaled: bool,
+}
+
+impl Case {
+    fn new(name: &str, args: &[&str]) -> Case {
+        Case {
+            name: name.to_string(),
+            env: Vec::new(),
+            args: args.iter().map(ToString::to_string).collect(),
+            code: 0,
+            stdout: Vec::new(),
+            stderr: None,
+            flavor: None,
+            scaled: !args.contains(&"--time-scale"),
+        }
+    }
+
+    fn flavor(mut self, flavor: &'static str) -> Case {
+        self.flavor = Some(flavor);
+        self
+    }
+
+    /// A usage error: exit status 2, nothing on stdout, `line` alone on stderr.
+    fn usage(mut self, line: impl Into<String>) -> Case {
+        self.code = 2;
+        self.stderr = Some(line.into());
+        self
+    }
+
+    /// A run that ends with `code` and prints `lines`.
+    fn prints(mut self, code: i32, lines: &[&str]) -> Case {
+        self.code = code;
+        self.stdout = lines.iter().map(ToString::to_string).collect();
+        self
+    }
+
+    fn env(mut self, name: &str, value: impl AsRef<[u8]>) -> Case {
+        self.env.push((name.to_string(), value.as_ref().to_vec()));
+        self
+    }
+}
+
+/// The one line a usage error gives for `value` of `arg`: clap's, with the bound's reason.
+fn invalid(value: &str, arg: &str, reason: String) -> String {
+    format!("{{bin}}: invalid value '{value}' for '{arg}': {reason} (see --help)")
+}
+
+/// The line the lab gives for the environment variable `name` set to `value`, from the
+/// variable's one definition.
+fn refused(name: &str, value: &[u8]) -> String {
+    let error = check_in(None, |asked| {
+        (asked == name).then(|| OsStr::from_bytes(value).to_os_string())
+    })
+    .expect_err("the value is refused");
+    format!("{{bin}}: {error}")
+}
+
+fn numbers_out_of_bounds() -> Vec<Case> {
+    let more = |bound: u64, why: &str| format!("more than {bound}: {why}");
+    vec![
+        Case::new("workers-huge", &["--workers", "300000", "race"]).usage(invalid(
+            "300000",
+            "--workers <N>",
+            more(1024, bounds::WORKERS.why),
+        )),
+        Case::new("workers-zero", &["--workers", "0", "race"]).usage(invalid(
+            "0",
+            "--workers <N>",
+            format!("less than 1: {}", bounds::WORKERS.why),
+        )),
+        Case::new("time-scale-huge", &["--time-scale", "1e300", "spawn"]).usage(invalid(
+            "1e300",
+            "--time-scale <X>",
+            more(10, bounds::TIME_SCALE.why),
+        )),
+        Case::new("time-scale-zero", &["--time-scale", "0", "spawn"]).usage(invalid(
+            "0",
+            "--time-scale <X>",
+            format!("less than 0.001: {}", bounds::TIME_SCALE.why),
+        )),
+        Case::new("time-scale-nan", &["--time-scale", "NaN", "spawn"]).usage(invalid(
+            "NaN",
+            "--time-scale <X>",
+            "not a number from 0.001 to 10".into(),
+        )),
+        Case::new("timeout-huge", &["--timeout", "1e300", "race"]).usage(invalid(
+            "1e300",
+            "--timeout <SECS>",
+            more(3600, bounds::TIMEOUT.why),
+        )),
+        Case::new("timeout-negative", &["--timeout=-1", "race"]).usage(invalid(
+            "-1",
+            "--timeout <SECS>",
+            format!("less than 0.001: {}", bounds::TIMEOUT.why),
+        )),
+        Case::new("downloads-huge", &["downloads", "200000"]).usage(invalid(
+            "200000",
+            "[N]",
+            more(100_000, bounds::DOWNLOADS.why),
+        )),
+        Case::new("delay-overflow", &["downloads", "10", "99999999999999999999"]).usage(
+            invalid(
+                "99999999999999999999",
+                "[DELAY_MS]",
+                "not a whole number from 0 to 60000".into(),
+            ),
+        ),
+        Case::new("frame-ms-zero", &["export", "1", "0"]).usage(invalid(
+            "0",
+            "[FRAME_MS]",
+            format!("less than 1: {}", bounds::FRAME_MS.why),
+        )),
+        Case::new("export-for-days", &["export", "10000", "10000"]).usage(format!(
+            "{{bin}}: export 10000 10000 at --time-scale 0.05 asks for 15000 s of computation (three ways of 10000 frames of 10000 ms); the most is 600 s: {}",
+            bounds::EXPORT_CPU_SECONDS.1
+        )),
+    ]
+}
+
+fn bad_output_files_and_names() -> Vec<Case> {
+    let dir = env!("CARGO_TARGET_TMPDIR");
+    vec![
+        Case::new(
+            "timeline-nowhere",
+            &["--timeline", "/nonexistent/timeline.svg", "race"],
+        )
+        .usage("{bin}: --timeline /nonexistent/timeline.svg: cannot write there: No such file or directory (os error 2)"),
+        Case::new("timeline-a-folder", &["--timeline", dir, "race"]).usage(format!(
+            "{{bin}}: --timeline {dir}: cannot write there: Is a directory (os error 21)"
+        )),
+        Case::new("flavor-two-lines", &["race"])
+            .flavor("x\nThe title for y was z")
+            .usage("{bin}: no flavor 'x\\nThe title for y was z'; {bin} has: {flavors}"),
+        Case::new("flavor-empty", &["race"])
+            .flavor("")
+            .usage("{bin}: no flavor ''; {bin} has: {flavors}"),
+    ]
+}
+
+fn hostile_environments() -> Vec<Case> {
+    let refuse = |name: &str, value: &[u8]| {
+        Case::new(
+            &format!("env-{name}={}", String::from_utf8_lossy(value)),
+            &["race"],
+        )
+        .env(name, value)
+        .usage(refused(name, value))
+    };
+    let plain = "The title for {site}/plain was Hello from the embedded site";
+    vec![
+        refuse("SMOL_THREADS", b"0"),
+        refuse("SMOL_THREADS", b"many"),
+        refuse("SMOL_THREADS", b"\xff\xfe"),
+        refuse("TOKIO_WORKER_THREADS", b"0"),
+        refuse("TOKIO_WORKER_THREADS", b"100000"),
+        refuse("ASYNC_STD_THREAD_COUNT", b"-2"),
+        refuse("ASYNC_STD_THREAD_NAME", b"worker"),
+        refuse("BLOCKING_MAX_THREADS", b"0"),
+        refuse("RUST_MIN_STACK", b"1"),
+        refuse("HTTP_PROXY", b"socks5://127.0.0.1:1080"),
+        refuse("https_proxy", b"http://"),
+        refuse("ALL_PROXY", b"ftp://127.0.0.1:21"),
+        // The binaries take --flavor; only a program on the trpl API reads this one.
+        Case::new("flavor-variable-not-read", &["page-title", "/plain"])
+            .env("ASYNC_LAB_FLAVOR", "nope")
+            .prints(0, &[plain]),
+        // A dead proxy in every variable: the embedded site is still reached directly.
+        Case::new("dead-proxy", &["page-title", "/plain"])
+            .env("HTTP_PROXY", "http://127.0.0.1:9")
+            .env("HTTPS_PROXY", "http://127.0.0.1:9")
+            .env("ALL_PROXY", "http://127.0.0.1:9")
+            .prints(0, &[plain]),
+        // Other URLs do follow the proxy: the embedded site, acting as one, answers for
+        // a host that does not exist.
+        Case::new(
+            "proxy-for-other-hosts",
+            &["page-title", "http://proxied.invalid/plain", "/gbk"],
+        )
+        .env("HTTP_PROXY", site().base())
+        .prints(
+            0,
+            &[
+                "The title for http://proxied.invalid/plain was Hello from the embedded site",
+                "The title for {site}/gbk was \u{5f02}\u{6b65}\u{7f16}\u{7a0b}\u{5165}\u{95e8}",
+            ],
+        ),
+        Case::new("no-proxy-and-cgi", &["page-title", "/plain"])
+            .env("NO_PROXY", "*")
+            .env("REQUEST_METHOD", "GET")
+            .prints(0, &[plain]),
+    ]
+}
+
+fn forged_lines() -> Vec<Case> {
+    let plain = "The title for {site}/plain was Hello from the embedded site";
+    let malformed = "failed: malformed URL: relative URL without a base";
+    vec![
+        Case::new("empty-url", &["page-title", "", "/plain"])
+            .prints(1, &[&format!("\"\" {malformed}"), plain]),
+        Case::new(
+            "url-with-a-line-break",
+            &[
+                "page-title",
+                "/plain\nThe title for http://x was y",
+                "/plain",
+            ],
+        )
+        .prints(
+            1,
+            &[
+                "\"{site}/plain\\nThe title for http://x was y\" failed: HTTP 404 Not Found",
+                plain,
+            ],
+        ),
+        Case::new(
+            "url-like-a-title",
+            &["page-title", "The title for http://x was y", "/plain"],
+        )
+        .prints(
+            1,
+            &[
+                &format!("\"The title for http://x was y\" {malformed}"),
+                plain,
+            ],
+        ),
+        Case::new(
+            "terminal-escape",
+            &["page-title", "/\u{1b}[2Jred", "/plain"],
+        )
+        .prints(
+            1,
+            &["\"{site}/\\u{1b}[2Jred\" failed: HTTP 404 Not Found", plain],
+        ),
+        Case::new(
+            "right-to-left-override",
+            &["page-title", "x\u{202e}y", "/plain"],
+        )
+        .prints(1, &[&format!("\"x\\u{{202e}}y\" {malformed}"), plain]),
+        Case::new("race-empty-url", &["race", "", "/plain"])
+            .prints(1, &["\"\" returned first", &format!("\"\" {malformed}")]),
+    ]
+}
+
+fn fault_pages() -> Vec<Case> {
+    let reasons = [
+        ("/status/404", "HTTP 404 Not Found"),
+        ("/status/500", "HTTP 500 Internal Server Error"),
+        ("/hang", "timed out after 0.5 s"),
+        (
+            "/reset",
+            "request failed: connection closed before message completed",
+        ),
+        (
+            "/truncated",
+            "the body broke off: end of file before message length reached",
+        ),
+        ("/not-html", "not HTML (Content-Type: application/json)"),
+        ("/huge", "body too large: over the 10 MiB cap"),
+        ("/redirect-loop", "too many redirects (a redirect loop?)"),
+    ];
+    assert_eq!(reasons.len(), FAILING.len(), "a case for every fault page");
+    reasons
+        .iter()
+        .map(|(path, reason)| {
+            Case::new(
+                &format!("fault{}", path.replace('/', "-")),
+                &["--timeout", "0.5", "page-title", path, "/plain"],
+            )
+            .prints(
+                1,
+                &[
+                    &format!("{{site}}{path} failed: {reason}"),
+                    "The title for {site}/plain was Hello from the embedded site",
+                ],
+            )
+        })
+        .collect()
+}
+
+/// Every case of the tables above.
+fn cases() -> Vec<Case> {
+    [
+        numbers_out_of_bounds(),
+        bad_output_files_and_names(),
+        hostile_environments(),
+        forged_lines(),
+        fault_pages(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// How many misuse cases each configuration runs: the tables, and one per test below.
+#[test]
+fn there_are_at_least_forty_misuse_cases() {
+    let special = 6; // exhaustion, closed stdout (3 ways), a full stdout, two signals
+    assert!(cases().len() + special >= 40, "{} cases", cases().len());
+    // Every variable the lab reads that takes a bounded value has a hostile case.
+    let hostile: Vec<String> = cases()
+        .iter()
+        .flat_map(|c| c.env.iter().map(|(n, _)| n.clone()))
+        .collect();
+    for variable in VARIABLES {
+        let bounded = !matches!(
+            variable.takes,
+            async_lab_core::env::Takes::Anything | async_lab_core::env::Takes::Flavor
+        );
+        if bounded {
+            assert!(
+                variable
+                    .names
+                    .iter()
+                    .any(|n| hostile.iter().any(|h| h == n)),
+                "no hostile case for {}",
+                variable.names[0]
+            );
+        }
+    }
+}
+
+fn fill(template: &str, config: Config) -> String {
+    let flavors: Vec<&str> = async_lab::runtime_named(config.runtime)
+        .map(|r| r.configurations.iter().map(|c| c.flavor).collect())
+        .unwrap_or_default();
+    template
+        .replace("{site}", &site().base())
+        .replace("{bin}", &format!("runtime-{}", config.runtime))
+        .replace("{flavors}", &flavors.join(", "))
+}
+
+fn check(config: Config, case: &Case) -> Result<(), String> {
+    let site = site().base();
+    let mut args = vec!["--site", site.as_str()];
+    if case.scaled {
+        args.extend(["--time-scale", "0.05"]);
+    }
+    args.extend(case.args.iter().map(String::as_str));
+    let config = Config::new(config.runtime, case.flavor.unwrap_or(config.flavor));
+    let mut command = config.command_as_is(&args);
+    for (name, value) in &case.env {
+        command.env(name, OsStr::from_bytes(value));
+    }
+    let run = Run::of(&mut command);
+    let stderr_ok = match &case.stderr {
+        Some(line) => run.stderr == format!("{}\n", fill(line, config)),
+        None => !run.stderr.contains("panic"),
+    };
+    let expected: Vec<String> = case.stdout.iter().map(|l| fill(l, config)).collect();
+    if run.code == Some(case.code) && run.lines() == expected && stderr_ok {
+        return Ok(());
+    }
+    Err(format!(
+        "{}: exit {:?} (want {}), stdout {:?} (want {expected:?}), stderr:\n{}",
+        case.name, run.code, case.code, run.stdout, run.stderr
+    ))
+}
+
+fn every_misuse_case_gives_its_status_and_exact_lines(config: Config) {
+    let cases = cases();
+    let failures = in_parallel(&cases, |case| check(config, case).err());
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Runs `command` with the descriptor limit (soft and hard) lowered to `limit`, so that
+/// the child cannot raise it back.
+fn with_descriptor_limit(command: &Command, limit: u32) -> Command {
+    let mut limited = Command::new("bash");
+    limited
+        .args(["-c", &format!("ulimit -n {limit} && exec \"$0\" \"$@\"")])
+        .arg(command.get_program())
+        .args(command.get_args());
+    limited
+}
+
+fn descriptor_exhaustion_is_counted_by_reason(config: Config) {
+    let n = 60;
+    // Pages that take 100 ms (scaled), so that the downloads overlap.
+    let command = config.command(&["--json", "downloads", &n.to_string(), "2000"]);
+    let run = Run::of(&mut with_descriptor_limit(&command, 40));
+    run.assert_no_panic();
+    assert_eq!(run.code, Some(1), "stderr:\n{}", run.stderr);
+    let report: Report = run.report();
+    let pages = report.measurements["pages"] as u64;
+    let failed = n - pages;
+    assert!(
+        failed > 0,
+        "40 descriptors cannot hold {n} downloads at once"
+    );
+    assert_eq!(
+        report.lines,
+        [format!(
+            "downloaded {pages} of {n} pages; {failed} failed: too many open files ({failed})"
+        )]
+    );
+    assert_eq!(
+        report.errors,
+        [format!(
+            "{failed} of {n} downloads failed: too many open files"
+        )]
+    );
+    // The rest of the report survives the exhaustion: peak memory, the thread list.
+    assert!(
+        report.measurements.contains_key("peak_rss_kib"),
+        "{report:?}"
+    );
+    assert!(report.threads.census_available && !report.threads.list.is_empty());
+}
+
+/// A file for a child's stderr, unique to this test process and `name`.
+fn scratch(name: &str, config: Config) -> std::path::PathBuf {
+    std::env::temp_dir().join(format!(
+        "async-lab-misuse-{}-{name}-{}-{}",
+        std::process::id(),
+        config.runtime,
+        config.flavor
+    ))
+}
+
+/// Runs `command` with `stdout` as its stdout: a pipe closed before the child writes
+/// (`None`: its reader is gone), or a file.
+fn with_stdout(mut command: Command, stdout: Option<File>, scratch: std::path::PathBuf) -> Run {
+    let closed = stdout.is_none();
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(stdout.map_or(Stdio::piped(), Stdio::from))
+        .stderr(File::create(&scratch).expect("a stderr file"))
+        .spawn()
+        .expect("the child starts");
+    if closed {
+        drop(child.stdout.take());
+    }
+    let status = status_within(&mut child, LIMIT).expect("the child ends");
+    let stderr = std::fs::read_to_string(&scratch).unwrap_or_default();
+    let _ = std::fs::remove_file(&scratch);
+    Run {
+        stdout: String::new(),
+        stderr,
+        code: status.code(),
+    }
+}
+
+fn a_closed_or_full_stdout_ends_the_run_quietly(config: Config) {
+    for args in [
+        &["page-title", "/plain", "/gbk"][..],
+        &["--json", "page-title", "/plain"],
+        &["list"],
+    ] {
+        let run = with_stdout(config.command(args), None, scratch("closed", config));
+        assert_eq!(run.code, Some(0), "{args:?}: stderr:\n{}", run.stderr);
+        assert_eq!(run.stderr, "", "{args:?}: nothing on stderr");
+    }
+    let full = File::create("/dev/full").expect("/dev/full");
+    let run = with_stdout(
+        config.command(&["page-title", "/plain"]),
+        Some(full),
+        scratch("full", config),
+    );
+    assert_eq!(run.code, Some(1));
+    assert_eq!(
+        run.stderr,
+        "cannot write to stdout: No space left on device (os error 28)\n"
+    );
+}
+
+/// The pid of a process whose parent is `parent`, once one appears.
+fn child_of(parent: u32) -> u32 {
+    let started = Instant::now();
+    while started.elapsed() < LIMIT {
+        for entry in std::fs::read_dir("/proc").expect("/proc").flatten() {
+            let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+                continue;
+            };
+            // "pid (comm) state ppid ...": the fields after the last ')'.
+            let ppid = stat
+                .rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+                .and_then(|p| p.parse::<u32>().ok());
+            if ppid == Some(parent) {
+                return entry.file_name().to_string_lossy().parse().expect("a pid");
+            }
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    panic!("process {parent} started no child");
+}
+
+/// True while `pid` exists and is not a zombie.
+fn is_running(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| {
+            stat.rsplit_once(')')
+                .map(|(_, rest)| rest.trim_start().to_string())
+        })
+        .is_some_and(|rest| !rest.starts_with('Z') && !rest.starts_with('X'))
+}
+
+fn signal(pid: u32, signal: rustix::process::Signal) {
+    let pid = rustix::process::Pid::from_raw(pid as i32).expect("a pid");
+    rustix::process::kill_process(pid, signal).expect("the signal is sent");
+}
+
+fn driver(config: Config, more: &[&str], args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_async-lab"));
+    command
+        .args(["--only", &format!("{}:{}", config.runtime, config.flavor)])
+        .args(more)
+        .args(args);
+    command
+}
+
+fn the_driver_s_child_ends_with_the_driver(config: Config) {
+    let mut driver = driver(config, &[], &["--timeout", "100", "page-title", "/hang"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the driver starts");
+    let child = child_of(driver.id());
+    signal(driver.id(), rustix::process::Signal::TERM);
+    let status = status_within(&mut driver, LIMIT).expect("the driver ends");
+    assert_eq!(
+        std::os::unix::process::ExitStatusExt::signal(&status),
+        Some(15)
+    );
+    let started = Instant::now();
+    while is_running(child) {
+        assert!(
+            started.elapsed() < LIMIT,
+            "the child {child} outlived its driver"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn a_crashed_child_keeps_its_reason_and_the_others_their_reports(config: Config) {
+    // Another configuration runs after this one, and must keep its report.
+    let other = if config.runtime == "tokio" {
+        "smol:local"
+    } else {
+        "tokio:current-thread"
+    };
+    let mut driver = driver(
+        config,
+        &["--only", other, "--json"],
+        &["--timeout", "100", "page-title", "/slow/300", "/plain"],
+    );
+    let out_path = scratch("crash", config);
+    let mut driver = driver
+        .stdin(Stdio::null())
+        .stdout(File::create(&out_path).expect("a stdout file"))
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the driver starts");
+    let child = child_of(driver.id());
+    signal(child, rustix::process::Signal::KILL);
+    let status = status_within(&mut driver, LIMIT).expect("the driver ends");
+    let stdout = std::fs::read_to_string(&out_path).unwrap_or_default();
+    let _ = std::fs::remove_file(&out_path);
+    assert_eq!(status.code(), Some(1), "{stdout}");
+    let reports: Vec<Report> = serde_json::from_str(&stdout).expect("one JSON array of reports");
+    assert_eq!(reports.len(), 2, "{stdout}");
+    assert_eq!(
+        (reports[0].runtime.as_str(), reports[0].flavor.as_str()),
+        (config.runtime, config.flavor)
+    );
+    assert!(!reports[0].ok);
+    assert_eq!(reports[0].errors, ["crashed: killed by signal 9 (SIGKILL)"]);
+    assert!(reports[1].ok, "{:?}", reports[1].errors);
+    assert_eq!(reports[1].lines.len(), 2, "{:?}", reports[1].lines);
+}
