@@ -236,6 +236,11 @@ impl Site {
         self.local
     }
 
+    /// The address the site listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
     /// The site's base URL, `http://127.0.0.1:PORT`.
     pub fn base(&self) -> String {
         format!("http://{}", self.addr)

@@ -21,6 +21,7 @@ mod page_title;
 mod race;
 mod registry;
 mod report;
+mod site_abuse;
 mod timeline;
 mod trpl_api;
 mod usage;
