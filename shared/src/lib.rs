@@ -50,4 +50,7 @@ pub mod site;
 pub mod stdio;
 pub mod title;
 
+#[cfg(test)]
+mod title_properties;
+
 pub use async_lab_core::{JoinHandle, Runtime, TaskError, book_api, runtime, spawn, trace};

@@ -332,13 +332,20 @@ fn simple_page(status: StatusCode, title: &str) -> Response<Body> {
     html_response(status, "text/html; charset=utf-8", body)
 }
 
-/// Encodes a page's text in its charset: the bytes a server of that page would send.
-fn page_bytes(page: &Page) -> Vec<u8> {
-    let encoding =
-        encoding_rs::Encoding::for_label(page.charset.as_bytes()).unwrap_or(encoding_rs::UTF_8);
-    let mut bytes = page.prefix.to_vec();
-    bytes.extend_from_slice(&encoding.encode(page.html).0);
-    bytes
+impl Page {
+    /// The bytes the site sends for the page: its text encoded in its charset.
+    pub fn bytes(&self) -> Vec<u8> {
+        let encoding =
+            encoding_rs::Encoding::for_label(self.charset.as_bytes()).unwrap_or(encoding_rs::UTF_8);
+        let mut bytes = self.prefix.to_vec();
+        bytes.extend_from_slice(&encoding.encode(self.html).0);
+        bytes
+    }
+
+    /// The `Content-Type` header the site sends with it.
+    pub fn content_type(&self) -> &'static str {
+        self.content_type
+    }
 }
 
 async fn answer(request: Request<Incoming>) -> Result<Response<Body>, io::Error> {
@@ -347,7 +354,7 @@ async fn answer(request: Request<Incoming>) -> Result<Response<Body>, io::Error>
         return Ok(html_response(
             StatusCode::OK,
             page.content_type,
-            page_bytes(page),
+            page.bytes(),
         ));
     }
     if let Some(ms) = path
