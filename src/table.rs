@@ -207,6 +207,7 @@ pub fn text(experiment: &str, rows: &[Row]) -> String {
     }
     s.push('\n');
     s.push_str(&outputs(rows, "    "));
+    s.push_str(&failures(rows, ""));
     s
 }
 
@@ -248,6 +249,24 @@ pub fn markdown(experiment: &str, rows: &[Row]) -> String {
             names.join(", "),
             lines.join("\n")
         );
+    }
+    s.push_str(&failures(rows, "- "));
+    s
+}
+
+/// Each configuration's failures that its lines do not already show (a crash, a part
+/// of an experiment that failed), one a line after `bullet`: every reason reaches the
+/// table.
+fn failures(rows: &[Row], bullet: &str) -> String {
+    let mut s = String::new();
+    for row in rows {
+        let lines = row.lines();
+        let errors = row.report["errors"].as_array().cloned().unwrap_or_default();
+        for error in errors.iter().filter_map(Value::as_str) {
+            if !lines.iter().any(|l| l == error || l.contains(error)) {
+                let _ = writeln!(s, "{bullet}{} failed: {error}", row.name());
+            }
+        }
     }
     s
 }

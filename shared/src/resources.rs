@@ -90,9 +90,10 @@ pub fn downloads_fit(n: u64, per_download: u64, thread_per_task: bool) -> Option
                 "one descriptor each"
             };
             return Some(format!(
-                "the descriptor limit ({}, which cannot be raised further here) leaves room for about {} downloads at once ({each}): the others will fail with \"too many open files\"",
+                "the descriptor limit ({}, which cannot be raised further here) leaves room for about {} download{} at once ({each}): the others will fail with \"too many open files\"",
                 thousands(limit),
-                thousands(room)
+                thousands(room),
+                if room == 1 { "" } else { "s" }
             ));
         }
     }

@@ -87,6 +87,11 @@ pub fn report(report: &Report) -> String {
     }
     more_rows(&mut s, report.tasks.len(), "tasks");
     s.push_str(&timeline::text(report, timeline::TEXT_COLUMNS));
+    // Every failure reaches the text output: those the experiment did not print as one
+    // of its lines are listed here.
+    for error in report.errors.iter().filter(|e| !report.lines.contains(e)) {
+        let _ = writeln!(s, "error: {error}");
+    }
     for part in &report.unsupported {
         let _ = writeln!(s, "not on this runtime: {part}");
     }
