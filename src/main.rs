@@ -34,7 +34,7 @@ use serde_json::Value;
 #[command(
     name = "async-lab",
     about = "Runs one of chapter 17's async programs on every runtime configuration, each in its own process, and prints them side by side.",
-    after_help = "With no experiment, or a URL where its name goes: page-title. Each experiment has its own --help; each runtime alone: cargo run -p runtime-<rt> -- --help",
+    after_help = "With no experiment, or a URL where its name goes: page-title. Each experiment has its own --help; each runtime alone: cargo run -p runtime-<rt> -- --help\n\nExit status: 0 all went well (or stdout was closed: | head); 1 a configuration failed or crashed, the others still reported; 2 bad usage: an option, a number out of its bounds, or an environment variable the runtimes read out of its bounds (see the README). Each configuration's process ends with the driver.",
     subcommand_value_name = "EXPERIMENT",
     subcommand_help_heading = "Experiments"
 )]

@@ -87,7 +87,7 @@ pub enum Command {
 #[derive(Debug, Parser)]
 #[command(
     about = "Runs one of chapter 17's async programs on this runtime and reports which OS threads ran it.",
-    after_help = "With no experiment, or a URL where its name goes: page-title. Each experiment has its own --help.",
+    after_help = "With no experiment, or a URL where its name goes: page-title. Each experiment has its own --help.\n\nExit status: 0 all went well (or stdout was closed: | head); 1 a URL or a task failed, the rest still reported; 2 bad usage: an option, a number out of its bounds, or an environment variable the runtimes read (SMOL_THREADS, TOKIO_WORKER_THREADS, HTTP_PROXY, ...: see the README) out of its bounds.",
     subcommand_value_name = "EXPERIMENT",
     subcommand_help_heading = "Experiments"
 )]

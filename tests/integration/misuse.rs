@@ -616,3 +616,33 @@ fn a_crashed_child_keeps_its_reason_and_the_others_their_reports(config: Config)
     assert!(reports[1].ok, "{:?}", reports[1].errors);
     assert_eq!(reports[1].lines.len(), 2, "{:?}", reports[1].lines);
 }
+
+/// The README's tables of bounds and variables say what the code checks.
+#[test]
+fn the_readme_lists_every_bound_and_variable() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("the README");
+    for count in bounds::COUNTS {
+        let range = format!("| {} to {} |", count.min, count.max);
+        assert!(readme.contains(&range), "the README has no bound {range}");
+    }
+    for amount in bounds::AMOUNTS {
+        let range = format!("| {} to {} |", amount.min, amount.max);
+        assert!(readme.contains(&range), "the README has no bound {range}");
+    }
+    for variable in VARIABLES {
+        for name in variable.names {
+            let listed = readme.contains(&format!("`{name}`"))
+                || readme.contains(&format!("`{}`", name.to_ascii_uppercase()));
+            assert!(listed, "the README does not list {name}");
+        }
+        if let async_lab_core::env::Takes::Count { min, max } = variable.takes {
+            let range = format!("| {min} to {max}");
+            assert!(
+                readme.contains(&range),
+                "{}: the README has no {range}",
+                variable.names[0]
+            );
+        }
+    }
+}
