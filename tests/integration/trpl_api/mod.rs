@@ -70,3 +70,38 @@ mod other_flavors {
 
     crate::on_every_configuration!(book_tests_on_this_flavor);
 }
+
+/// A book program on any runtime crate, given a flavor the crate lacks or a variable out
+/// of its bounds, ends at its first call with one line and exit status 2, not a panic.
+#[test]
+fn a_refused_variable_ends_a_book_program_with_one_line() {
+    use async_lab_core::env::check_in;
+    use std::ffi::OsString;
+    let exe = std::env::current_exe().expect("the test binary knows where it is");
+    for runtime in async_lab::RUNTIMES {
+        let krate = format!("runtime_{}", runtime.name.replace('-', "_"));
+        for (name, value) in [("ASYNC_LAB_FLAVOR", "nope"), ("SMOL_THREADS", "0")] {
+            let output = crate::support::output_within(
+                std::process::Command::new(&exe)
+                    .args([
+                        &format!("trpl_api::{krate}::block_on_and_run_return_the_output"),
+                        "--exact",
+                        "--test-threads=1",
+                    ])
+                    .env(name, value),
+                crate::support::LIMIT,
+            );
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            let expected = check_in(Some(runtime.configurations), |asked| {
+                (asked == name).then(|| OsString::from(value))
+            })
+            .expect_err("the value is refused");
+            assert_eq!(
+                output.status.code(),
+                Some(2),
+                "{krate} {name}={value}: {stderr}"
+            );
+            assert_eq!(stderr, format!("{expected}\n"), "{krate} {name}={value}");
+        }
+    }
+}
