@@ -339,7 +339,7 @@ fn cases() -> Vec<Case> {
 
 /// How many misuse cases each configuration runs: the tables, and one per test below.
 #[test]
-fn there_are_at_least_forty_misuse_cases() {
+fn the_suite_has_55_cases_and_a_hostile_one_for_every_bounded_variable() {
     // Descriptor exhaustion; a closed stdout, three ways on the binary and three on the
     // driver; a full stdout; two signals.
     let special = 10;
