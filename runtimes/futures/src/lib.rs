@@ -23,6 +23,7 @@ use std::time::Duration;
 
 use async_lab_core::book_api::ChannelKind;
 use async_lab_core::census::{self, Role};
+use async_lab_core::handle::{Remote, Spawned};
 use async_lab_core::runtime::{
     self, BlockingWork, BoxTask, RawHandle, Runtime as LabRuntime, TaskError,
 };
@@ -34,6 +35,9 @@ use futures::task::{LocalSpawnExt, SpawnExt};
 pub struct Futures {
     pool: Option<ThreadPool>,
 }
+
+/// Why a `LocalPool` refuses a task.
+const LOCAL_ONLY: &str = "a LocalPool only takes tasks on the thread that runs its block_on";
 
 thread_local! {
     /// The spawner of the `LocalPool` that this thread's `block_on` is running, if any.
@@ -87,19 +91,27 @@ impl LabRuntime for Futures {
         output
     }
 
-    fn spawn_detached(&self, task: BoxTask) -> Result<(), TaskError> {
-        match &self.pool {
+    type Handle<T: Send + 'static> = Spawned<Remote<T>>;
+
+    fn spawn<F>(&self, future: F) -> Self::Handle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let remote = match &self.pool {
             Some(pool) => pool
-                .spawn(task)
+                .spawn_with_handle(future)
                 .map_err(|e| TaskError::SpawnFailed(e.to_string())),
             None => LOCAL_SPAWNER.with(|s| match &*s.borrow() {
                 Some(spawner) => spawner
-                    .spawn_local(task)
+                    .spawn_local_with_handle(future)
                     .map_err(|e| TaskError::SpawnFailed(e.to_string())),
-                None => Err(TaskError::Unsupported(
-                    "a LocalPool only takes tasks on the thread that runs its block_on".into(),
-                )),
+                None => Err(TaskError::Unsupported(LOCAL_ONLY.into())),
             }),
+        };
+        match remote {
+            Ok(handle) => Spawned::Started(Remote::new(handle)),
+            Err(error) => Spawned::Failed(error),
         }
     }
 
@@ -126,9 +138,7 @@ impl LabRuntime for Futures {
                 Some(spawner) => spawner
                     .spawn_local_with_handle(task)
                     .map_err(|e| e.to_string()),
-                None => {
-                    Err("a LocalPool only takes tasks on the thread that runs its block_on".into())
-                }
+                None => Err(LOCAL_ONLY.to_string()),
             }),
         };
         Box::pin(async move {

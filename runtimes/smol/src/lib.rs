@@ -19,12 +19,15 @@ async_lab_core::trpl_api!(Smol);
 use std::future::Future;
 use std::io;
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::thread;
 use std::time::Duration;
 
 use async_lab_core::book_api::ChannelKind;
 use async_lab_core::census::{self, Role};
+use async_lab_core::handle::{Spawned, poll_catching};
 use async_lab_core::runtime::{BlockingWork, BoxTask, RawHandle, Runtime as LabRuntime, TaskError};
 
 /// smol, in one of its configurations.
@@ -69,13 +72,18 @@ impl LabRuntime for Smol {
         smol::block_on(future)
     }
 
-    fn spawn_detached(&self, task: BoxTask) -> Result<(), TaskError> {
-        // smol *cancels* a task whose handle is dropped; `detach` is how to keep it running.
-        match &self.executor {
-            Some(executor) => executor.spawn(task).detach(),
-            None => smol::spawn(task).detach(),
-        }
-        Ok(())
+    type Handle<T: Send + 'static> = Spawned<Detaching<T>>;
+
+    fn spawn<F>(&self, future: F) -> Self::Handle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let task = match &self.executor {
+            Some(executor) => executor.spawn(future),
+            None => smol::spawn(future),
+        };
+        Spawned::Started(Detaching::new(task))
     }
 
     // Not an `async fn`: that would borrow `self`, and the timer must be `'static`.
@@ -138,4 +146,37 @@ fn start_executor(n: usize) -> Result<Arc<smol::Executor<'static>>, String> {
             .map_err(|e| format!("cannot start a smol executor thread: {e}"))?;
     }
     Ok(executor)
+}
+
+/// smol's `Task`, detached when dropped: smol itself *cancels* a task whose handle is
+/// dropped, and the book's rule is tokio's. A panic the task carries into the awaiting
+/// task is caught and turned into [`TaskError::Panicked`].
+#[derive(Debug)]
+pub struct Detaching<T>(Option<async_executor::FallibleTask<T>>);
+
+impl<T> Detaching<T> {
+    /// Wraps `task`, whose handle now detaches it when dropped.
+    pub fn new(task: smol::Task<T>) -> Detaching<T> {
+        Detaching(Some(task.fallible()))
+    }
+}
+
+impl<T> Drop for Detaching<T> {
+    fn drop(&mut self) {
+        if let Some(task) = self.0.take() {
+            task.detach();
+        }
+    }
+}
+
+impl<T> Future for Detaching<T> {
+    type Output = Result<T, TaskError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let Some(task) = self.0.as_mut() else {
+            return Poll::Ready(Err(TaskError::Cancelled));
+        };
+        // `None`: the executor dropped the task unfinished.
+        poll_catching(task, cx).map(|result| result?.ok_or(TaskError::Cancelled))
+    }
 }

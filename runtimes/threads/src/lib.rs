@@ -14,6 +14,7 @@
 async_lab_core::trpl_api!(Threads);
 
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::Duration;
@@ -23,6 +24,8 @@ use async_lab_core::census::{self, Role};
 use async_lab_core::runtime::{
     self, BlockingWork, BoxTask, RawHandle, Runtime as LabRuntime, TaskError,
 };
+use futures::FutureExt;
+use futures::channel::oneshot;
 
 /// One OS thread per task.
 #[derive(Clone, Copy, Debug)]
@@ -52,10 +55,28 @@ impl LabRuntime for Threads {
         futures::executor::block_on(future)
     }
 
-    fn spawn_detached(&self, task: BoxTask) -> Result<(), TaskError> {
-        task_thread(task)
-            .map(drop)
-            .map_err(|e| TaskError::SpawnFailed(format!("cannot start a thread: {e}")))
+    type Handle<T: Send + 'static> = runtime::JoinHandle<T>;
+
+    fn spawn<F>(&self, future: F) -> runtime::JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let (sender, receiver) = oneshot::channel();
+        let task = async move {
+            let result = AssertUnwindSafe(future)
+                .catch_unwind()
+                .await
+                .map_err(|payload| TaskError::from_panic(&*payload));
+            // The receiver may be gone: the handle was dropped and the task detached.
+            let _ = sender.send(result);
+        };
+        match task_thread(task) {
+            Ok(_) => runtime::JoinHandle::new(receiver),
+            Err(e) => runtime::JoinHandle::failed(TaskError::SpawnFailed(format!(
+                "cannot start a thread: {e}"
+            ))),
+        }
     }
 
     fn sleep(&self, duration: Duration) -> impl Future<Output = ()> + Send + 'static {
@@ -94,7 +115,10 @@ impl LabRuntime for Threads {
 
 /// Starts the thread of its own that `task` gets: it drives the task with a plain
 /// `block_on` and ends with it.
-fn task_thread(task: BoxTask) -> std::io::Result<thread::JoinHandle<()>> {
+fn task_thread<F>(task: F) -> std::io::Result<thread::JoinHandle<()>>
+where
+    F: Future<Output = ()> + Send + 'static,
+{
     let n = NEXT_TASK.fetch_add(1, Ordering::Relaxed);
     thread::Builder::new()
         .name(format!("task-{n}"))

@@ -22,6 +22,7 @@ use std::time::Duration;
 
 use async_lab_core::book_api::ChannelKind;
 use async_lab_core::census::{self, Role};
+use async_lab_core::handle::{Spawned, TokioJoin};
 use async_lab_core::runtime::{BlockingWork, BoxTask, RawHandle, Runtime as LabRuntime, TaskError};
 
 /// A tokio runtime in one of its flavors.
@@ -78,10 +79,15 @@ impl LabRuntime for Tokio {
         self.runtime.block_on(future)
     }
 
-    fn spawn_detached(&self, task: BoxTask) -> Result<(), TaskError> {
+    type Handle<T: Send + 'static> = Spawned<TokioJoin<T>>;
+
+    fn spawn<F>(&self, future: F) -> Self::Handle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
         // Dropping a tokio JoinHandle detaches the task.
-        drop(self.runtime.spawn(task));
-        Ok(())
+        Spawned::Started(TokioJoin(self.runtime.spawn(future)))
     }
 
     // Not an `async fn`: that would borrow `self`, and the timer must be `'static`.

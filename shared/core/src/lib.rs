@@ -8,9 +8,9 @@
 //! # Layout
 //!
 //! - [`runtime`]: the [`Runtime`] trait (`block_on`, `spawn`, `sleep`, `yield_now`,
-//!   `spawn_blocking`), the [`JoinHandle`] every runtime's spawn gives back, and the
-//!   registry entry ([`Configuration`]) each runtime crate declares its configurations
-//!   with.
+//!   `spawn_blocking`), and the [`JoinHandle`] of tasks that report through a channel.
+//! - [`handle`]: each runtime's own join handle as [`Runtime::Handle`]: awaiting gives a
+//!   `Result`, dropping detaches.
 //! - [`book_api`]: the `trpl` crate's API on any [`Runtime`]; each runtime crate's root
 //!   is a drop-in `trpl` through the [`trpl_api!`] macro.
 //! - [`trace`]: the per-poll wrapper that records which OS thread polled which task, and
@@ -23,6 +23,7 @@
 pub mod book_api;
 pub mod census;
 pub mod compat;
+pub mod handle;
 pub mod runtime;
 pub mod trace;
 
