@@ -23,7 +23,6 @@ use std::time::Duration;
 
 use async_lab_core::book_api::ChannelKind;
 use async_lab_core::census::{self, Role};
-use async_lab_core::handle::{Remote, Spawned};
 use async_lab_core::runtime::{
     self, BlockingWork, BoxTask, RawHandle, Runtime as LabRuntime, TaskError,
 };
@@ -91,27 +90,31 @@ impl LabRuntime for Futures {
         output
     }
 
-    type Handle<T: Send + 'static> = Spawned<Remote<T>>;
+    // Not the pools' own `RemoteHandle`: it cancels its task when dropped (forgetting it
+    // on drop fixes that), and it costs a channel and a flag, each an allocation, where
+    // a channel alone does (see `JoinHandle::reporting`).
+    type Handle<T: Send + 'static> = runtime::JoinHandle<T>;
 
-    fn spawn<F>(&self, future: F) -> Self::Handle<F::Output>
+    fn spawn<F>(&self, future: F) -> runtime::JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let remote = match &self.pool {
+        let (task, handle) = runtime::JoinHandle::reporting(future);
+        let started = match &self.pool {
             Some(pool) => pool
-                .spawn_with_handle(future)
+                .spawn(task)
                 .map_err(|e| TaskError::SpawnFailed(e.to_string())),
             None => LOCAL_SPAWNER.with(|s| match &*s.borrow() {
                 Some(spawner) => spawner
-                    .spawn_local_with_handle(future)
+                    .spawn_local(task)
                     .map_err(|e| TaskError::SpawnFailed(e.to_string())),
                 None => Err(TaskError::Unsupported(LOCAL_ONLY.into())),
             }),
         };
-        match remote {
-            Ok(handle) => Spawned::Started(Remote::new(handle)),
-            Err(error) => Spawned::Failed(error),
+        match started {
+            Ok(()) => handle,
+            Err(error) => runtime::JoinHandle::failed(error),
         }
     }
 

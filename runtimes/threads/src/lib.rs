@@ -14,7 +14,6 @@
 async_lab_core::trpl_api!(Threads);
 
 use std::future::Future;
-use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::Duration;
@@ -24,8 +23,6 @@ use async_lab_core::census::{self, Role};
 use async_lab_core::runtime::{
     self, BlockingWork, BoxTask, RawHandle, Runtime as LabRuntime, TaskError,
 };
-use futures::FutureExt;
-use futures::channel::oneshot;
 
 /// One OS thread per task.
 #[derive(Clone, Copy, Debug)]
@@ -62,17 +59,10 @@ impl LabRuntime for Threads {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (sender, receiver) = oneshot::channel();
-        let task = async move {
-            let result = AssertUnwindSafe(future)
-                .catch_unwind()
-                .await
-                .map_err(|payload| TaskError::from_panic(&*payload));
-            // The receiver may be gone: the handle was dropped and the task detached.
-            let _ = sender.send(result);
-        };
+        // A thread has a handle of its own, but joining it would block.
+        let (task, handle) = runtime::JoinHandle::reporting(future);
         match task_thread(task) {
-            Ok(_) => runtime::JoinHandle::new(receiver),
+            Ok(_) => handle,
             Err(e) => runtime::JoinHandle::failed(TaskError::SpawnFailed(format!(
                 "cannot start a thread: {e}"
             ))),

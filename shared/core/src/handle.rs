@@ -5,23 +5,22 @@
 //! allocation and no channel of their own:
 //! - tokio's `JoinHandle` already detaches on drop and reports a panic as a `JoinError`:
 //!   [`TokioJoin`] only renames the error.
-//! - the futures crate's `RemoteHandle` *cancels* its task when dropped and carries a
-//!   panic into whoever awaits it: [`Remote`] forgets it on drop and catches the panic.
-//! - smol's `Task` (in `runtime-smol`) and async-std's `JoinHandle` carry panics the same
-//!   way; [`poll_catching`] is what their adapters share.
+//! - smol's `Task` (adapted in `runtime-smol`) cancels its task when dropped, and it and
+//!   async-std's `JoinHandle` carry a task's panic into whoever awaits them: their
+//!   adapters detach on drop and share [`poll_catching`].
+//! - Runtimes with no handle worth adapting (a thread per task; the futures crate's
+//!   pools, whose `RemoteHandle` cancels on drop and costs two allocations) use
+//!   [`JoinHandle::reporting`](crate::runtime::JoinHandle::reporting): a channel.
 //!
 //! A runtime that can refuse to spawn (a local pool spawned into from another thread)
 //! gives [`Spawned::Failed`], which reports the error when awaited.
 
-use std::any::Any;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use futures::FutureExt;
-use futures::channel::oneshot::Canceled;
-use futures::future::RemoteHandle;
 
 use crate::runtime::TaskError;
 
@@ -66,64 +65,14 @@ impl<T> Future for TokioJoin<T> {
     }
 }
 
-/// The futures crate's `RemoteHandle`, detached (forgotten) rather than cancelling its
-/// task when dropped.
-#[derive(Debug)]
-pub struct Remote<T>(Option<RemoteHandle<T>>);
-
-impl<T> Remote<T> {
-    /// Wraps `handle`; from now on dropping it lets the task run on.
-    pub fn new(handle: RemoteHandle<T>) -> Remote<T> {
-        Remote(Some(handle))
-    }
-}
-
-impl<T> Drop for Remote<T> {
-    fn drop(&mut self) {
-        if let Some(handle) = self.0.take() {
-            handle.forget();
-        }
-    }
-}
-
-impl<T: 'static> Future for Remote<T> {
-    type Output = Result<T, TaskError>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let Some(handle) = self.0.as_mut() else {
-            return Poll::Ready(Err(TaskError::Cancelled));
-        };
-        poll_unwinding(handle, cx).map(|result| {
-            result.map_err(|payload| {
-                // `RemoteHandle` resumes a `Canceled` payload when its task was dropped
-                // unfinished (its pool dropped), rather than a panic of the task.
-                if payload.is::<Canceled>() {
-                    TaskError::Cancelled
-                } else {
-                    TaskError::from_panic(&*payload)
-                }
-            })
-        })
-    }
-}
-
 /// Polls `handle`, a runtime's handle that carries its task's panic into the awaiting
 /// task, and turns that panic back into [`TaskError::Panicked`].
 pub fn poll_catching<H: Future + Unpin>(
     handle: &mut H,
     cx: &mut Context<'_>,
 ) -> Poll<Result<H::Output, TaskError>> {
-    poll_unwinding(handle, cx)
-        .map(|result| result.map_err(|payload| TaskError::from_panic(&*payload)))
-}
-
-/// Polls `handle`, catching a panic it resumes; the panic's payload is the error.
-fn poll_unwinding<H: Future + Unpin>(
-    handle: &mut H,
-    cx: &mut Context<'_>,
-) -> Poll<Result<H::Output, Box<dyn Any + Send>>> {
     match std::panic::catch_unwind(AssertUnwindSafe(|| handle.poll_unpin(cx))) {
         Ok(poll) => poll.map(Ok),
-        Err(payload) => Poll::Ready(Err(payload)),
+        Err(payload) => Poll::Ready(Err(TaskError::from_panic(&*payload))),
     }
 }

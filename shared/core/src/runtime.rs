@@ -192,6 +192,26 @@ impl<T> JoinHandle<T> {
     pub fn failed(error: TaskError) -> JoinHandle<T> {
         JoinHandle { result: Err(error) }
     }
+
+    /// `future` as a task that sends its output (or its panic, as
+    /// [`TaskError::Panicked`]) to the handle that comes with it. Spawn the task; a task
+    /// dropped unfinished gives [`TaskError::Cancelled`].
+    pub fn reporting<F>(future: F) -> (impl Future<Output = ()> + Send + 'static, JoinHandle<T>)
+    where
+        F: Future<Output = T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let (sender, receiver) = oneshot::channel();
+        let task = async move {
+            let result = AssertUnwindSafe(future)
+                .catch_unwind()
+                .await
+                .map_err(|payload| TaskError::from_panic(&*payload));
+            // The receiver may be gone: the handle was dropped and the task detached.
+            let _ = sender.send(result);
+        };
+        (task, JoinHandle::new(receiver))
+    }
 }
 
 impl<T> Future for JoinHandle<T> {
@@ -215,7 +235,12 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    rt.spawn(trace::traced(name, future))
+    // Not wrapped with tracing off (see `book_api::spawn_named`).
+    if trace::is_enabled() {
+        rt.spawn(trace::traced(name, future))
+    } else {
+        rt.spawn(future)
+    }
 }
 
 /// Runs blocking `work` on `rt`'s blocking pool and gives a handle to its result.

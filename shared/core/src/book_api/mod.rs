@@ -35,7 +35,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use crate::runtime::{self, Runtime};
-use crate::trace::{self, Traced};
+use crate::trace;
 
 pub use channel::{ChannelKind, Receiver, ReceiverStream, SendError, Sender, channel};
 pub use futures::future::{Either, join, join_all, join3};
@@ -170,11 +170,15 @@ where
 {
     Scope::with_current(|scope| {
         let on = scope.and_then(|scope| scope.runtime::<R>()).unwrap_or(rt);
-        let task: Traced<ScopedTask<F>> =
-            trace::traced(name, ScopedTask::new(scope.cloned(), future));
-        JoinHandle {
-            inner: on.spawn(task),
-        }
+        let task = ScopedTask::new(scope.cloned(), future);
+        // Not wrapped at all with tracing off: even the wrapper's one pointer can push a
+        // task into the runtime's next allocation size.
+        let inner = if trace::is_enabled() {
+            on.spawn(trace::traced(name, task))
+        } else {
+            on.spawn(task)
+        };
+        JoinHandle { inner }
     })
 }
 

@@ -125,17 +125,29 @@ impl Scope {
     }
 }
 
-/// A task's place in its scope: the key of its waker while it is parked.
+/// A task's place in its scope.
+///
+/// Two pointers, no more: a runtime allocates a task's future inline in the task, and
+/// tokio rounds a task up to 128 bytes, so a few bytes more than the runtime's own task
+/// can double its size. The parking slot is therefore boxed, made the first time the task
+/// parks: a task that never waits on anything never allocates it.
 struct Member {
     scope: Arc<Scope>,
-    parked: Option<(usize, Waker)>,
+    parked: Option<Box<Parking>>,
+}
+
+/// Where a parked task left its waker: the slot's key, and a clone to tell whether the
+/// next waker is the same one.
+struct Parking {
+    key: usize,
+    waker: Waker,
 }
 
 impl Member {
     /// Leaves `waker` with the scope, unless the same one is there already. A scope that
     /// has closed meanwhile wakes the task at once instead.
     fn park(&mut self, waker: &Waker) {
-        if (self.parked.as_ref()).is_some_and(|(_, left)| left.will_wake(waker)) {
+        if (self.parked.as_ref()).is_some_and(|left| left.waker.will_wake(waker)) {
             return;
         }
         let mut parked = self.scope.lock();
@@ -144,26 +156,33 @@ impl Member {
             waker.wake_by_ref();
             return;
         }
-        let key = match &self.parked {
-            Some((key, _)) => *key,
-            None => parked.free.pop().unwrap_or_else(|| {
-                parked.wakers.push(None);
-                parked.wakers.len() - 1
-            }),
-        };
-        parked.wakers[key] = Some(waker.clone());
-        drop(parked);
-        self.parked = Some((key, waker.clone()));
+        match &mut self.parked {
+            Some(left) => {
+                parked.wakers[left.key] = Some(waker.clone());
+                left.waker = waker.clone();
+            }
+            None => {
+                let key = parked.free.pop().unwrap_or(parked.wakers.len());
+                if key == parked.wakers.len() {
+                    parked.wakers.push(None);
+                }
+                parked.wakers[key] = Some(waker.clone());
+                self.parked = Some(Box::new(Parking {
+                    key,
+                    waker: waker.clone(),
+                }));
+            }
+        }
     }
 
     /// Takes the task's waker back from the scope, if it left one.
     fn leave(&mut self) {
-        if let Some((key, _)) = self.parked.take() {
+        if let Some(left) = self.parked.take() {
             let mut parked = self.scope.lock();
             // A closed scope has already taken (and woken) every waker.
             if parked.open {
-                parked.wakers[key] = None;
-                parked.free.push(key);
+                parked.wakers[left.key] = None;
+                parked.free.push(left.key);
             }
         }
     }
