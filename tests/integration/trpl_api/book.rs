@@ -153,6 +153,7 @@ fn a_task_spawned_by_a_task_stops_when_block_on_returns() {
 /// trpl drops its runtime, and the tasks with it, when `block_on` returns: a handle that
 /// outlives it says its task was cancelled (not that it panicked).
 #[test]
+#[allow(clippy::async_yields_async)] // The handle is meant to leave the block_on unawaited.
 fn a_handle_that_outlives_block_on_reports_its_task_cancelled() {
     let handle = trpl::block_on(async {
         trpl::spawn_task(async {
