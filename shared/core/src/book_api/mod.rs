@@ -41,7 +41,8 @@ pub use channel::{ChannelKind, Receiver, ReceiverStream, SendError, Sender, chan
 pub use futures::future::{Either, join, join_all, join3};
 pub use futures::join;
 pub use html::{Html, Response, get};
-pub use scope::{Cancelled, Scope, ScopedTask};
+pub use scope::Scope;
+use scope::{Cancelled, ScopedTask};
 pub use stream::{
     Elapsed, Interval, IntervalStream, Stream, StreamExt, Throttle, Timeout, interval,
     stream_from_iter,
