@@ -59,7 +59,7 @@ impl LabRuntime for Trpl {
     {
         // trpl::spawn_task is tokio::spawn, which panics outside a runtime.
         if !in_tokio_context() {
-            return Spawned::Failed(TaskError::Unsupported(
+            return Spawned::failed(TaskError::Unsupported(
                 "trpl spawns tasks only inside its block_on".into(),
             ));
         }

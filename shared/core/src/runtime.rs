@@ -176,7 +176,8 @@ impl TaskError {
 /// of their own (a thread per task, the pools for blocking work). Awaiting it gives the
 /// task's output, or why there is none. Dropping it detaches the task: it keeps running.
 pub struct JoinHandle<T> {
-    result: Result<oneshot::Receiver<Result<T, TaskError>>, TaskError>,
+    // The error is boxed, so that the handle of a task that did start is two pointers.
+    result: Result<oneshot::Receiver<Result<T, TaskError>>, Box<TaskError>>,
 }
 
 impl<T> JoinHandle<T> {
@@ -190,7 +191,9 @@ impl<T> JoinHandle<T> {
 
     /// The handle of a task that could not start.
     pub fn failed(error: TaskError) -> JoinHandle<T> {
-        JoinHandle { result: Err(error) }
+        JoinHandle {
+            result: Err(Box::new(error)),
+        }
     }
 
     /// `future` as a task that sends its output (or its panic, as
@@ -222,7 +225,7 @@ impl<T> Future for JoinHandle<T> {
             Ok(receiver) => receiver
                 .poll_unpin(cx)
                 .map(|r| r.unwrap_or(Err(TaskError::Cancelled))),
-            Err(e) => Poll::Ready(Err(e.clone())),
+            Err(e) => Poll::Ready(Err(TaskError::clone(e))),
         }
     }
 }
