@@ -59,9 +59,11 @@ pub trait Runtime: Clone + Send + Sync + 'static {
     /// task, on every runtime. It also carries the error of a spawn that failed.
     type Handle<T: Send + 'static>: Future<Output = Result<T, TaskError>> + Send + Unpin + 'static;
 
-    /// Starts `future` as a task on the executor, with no allocation beyond the runtime's
-    /// own. When this runtime cannot spawn from the calling thread (a local pool spawned
-    /// into from another thread, say), the handle gives [`TaskError::Unsupported`].
+    /// Starts `future` as a task on the executor, unboxed, with nothing allocated beyond
+    /// the runtime's own spawn (one channel where the runtime has no handle worth
+    /// adapting: see [`crate::handle`]). When this runtime cannot spawn from the calling
+    /// thread (a local pool spawned into from another thread, say), the handle gives
+    /// [`TaskError::Unsupported`].
     fn spawn<F>(&self, future: F) -> Self::Handle<F::Output>
     where
         F: Future + Send + 'static,
