@@ -79,7 +79,7 @@ impl<R: Runtime> Lab<R> {
 
     /// Spawns `future` as a task named `name` (the thread report shows it). Like trpl's
     /// `spawn_task`, the task stops when the experiment's main future ends.
-    pub fn spawn<F>(&self, name: impl Into<String>, future: F) -> book_api::JoinHandle<F::Output>
+    pub fn spawn<F>(&self, name: impl Into<String>, future: F) -> book_api::JoinHandle<F::Output, R>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
