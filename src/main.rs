@@ -9,9 +9,11 @@
 
 #![forbid(unsafe_code)]
 
+mod bench_table;
 mod table;
 
 use std::ffi::OsString;
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 
@@ -43,6 +45,9 @@ struct Options {
     /// one time axis in DIR/index.html
     #[arg(long, value_name = "DIR", global = true)]
     timeline: Option<PathBuf>,
+    /// With bench: also draw each figure as a bar chart, DIR/<figure>.svg
+    #[arg(long, value_name = "DIR", global = true)]
+    charts: Option<PathBuf>,
     /// Print every configuration of the registry and what it can do, and stop
     #[arg(long)]
     configurations: bool,
@@ -57,11 +62,12 @@ struct Options {
 }
 
 /// The driver's own options, which its children do not take: (name, takes a value).
-const DRIVER_ONLY: [(&str, bool); 4] = [
+const DRIVER_ONLY: [(&str, bool); 5] = [
     ("--json", false),
     ("--markdown", false),
     ("--timeline", true),
     ("--only", true),
+    ("--charts", true),
 ];
 
 fn main() -> ExitCode {
@@ -187,14 +193,12 @@ fn drive(options: &Options, args: &[OsString]) -> Result<ExitCode, CliError> {
         .map_err(|e| CliError::Start(format!("cannot find this program to run it again: {e}")))?;
     let passed_on = child_args(args);
 
+    let runs = runs_of(&experiment, &configurations);
     let mut rows = Vec::new();
-    for (i, configuration) in configurations.iter().enumerate() {
+    for (i, (configuration, workers)) in runs.iter().enumerate() {
         let (runtime, flavor) = (configuration.runtime, configuration.flavor);
-        eprintln!(
-            "[{}/{}] {name} on {runtime} ({flavor})",
-            i + 1,
-            configurations.len()
-        );
+        let label = table::Row::label(runtime, flavor, *workers);
+        eprintln!("[{}/{}] {name} on {label}", i + 1, runs.len());
         let mut command = Command::new(&exe);
         command.args([
             "--child",
@@ -210,6 +214,9 @@ fn drive(options: &Options, args: &[OsString]) -> Result<ExitCode, CliError> {
                 .arg("--timeline")
                 .arg(dir.join(format!("{runtime}-{flavor}.svg")));
         }
+        if let Some(n) = workers {
+            command.args(["--workers", &n.to_string()]);
+        }
         let output = command
             .args(&passed_on)
             .stdin(Stdio::null())
@@ -224,6 +231,7 @@ fn drive(options: &Options, args: &[OsString]) -> Result<ExitCode, CliError> {
         rows.push(table::Row {
             runtime,
             flavor,
+            workers: *workers,
             report,
             failure: stderr
                 .lines()
@@ -242,6 +250,8 @@ fn drive(options: &Options, args: &[OsString]) -> Result<ExitCode, CliError> {
             .map(|r| r.report.clone().unwrap_or(Value::Null))
             .collect();
         println!("{}", Value::Array(reports));
+    } else if let Experiment::Bench(_) = experiment {
+        print!("{}", bench(&rows, options)?);
     } else if options.markdown {
         print!("{}", table::markdown(name, &rows));
     } else {
@@ -253,6 +263,68 @@ fn drive(options: &Options, args: &[OsString]) -> Result<ExitCode, CliError> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// What runs: every configuration; for `bench`, each pool of workers again with 1 to as
+/// many workers as there are cores (a sweep), after its default.
+fn runs_of(
+    experiment: &Experiment,
+    configurations: &[&'static Configuration],
+) -> Vec<(&'static Configuration, Option<usize>)> {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let mut runs = Vec::new();
+    for &configuration in configurations {
+        runs.push((configuration, None));
+        if matches!(experiment, Experiment::Bench(_)) && configuration.capabilities.takes_workers {
+            runs.extend((1..=cores).map(|n| (configuration, Some(n))));
+        }
+    }
+    runs
+}
+
+/// `bench`'s table (and charts, with `--charts DIR`).
+fn bench(rows: &[table::Row], options: &Options) -> Result<String, CliError> {
+    let reports: Vec<(String, &str, Report)> = rows
+        .iter()
+        .filter_map(|row| {
+            let report = serde_json::from_value(row.report.clone()?).ok()?;
+            Some((row.name(), row.runtime, report))
+        })
+        .collect();
+    let runs: Vec<bench_table::Run> = reports
+        .iter()
+        .map(|(label, runtime, report)| bench_table::Run {
+            label: label.clone(),
+            runtime,
+            report,
+        })
+        .collect();
+    if let Some(dir) = &options.charts {
+        std::fs::create_dir_all(dir)
+            .and_then(|()| bench_table::write_charts(dir, &runs))
+            .map_err(|e| {
+                CliError::Start(format!("cannot write the charts to {}: {e}", dir.display()))
+            })?;
+    }
+    let mut s = format!(
+        "bench on {} runs, each in its own process{}\n\n",
+        rows.len(),
+        if cfg!(debug_assertions) {
+            " (an unoptimized build: `cargo run --release -- bench` gives figures that mean something)"
+        } else {
+            ", release build"
+        }
+    );
+    s.push_str(&bench_table::table(&runs, options.markdown));
+    for row in rows.iter().filter(|r| r.report.is_none()) {
+        let _ = writeln!(
+            s,
+            "{}: no report: {}",
+            row.name(),
+            row.failure.as_deref().unwrap_or("?")
+        );
+    }
+    Ok(s)
 }
 
 /// Writes DIR/index.html: every configuration's timeline, one above the other, on the

@@ -18,7 +18,9 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-pub use async_lab_core::census::{Role, current_tid, exclude_current, is_excluded, mark_current};
+pub use async_lab_core::census::{
+    Role, current_tid, exclude, exclude_current, is_excluded, mark_current,
+};
 
 /// One thread of the census.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,6 +34,10 @@ pub struct ThreadInfo {
     pub role: Role,
 }
 
+/// How the lab names its own threads (the embedded site's, the sampler's, `bench`'s
+/// floors), which no census counts.
+pub const LAB_THREAD_PREFIX: &str = "lab-";
+
 /// The threads alive now, by tid, with their names; `None` where the OS cannot tell.
 pub fn snapshot() -> Option<BTreeMap<u64, String>> {
     let dir = std::fs::read_dir("/proc/self/task").ok()?;
@@ -43,9 +49,14 @@ pub fn snapshot() -> Option<BTreeMap<u64, String>> {
         if is_excluded(tid) {
             continue;
         }
-        // A thread can end between the directory listing and this read: skip it.
+        // A thread can end between the directory listing and this read: skip it. The
+        // lab's own threads are named `lab-…`, and left out from then on.
         if let Ok(name) = std::fs::read_to_string(entry.path().join("comm")) {
-            threads.insert(tid, name.trim_end().to_string());
+            if name.starts_with(LAB_THREAD_PREFIX) {
+                exclude(tid);
+            } else {
+                threads.insert(tid, name.trim_end().to_string());
+            }
         }
     }
     Some(threads)
@@ -150,6 +161,20 @@ impl Sampler {
             .and_then(|h| h.join().ok())
             .unwrap_or_default();
         take_sample(&mut census);
+        // A lab thread may have been seen under its parent's name, before it named
+        // itself: leave it out of what was seen, too.
+        census.seen.retain(|tid, _| !is_excluded(*tid));
+        census.lifetimes.retain(|tid, _| !is_excluded(*tid));
+        for tids in [
+            &mut census.at_start,
+            &mut census.at_peak,
+            &mut census.at_end,
+        ] {
+            tids.retain(|tid| !is_excluded(*tid));
+        }
+        census.peak = census
+            .peak
+            .min(census.at_peak.len().max(census.at_end.len()));
         census
     }
 }

@@ -233,6 +233,13 @@ fn run<R: Runtime>(options: Options) -> Result<ExitCode, CliError> {
     let outcome = book_api::block_on(&rt, trace::traced("main", experiment.run(&lab)));
     let wall = started.elapsed();
     let census = sampler.stop();
+    if cfg!(debug_assertions) && !lab.out.measures().is_empty() {
+        lab.out.remark(format!(
+            "these times come from an unoptimized build; for ones that mean something: cargo run --release -p runtime-{} -- {}",
+            R::NAME,
+            experiment.name()
+        ));
+    }
 
     let wall_ms = wall.as_secs_f64() * 1000.0;
     let (threads, tasks) = Report::threads_from(&census, &trace::tasks(), started, wall_ms);
@@ -250,6 +257,7 @@ fn run<R: Runtime>(options: Options) -> Result<ExitCode, CliError> {
         unsupported: outcome.unsupported,
         remarks: lab.out.remarks(),
         measurements: lab.out.measures(),
+        spread: lab.out.spreads(),
     };
     if options.json {
         match serde_json::to_string(&report) {

@@ -111,7 +111,9 @@ impl LabRuntime for Trpl {
     }
 
     fn spawn_blocking(&self, _work: BlockingWork) -> Result<(), TaskError> {
-        Err(TaskError::Unsupported("trpl has no spawn_blocking".into()))
+        Err(TaskError::Unsupported(
+            "trpl does not export spawn_blocking (tokio underneath has one)".into(),
+        ))
     }
 
     fn notes(&self) -> Vec<String> {
