@@ -10,8 +10,8 @@
 //! - `yield_many`: one task that yields 1,000,000 times (the cost per poll).
 //!
 //! Each in three modes: `bare` (not wrapped), `off` (wrapped, tracing off) and `on`
-//! (wrapped, tracing on). The targets: `off` within 2% of `bare`; `on` at most 50 ns a
-//! poll more than `bare`. This is regression testing of the wrapper, not a comparison
+//! (wrapped, tracing on). The targets: `off` within 2% of `bare`; `on` at most 30 ns a
+//! poll more than `bare` (issue #9: `yield_many`'s `on` minus `bare`, over 1,000,000). This is regression testing of the wrapper, not a comparison
 //! of runtimes: both run on one thread, far from how they are used in anger.
 
 #![allow(clippy::unwrap_used)] // A benchmark that cannot build its runtime has nothing to say.

@@ -39,6 +39,8 @@ pub struct Child<'a> {
     pub exe: &'a std::path::Path,
     /// The configuration to run.
     pub configuration: &'static Configuration,
+    /// `--workers`, where the run sets it (`bench`'s sweep over worker counts).
+    pub workers: Option<usize>,
     /// The experiment's name, for a report the child could not write.
     pub experiment: &'a str,
     /// The embedded site's base URL.
@@ -61,6 +63,9 @@ impl Child<'_> {
             .args(["--flavor", flavor, "--json", "--site", &self.site]);
         if let Some(path) = &self.timeline {
             command.arg("--timeline").arg(path);
+        }
+        if let Some(n) = self.workers {
+            command.args(["--workers", &n.to_string()]);
         }
         let output = command
             .args(self.args)
@@ -92,6 +97,7 @@ impl Child<'_> {
         Ok(Row {
             runtime,
             flavor,
+            workers: self.workers,
             report,
             crashed,
         })

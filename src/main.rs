@@ -9,10 +9,12 @@
 
 #![forbid(unsafe_code)]
 
+mod bench_table;
 mod children;
 mod table;
 
 use std::ffi::OsString;
+use std::fmt::Write as _;
 use std::fs::File;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -49,6 +51,9 @@ struct Options {
     /// one time axis in DIR/index.html
     #[arg(long, value_name = "DIR", global = true)]
     timeline: Option<PathBuf>,
+    /// With bench: also draw each figure as a bar chart, DIR/<figure>.svg
+    #[arg(long, value_name = "DIR", global = true)]
+    charts: Option<PathBuf>,
     /// Print every configuration of the registry and what it can do, and stop
     #[arg(long)]
     configurations: bool,
@@ -63,11 +68,12 @@ struct Options {
 }
 
 /// The driver's own options, which its children do not take: (name, takes a value).
-const DRIVER_ONLY: [(&str, bool); 4] = [
+const DRIVER_ONLY: [(&str, bool); 5] = [
     ("--json", false),
     ("--markdown", false),
     ("--timeline", true),
     ("--only", true),
+    ("--charts", true),
 ];
 
 fn main() -> ExitCode {
@@ -208,6 +214,9 @@ fn drive(options: &Options, args: &[OsString]) -> Result<ExitCode, CliError> {
         }
         None => None,
     };
+    if let Some(dir) = &options.charts {
+        cli::check_output_dir("--charts", dir)?;
+    }
     // The site holds a descriptor per connection of every child's run.
     resources::raise_descriptor_limit();
     let site = Site::start()
@@ -216,17 +225,16 @@ fn drive(options: &Options, args: &[OsString]) -> Result<ExitCode, CliError> {
         .map_err(|e| CliError::Start(format!("cannot find this program to run it again: {e}")))?;
     let passed_on = child_args(args);
 
+    let runs = runs_of(&experiment, &configurations);
     let mut rows = Vec::new();
-    for (i, configuration) in configurations.iter().enumerate() {
+    for (i, (configuration, workers)) in runs.iter().enumerate() {
         let (runtime, flavor) = (configuration.runtime, configuration.flavor);
-        stdio::eprintln(format_args!(
-            "[{}/{}] {name} on {runtime} ({flavor})",
-            i + 1,
-            configurations.len()
-        ));
+        let label = table::Row::label(runtime, flavor, *workers);
+        stdio::eprintln(format_args!("[{}/{}] {name} on {label}", i + 1, runs.len()));
         let child = children::Child {
             exe: &exe,
             configuration,
+            workers: *workers,
             experiment: name,
             site: site.base(),
             timeline: timelines
@@ -251,6 +259,10 @@ fn drive(options: &Options, args: &[OsString]) -> Result<ExitCode, CliError> {
     if options.json {
         let reports: Vec<Value> = rows.iter().map(|r| r.report.clone()).collect();
         stdio::println(Value::Array(reports));
+    } else if let Experiment::Bench(_) = experiment {
+        let (table, charts_failed) = bench(&rows, options);
+        all_ok &= !charts_failed;
+        stdio::print(table);
     } else if options.markdown {
         stdio::print(table::markdown(name, &rows));
     } else {
@@ -261,6 +273,71 @@ fn drive(options: &Options, args: &[OsString]) -> Result<ExitCode, CliError> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// What runs: every configuration; for `bench`, each pool of workers again with 1 to as
+/// many workers as there are cores (a sweep), after its default.
+fn runs_of(
+    experiment: &Experiment,
+    configurations: &[&'static Configuration],
+) -> Vec<(&'static Configuration, Option<usize>)> {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let mut runs = Vec::new();
+    for &configuration in configurations {
+        runs.push((configuration, None));
+        if matches!(experiment, Experiment::Bench(_)) && configuration.capabilities.takes_workers {
+            runs.extend((1..=cores).map(|n| (configuration, Some(n))));
+        }
+    }
+    runs
+}
+
+/// `bench`'s table (and charts, with `--charts DIR`, whose folder was checked before the
+/// run), and whether the charts could not be written: said after the table, which is
+/// printed either way.
+fn bench(rows: &[table::Row], options: &Options) -> (String, bool) {
+    let reports: Vec<(String, &str, Report)> = rows
+        .iter()
+        .filter(|row| row.crashed.is_none())
+        .filter_map(|row| {
+            let report = serde_json::from_value(row.report.clone()).ok()?;
+            Some((row.name(), row.runtime, report))
+        })
+        .collect();
+    let runs: Vec<bench_table::Run> = reports
+        .iter()
+        .map(|(label, runtime, report)| bench_table::Run {
+            label: label.clone(),
+            runtime,
+            report,
+        })
+        .collect();
+    let mut charts_failed = false;
+    if let Some(dir) = &options.charts {
+        if let Err(e) = bench_table::write_charts(dir, &runs) {
+            charts_failed = true;
+            stdio::eprintln(format_args!(
+                "async-lab: cannot write the charts to {}: {e}",
+                dir.display()
+            ));
+        }
+    }
+    let mut s = format!(
+        "bench on {} runs, each in its own process{}\n\n",
+        rows.len(),
+        if cfg!(debug_assertions) {
+            " (an unoptimized build: `cargo run --release -- bench` gives figures that mean something)"
+        } else {
+            ", release build"
+        }
+    );
+    s.push_str(&bench_table::table(&runs, options.markdown));
+    for row in rows {
+        if let Some(crash) = &row.crashed {
+            let _ = writeln!(s, "{}: no report: {crash}", row.name());
+        }
+    }
+    (s, charts_failed)
 }
 
 /// Writes DIR/index.html (`index`, created before the run): every configuration's

@@ -11,6 +11,8 @@ use serde_json::Value;
 pub struct Row {
     pub runtime: &'static str,
     pub flavor: &'static str,
+    /// `--workers`, where the run set it (`bench`'s sweep over worker counts).
+    pub workers: Option<usize>,
     /// The child's JSON report; when it printed none, one that says why.
     pub report: Value,
     /// How the child ended, when it crashed and left no report.
@@ -27,8 +29,17 @@ impl Row {
         self.crashed.is_none().then_some(&self.report)
     }
 
-    fn name(&self) -> String {
-        format!("{} ({})", self.runtime, self.flavor)
+    pub fn name(&self) -> String {
+        Row::label(self.runtime, self.flavor, self.workers)
+    }
+
+    /// `tokio (multi-thread)`, or `tokio (multi-thread, 2 workers)` with a worker count.
+    pub fn label(runtime: &str, flavor: &str, workers: Option<usize>) -> String {
+        match workers {
+            Some(1) => format!("{runtime} ({flavor}, 1 worker)"),
+            Some(n) => format!("{runtime} ({flavor}, {n} workers)"),
+            None => format!("{runtime} ({flavor})"),
+        }
     }
 
     fn lines(&self) -> Vec<String> {

@@ -91,6 +91,22 @@ pub const FRAME_MS: Count = Count {
     why: "a frame is a slice of CPU time; ten seconds is already a long one",
 };
 
+/// `bench --scale X`.
+pub const BENCH_SCALE: Amount = Amount {
+    arg: ("scale", Some("bench")),
+    min: 0.0001,
+    max: 10.0,
+    why: "a smaller workload measures nothing, and a larger one runs for minutes",
+};
+
+/// `bench --rounds N`.
+pub const BENCH_ROUNDS: Count = Count {
+    arg: ("rounds", Some("bench")),
+    min: 1,
+    max: 100,
+    why: "a median needs a round at least, and a hundred already give a steady one",
+};
+
 /// The most CPU time, in seconds, that `export` may ask for in all (three ways of
 /// FRAMES × FRAME_MS, times the time scale), and why.
 pub const EXPORT_CPU_SECONDS: (f64, &str) = (
@@ -99,10 +115,10 @@ pub const EXPORT_CPU_SECONDS: (f64, &str) = (
 );
 
 /// Every count, for `--help`.
-pub const COUNTS: &[Count] = &[WORKERS, DOWNLOADS, DELAY_MS, FRAMES, FRAME_MS];
+pub const COUNTS: &[Count] = &[WORKERS, DOWNLOADS, DELAY_MS, FRAMES, FRAME_MS, BENCH_ROUNDS];
 
 /// Every amount, for `--help`.
-pub const AMOUNTS: &[Amount] = &[TIME_SCALE, TIMEOUT];
+pub const AMOUNTS: &[Amount] = &[TIME_SCALE, TIMEOUT, BENCH_SCALE];
 
 impl Count {
     /// Reads `text` as this count: the number, or why it is refused.
@@ -214,6 +230,17 @@ pub mod parse {
     /// `export FRAMES FRAME_MS`.
     pub fn frame_ms(text: &str) -> Result<NonZeroU64, String> {
         non_zero(FRAME_MS.parse(text)?)
+    }
+
+    /// `bench --scale`.
+    pub fn bench_scale(text: &str) -> Result<f64, String> {
+        BENCH_SCALE.parse(text)
+    }
+
+    /// `bench --rounds`.
+    pub fn bench_rounds(text: &str) -> Result<u32, String> {
+        let n = BENCH_ROUNDS.parse(text)?;
+        u32::try_from(n).map_err(|_| format!("more than {}", BENCH_ROUNDS.max))
     }
 }
 

@@ -19,7 +19,9 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-pub use async_lab_core::census::{Role, current_tid, exclude_current, is_excluded, mark_current};
+pub use async_lab_core::census::{
+    Role, current_tid, exclude, exclude_current, is_excluded, mark_current,
+};
 
 /// One thread of the census.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,6 +34,10 @@ pub struct ThreadInfo {
     #[serde(with = "role_key")]
     pub role: Role,
 }
+
+/// How the lab names its own threads (the embedded site's, the sampler's, `bench`'s
+/// floors), which no census counts.
+pub const LAB_THREAD_PREFIX: &str = "lab-";
 
 /// The threads alive now, by tid, with their names; `None` where the OS cannot tell.
 pub fn snapshot() -> Option<BTreeMap<u64, String>> {
@@ -110,6 +116,11 @@ impl TaskList {
                 }
                 Err(_) => continue,
             };
+            // The lab's own threads are named `lab-…`, and left out from then on.
+            if name.starts_with(LAB_THREAD_PREFIX) {
+                exclude(tid);
+                continue;
+            }
             threads.insert(tid, name.clone());
             self.names.insert(tid, (name, reads));
         }
@@ -232,6 +243,20 @@ impl Sampler {
             .and_then(|h| h.join().ok())
             .unwrap_or_else(|| (Census::default(), TaskList::open()));
         take_sample(&mut census, &mut list);
+        // A lab thread may have been seen under its parent's name, before it named
+        // itself: leave it out of what was seen, too.
+        census.seen.retain(|tid, _| !is_excluded(*tid));
+        census.lifetimes.retain(|tid, _| !is_excluded(*tid));
+        for tids in [
+            &mut census.at_start,
+            &mut census.at_peak,
+            &mut census.at_end,
+        ] {
+            tids.retain(|tid| !is_excluded(*tid));
+        }
+        census.peak = census
+            .peak
+            .min(census.at_peak.len().max(census.at_end.len()));
         census
     }
 }

@@ -275,6 +275,13 @@ fn measure<R: Runtime>(
     let outcome = book_api::block_on(&rt, trace::traced("main", experiment.run(&lab)));
     let wall = started.elapsed();
     let census = sampler.stop();
+    if cfg!(debug_assertions) && !lab.out.measures().is_empty() {
+        lab.out.remark(format!(
+            "these times come from an unoptimized build; for ones that mean something: cargo run --release -p runtime-{} -- {}",
+            R::NAME,
+            experiment.name()
+        ));
+    }
 
     let wall_ms = wall.as_secs_f64() * 1000.0;
     let (threads, tasks) = Report::threads_from(&census, &trace::tasks(), started, wall_ms);
@@ -292,6 +299,7 @@ fn measure<R: Runtime>(
         unsupported: outcome.unsupported,
         remarks: lab.out.remarks(),
         measurements: lab.out.measures(),
+        spread: lab.out.spreads(),
     })
 }
 
@@ -304,6 +312,23 @@ pub fn create_output(option: &str, path: &Path) -> Result<File, CliError> {
             path.display()
         ))
     })
+}
+
+/// Creates the output folder `dir` that `option` names, before the run, and checks that
+/// a file can be written in it: a folder that cannot take the output is a usage error,
+/// not a run lost at its end.
+pub fn check_output_dir(option: &str, dir: &Path) -> Result<(), CliError> {
+    let refused = |e: std::io::Error| {
+        CliError::Usage(format!(
+            "{option} {}: cannot write there: {e}",
+            dir.display()
+        ))
+    };
+    std::fs::create_dir_all(dir).map_err(refused)?;
+    let probe = dir.join(".async-lab-write-check");
+    File::create(&probe).map_err(refused)?;
+    let _ = std::fs::remove_file(probe);
+    Ok(())
 }
 
 /// Writes `bytes` to `file`.

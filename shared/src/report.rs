@@ -39,6 +39,9 @@ pub struct Report {
     pub remarks: Vec<String>,
     /// What the experiment measured, by name (milliseconds where the name ends in `_ms`).
     pub measurements: BTreeMap<String, f64>,
+    /// For a measurement taken several times (its median in `measurements`): `[min, max]`.
+    #[serde(default)]
+    pub spread: BTreeMap<String, [f64; 2]>,
 }
 
 /// The thread census of a run.
@@ -193,6 +196,7 @@ impl Report {
             unsupported: Vec::new(),
             remarks: Vec::new(),
             measurements: BTreeMap::new(),
+            spread: BTreeMap::new(),
         }
     }
 

@@ -12,6 +12,7 @@
 
 mod support;
 
+mod bench;
 mod driver;
 mod experiments;
 mod failures;

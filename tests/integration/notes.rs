@@ -1,14 +1,16 @@
 //! book-notes shows real output: every generated note is run again, and the lines it
 //! shows for each configuration must be what the code prints now. Times, ports and task
 //! ids are masked; where the order of lines depends on timing (two producers, a merged
-//! stream), the lines are compared as a set.
+//! stream), the lines are compared as a set. The compiler error the 17.5 page shows
+//! (listing 17-23, which does not compile on purpose) is compiled again too.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use async_lab_shared::experiments;
 
-use crate::support::{Config, in_parallel};
+use crate::support::{Config, LIMIT, in_parallel, output_within};
 
 fn generated() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("book-notes/src/generated")
@@ -157,6 +159,18 @@ fn every_note_shows_what_the_code_prints_now() {
         let path = generated().join(format!("{experiment}.md"));
         let note =
             std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        if note.lines().next().is_some_and(|l| l.contains("--release")) {
+            // Figures from a release build (bench): they differ on every run, so the
+            // note must only show every configuration.
+            for c in async_lab::configurations() {
+                let name = format!("{} ({})", c.runtime, c.flavor);
+                assert!(
+                    note.contains(&name),
+                    "{experiment}.md shows nothing for {name}"
+                );
+            }
+            continue;
+        }
         let args = command_of(&note);
         let shown = shown_lines(&note);
         for configuration in async_lab::configurations() {
@@ -174,4 +188,111 @@ fn every_note_shows_what_the_code_prints_now() {
         check_shown(experiment, args, *config, in_note)
     });
     assert!(stale.is_empty(), "{}", stale.join("\n"));
+}
+
+/// Listing 17-23 as the book has it, a crate outside the workspace (its `trpl` is a
+/// stand-in on the futures crate alone, so that it builds in seconds).
+const LISTING_17_23: &str = "book-notes/fixtures/listing-17-23";
+
+/// The compiler's output for listing 17-23, built as book-notes/generate builds it:
+/// offline, into `target/fixtures`, so that a rerun recompiles only the listing.
+fn listing_17_23_errors() -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut build = Command::new(cargo);
+    build
+        .current_dir(root)
+        .args(["build", "--offline", "--quiet", "--color", "never"])
+        .arg("--manifest-path")
+        .arg(root.join(LISTING_17_23).join("Cargo.toml"))
+        .arg("--target-dir")
+        .arg(root.join("target/fixtures"));
+    let output = output_within(&mut build, LIMIT);
+    let errors = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(
+        !output.status.success(),
+        "{LISTING_17_23} compiled, but listing 17-23 must not: is it still the book's?"
+    );
+    errors
+}
+
+/// The text of a note's first ```text block.
+fn text_block(note: &str) -> String {
+    note.lines()
+        .skip_while(|l| *l != "```text")
+        .skip(1)
+        .take_while(|l| *l != "```")
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The lines of a compiler error that say what it says, in order: each line without the
+/// gutter of source line numbers and `|`, and a path into the cargo registry cut to the
+/// crate's name and the file (the cargo home differs between machines; the version and
+/// line numbers of a dependency move when it is updated). Blank and `...` lines are left
+/// out.
+fn key_lines(errors: &str) -> Vec<String> {
+    errors
+        .lines()
+        .map(|line| {
+            let text = line
+                .trim_start()
+                .trim_start_matches(|c: char| c.is_ascii_digit());
+            let text = text.trim_start();
+            text.strip_prefix('|').unwrap_or(text).trim()
+        })
+        .filter(|text| !text.is_empty() && *text != "...")
+        .map(|text| match text.split_once("registry/src/") {
+            Some((arrow, in_registry)) if arrow.trim_start().starts_with("-->") => {
+                // index.crates.io-…/futures-util-0.3.34/src/future/join_all.rs:29:8
+                let in_crate = in_registry.split_once('/').map_or(in_registry, |(_, c)| c);
+                let (krate, file) = in_crate.split_once('/').unwrap_or((in_crate, ""));
+                let name = krate.rsplit_once('-').map_or(krate, |(name, _)| name);
+                let file = file.split(':').next().unwrap_or(file);
+                format!("--> {name}/{file}")
+            }
+            _ => text.to_string(),
+        })
+        .collect()
+}
+
+#[test]
+fn key_lines_leave_out_what_moves() {
+    let errors = "error[E0277]: `dyn Future<Output = ()>` cannot be unpinned\n  \
+         --> src/main.rs:51:33\n   |\n51 |         trpl::join_all(futures).await;\n\
+         ...\n  --> /home/me/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/\
+         futures-util-0.3.34/src/future/join_all.rs:29:8\n";
+    assert_eq!(
+        key_lines(errors),
+        [
+            "error[E0277]: `dyn Future<Output = ()>` cannot be unpinned",
+            "--> src/main.rs:51:33",
+            "trpl::join_all(futures).await;",
+            "--> futures-util/src/future/join_all.rs",
+        ]
+    );
+}
+
+/// The 17.5 page shows listing 17-23's error (E0277: the boxed futures are not `Unpin`) as
+/// the compiler prints it now.
+#[test]
+fn listing_17_23_note_shows_the_compiler_error() {
+    let path = generated().join("listing-17-23-error.md");
+    let note = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let errors = listing_17_23_errors();
+    assert!(
+        errors.contains("error[E0277]"),
+        "listing 17-23 no longer fails with E0277:\n{errors}"
+    );
+    assert!(
+        note.contains("error[E0277]"),
+        "{} shows no E0277: run book-notes/generate listing-17-23",
+        path.display()
+    );
+    assert_eq!(
+        key_lines(&text_block(&note)),
+        key_lines(&errors),
+        "{} is stale (left: the note, right: the compiler now): run book-notes/generate listing-17-23",
+        path.display()
+    );
 }

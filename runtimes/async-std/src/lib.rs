@@ -15,8 +15,11 @@ async_lab_core::trpl_api!(AsyncStd);
 use std::future::Future;
 use std::io;
 use std::path::PathBuf;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
+use async_lab_core::handle::poll_catching;
 use async_lab_core::registry::{
     Capabilities, ChannelKind, Configuration, DroppedHandle, Http, PanicOnAwait, PollsOn, Timer,
 };
@@ -60,10 +63,15 @@ impl LabRuntime for AsyncStd {
         async_std::task::block_on(future)
     }
 
-    fn spawn_detached(&self, task: BoxTask) -> Result<(), TaskError> {
+    type Handle<T: Send + 'static> = Join<T>;
+
+    fn spawn<F>(&self, future: F) -> Self::Handle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
         // Dropping an async-std JoinHandle detaches the task.
-        drop(async_std::task::spawn(task));
-        Ok(())
+        Join(async_std::task::spawn(future))
     }
 
     fn sleep(&self, duration: Duration) -> impl Future<Output = ()> + Send + 'static {
@@ -102,5 +110,18 @@ impl LabRuntime for AsyncStd {
 
     fn notes(&self) -> Vec<String> {
         vec!["async-std is discontinued upstream; its maintainers recommend smol".into()]
+    }
+}
+
+/// async-std's `JoinHandle`, which detaches its task when dropped, with the panic it
+/// carries into the awaiting task caught and turned into [`TaskError::Panicked`].
+#[derive(Debug)]
+pub struct Join<T>(async_std::task::JoinHandle<T>);
+
+impl<T> Future for Join<T> {
+    type Output = Result<T, TaskError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        poll_catching(&mut self.0, cx)
     }
 }

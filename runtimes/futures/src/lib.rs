@@ -50,6 +50,9 @@ pub struct Futures {
     pool: Option<ThreadPool>,
 }
 
+/// Why a `LocalPool` refuses a task.
+const LOCAL_ONLY: &str = "a LocalPool only takes tasks on the thread that runs its block_on";
+
 thread_local! {
     /// The spawner of the `LocalPool` that this thread's `block_on` is running, if any.
     static LOCAL_SPAWNER: RefCell<Option<LocalSpawner>> = const { RefCell::new(None) };
@@ -114,8 +117,18 @@ impl LabRuntime for Futures {
         output
     }
 
-    fn spawn_detached(&self, task: BoxTask) -> Result<(), TaskError> {
-        match &self.pool {
+    // Not the pools' own `RemoteHandle`: it cancels its task when dropped (forgetting it
+    // on drop fixes that), and it costs a channel and a flag, each an allocation, where
+    // a channel alone does (see `JoinHandle::reporting`).
+    type Handle<T: Send + 'static> = runtime::JoinHandle<T>;
+
+    fn spawn<F>(&self, future: F) -> runtime::JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let (task, handle) = runtime::JoinHandle::reporting(future);
+        let started = match &self.pool {
             Some(pool) => pool
                 .spawn(task)
                 .map_err(|e| TaskError::SpawnFailed(e.to_string())),
@@ -123,10 +136,12 @@ impl LabRuntime for Futures {
                 Some(spawner) => spawner
                     .spawn_local(task)
                     .map_err(|e| TaskError::SpawnFailed(e.to_string())),
-                None => Err(TaskError::Unsupported(
-                    "a LocalPool only takes tasks on the thread that runs its block_on".into(),
-                )),
+                None => Err(TaskError::Unsupported(LOCAL_ONLY.into())),
             }),
+        };
+        match started {
+            Ok(()) => handle,
+            Err(error) => runtime::JoinHandle::failed(error),
         }
     }
 
@@ -145,9 +160,7 @@ impl LabRuntime for Futures {
                 Some(spawner) => spawner
                     .spawn_local_with_handle(task)
                     .map_err(|e| e.to_string()),
-                None => {
-                    Err("a LocalPool only takes tasks on the thread that runs its block_on".into())
-                }
+                None => Err(LOCAL_ONLY.to_string()),
             }),
         };
         Box::pin(async move {

@@ -21,12 +21,15 @@ use std::cell::RefCell;
 use std::future::Future;
 use std::io;
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::thread;
 use std::time::Duration;
 
 use async_lab_core::census::{self, Role};
+use async_lab_core::handle::{Spawned, poll_catching};
 use async_lab_core::registry::{
     Capabilities, ChannelKind, Configuration, DroppedHandle, Http, PanicOnAwait, PollsOn, Timer,
 };
@@ -73,13 +76,17 @@ thread_local! {
 const NOT_ON_LOCAL_THREAD: &str = "a LocalExecutor only takes tasks on the thread that runs it";
 
 impl Smol {
-    /// Spawns `task` on this configuration's executor, with smol's own handle.
-    fn spawn_task(&self, task: BoxTask) -> Result<smol::Task<()>, TaskError> {
+    /// Spawns `future` on this configuration's executor, with smol's own handle.
+    fn spawn_task<F>(&self, future: F) -> Result<smol::Task<F::Output>, TaskError>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
         Ok(match &self.executor {
-            Executor::Global => smol::spawn(task),
-            Executor::Threads(executor) => executor.spawn(task),
+            Executor::Global => smol::spawn(future),
+            Executor::Threads(executor) => executor.spawn(future),
             Executor::Local => LOCAL
-                .with(|l| l.borrow().as_ref().map(|local| local.spawn(task)))
+                .with(|l| l.borrow().as_ref().map(|local| local.spawn(future)))
                 .ok_or_else(|| TaskError::Unsupported(NOT_ON_LOCAL_THREAD.into()))?,
         })
     }
@@ -157,9 +164,18 @@ impl LabRuntime for Smol {
         output
     }
 
-    fn spawn_detached(&self, task: BoxTask) -> Result<(), TaskError> {
-        // smol *cancels* a task whose handle is dropped; `detach` is how to keep it running.
-        self.spawn_task(task).map(smol::Task::detach)
+    type Handle<T: Send + 'static> = Spawned<Detaching<T>>;
+
+    fn spawn<F>(&self, future: F) -> Self::Handle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        // smol *cancels* a task whose handle is dropped; `Detaching` detaches it instead.
+        match self.spawn_task(future) {
+            Ok(task) => Spawned::Started(Detaching::new(task)),
+            Err(error) => Spawned::failed(error),
+        }
     }
 
     // Not an `async fn`: that would borrow `self`, and the timer must be `'static`.
@@ -211,4 +227,37 @@ fn start_executor(n: usize) -> Result<Arc<smol::Executor<'static>>, String> {
             .map_err(|e| format!("cannot start a smol executor thread: {e}"))?;
     }
     Ok(executor)
+}
+
+/// smol's `Task`, detached when dropped: smol itself *cancels* a task whose handle is
+/// dropped, and the book's rule is tokio's. A panic the task carries into the awaiting
+/// task is caught and turned into [`TaskError::Panicked`].
+#[derive(Debug)]
+pub struct Detaching<T>(Option<async_executor::FallibleTask<T>>);
+
+impl<T> Detaching<T> {
+    /// Wraps `task`, whose handle now detaches it when dropped.
+    pub fn new(task: smol::Task<T>) -> Detaching<T> {
+        Detaching(Some(task.fallible()))
+    }
+}
+
+impl<T> Drop for Detaching<T> {
+    fn drop(&mut self) {
+        if let Some(task) = self.0.take() {
+            task.detach();
+        }
+    }
+}
+
+impl<T> Future for Detaching<T> {
+    type Output = Result<T, TaskError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let Some(task) = self.0.as_mut() else {
+            return Poll::Ready(Err(TaskError::Cancelled));
+        };
+        // `None`: the executor dropped the task unfinished.
+        poll_catching(task, cx).map(|result| result?.ok_or(TaskError::Cancelled))
+    }
 }

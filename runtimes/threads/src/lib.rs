@@ -67,10 +67,21 @@ impl LabRuntime for Threads {
         futures::executor::block_on(future)
     }
 
-    fn spawn_detached(&self, task: BoxTask) -> Result<(), TaskError> {
-        task_thread(task)
-            .map(drop)
-            .map_err(|e| TaskError::SpawnFailed(format!("cannot start a thread: {e}")))
+    type Handle<T: Send + 'static> = runtime::JoinHandle<T>;
+
+    fn spawn<F>(&self, future: F) -> runtime::JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        // A thread has a handle of its own, but joining it would block.
+        let (task, handle) = runtime::JoinHandle::reporting(future);
+        match task_thread(task) {
+            Ok(_) => handle,
+            Err(e) => runtime::JoinHandle::failed(TaskError::SpawnFailed(format!(
+                "cannot start a thread: {e}"
+            ))),
+        }
     }
 
     fn sleep(&self, duration: Duration) -> impl Future<Output = ()> + Send + 'static {
@@ -105,7 +116,10 @@ impl LabRuntime for Threads {
 
 /// Starts the thread of its own that `task` gets: it drives the task with a plain
 /// `block_on` and ends with it.
-fn task_thread(task: BoxTask) -> std::io::Result<thread::JoinHandle<()>> {
+fn task_thread<F>(task: F) -> std::io::Result<thread::JoinHandle<()>>
+where
+    F: Future<Output = ()> + Send + 'static,
+{
     let n = NEXT_TASK.fetch_add(1, Ordering::Relaxed);
     thread::Builder::new()
         .name(format!("task-{n}"))

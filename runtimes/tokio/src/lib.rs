@@ -24,6 +24,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_lab_core::census::{self, Role};
+use async_lab_core::handle::{Spawned, TokioJoin};
 use async_lab_core::registry::{
     Capabilities, ChannelKind, Configuration, DroppedHandle, Http, PanicOnAwait, PollsOn, Timer,
 };
@@ -150,15 +151,20 @@ impl LabRuntime for Tokio {
         output
     }
 
-    fn spawn_detached(&self, task: BoxTask) -> Result<(), TaskError> {
+    type Handle<T: Send + 'static> = Spawned<TokioJoin<T>>;
+
+    fn spawn<F>(&self, future: F) -> Self::Handle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
         // Dropping a tokio JoinHandle detaches the task. From another thread than the
         // block_on's, a `local` runtime's task goes to the runtime's own queue, which the
         // same one thread polls.
-        match self.local_set() {
-            Some(local) => drop(local.spawn_local(task)),
-            None => drop(self.runtime.spawn(task)),
-        }
-        Ok(())
+        Spawned::Started(TokioJoin(match self.local_set() {
+            Some(local) => local.spawn_local(future),
+            None => self.runtime.spawn(future),
+        }))
     }
 
     // Not an `async fn`: that would borrow `self`, and the timer must be `'static`.

@@ -17,6 +17,7 @@ use std::io;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use async_lab_core::handle::{Spawned, TokioJoin};
 use async_lab_core::registry::{
     Capabilities, ChannelKind, Configuration, DroppedHandle, Http, PanicOnAwait, PollsOn, Timer,
 };
@@ -65,15 +66,20 @@ impl LabRuntime for Trpl {
         trpl::block_on(future)
     }
 
-    fn spawn_detached(&self, task: BoxTask) -> Result<(), TaskError> {
+    type Handle<T: Send + 'static> = Spawned<TokioJoin<T>>;
+
+    fn spawn<F>(&self, future: F) -> Self::Handle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
         // trpl::spawn_task is tokio::spawn, which panics outside a runtime.
         if !in_tokio_context() {
-            return Err(TaskError::Unsupported(
+            return Spawned::failed(TaskError::Unsupported(
                 "trpl spawns tasks only inside its block_on".into(),
             ));
         }
-        drop(trpl::spawn_task(task));
-        Ok(())
+        Spawned::Started(TokioJoin(trpl::spawn_task(future)))
     }
 
     // Not an `async fn`: that would borrow `self`, and the timer must be `'static`.
@@ -105,7 +111,9 @@ impl LabRuntime for Trpl {
     }
 
     fn spawn_blocking(&self, _work: BlockingWork) -> Result<(), TaskError> {
-        Err(TaskError::Unsupported("trpl has no spawn_blocking".into()))
+        Err(TaskError::Unsupported(
+            "trpl does not export spawn_blocking (tokio underneath has one)".into(),
+        ))
     }
 
     fn notes(&self) -> Vec<String> {

@@ -4,7 +4,7 @@
 //! (`async_lab_shared::census`); this half is here so that a runtime crate can mark its
 //! threads without pulling the lab in.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Mutex, PoisonError};
 
 /// What a thread is for.
@@ -77,7 +77,7 @@ impl Role {
 }
 
 static MARKS: Mutex<BTreeMap<u64, Role>> = Mutex::new(BTreeMap::new());
-static EXCLUDED: Mutex<Vec<u64>> = Mutex::new(Vec::new());
+static EXCLUDED: Mutex<BTreeSet<u64>> = Mutex::new(BTreeSet::new());
 
 /// The calling thread's kernel thread id (a process-unique counter off Linux).
 pub fn current_tid() -> u64 {
@@ -115,10 +115,15 @@ pub fn mark_current(role: Role) {
 /// Leaves the calling thread out of every census: the embedded site's and the sampler's
 /// threads are the lab's, not the runtime's.
 pub fn exclude_current() {
+    exclude(current_tid());
+}
+
+/// Leaves thread `tid` out of every census.
+pub fn exclude(tid: u64) {
     EXCLUDED
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
-        .push(current_tid());
+        .insert(tid);
 }
 
 /// True for a thread left out with [`exclude_current`].

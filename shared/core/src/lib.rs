@@ -8,8 +8,10 @@
 //! # Layout
 //!
 //! - [`runtime`]: the [`Runtime`] trait (`block_on`, `spawn`, `sleep`, `yield_now`,
-//!   `spawn_blocking`) and the [`JoinHandle`] every runtime's spawn gives back.
+//!   `spawn_blocking`), and the [`JoinHandle`] of tasks that report through a channel.
 //! - [`registry`]: every runtime configuration and what it can do, as data.
+//! - [`handle`]: each runtime's own join handle as [`Runtime::Handle`]: awaiting gives a
+//!   `Result`, dropping detaches.
 //! - [`book_api`]: the `trpl` crate's API on any [`Runtime`]; each runtime crate's root
 //!   is a drop-in `trpl` through the [`trpl_api!`] macro.
 //! - [`trace`]: the per-poll wrapper that records which OS thread polled which task, and
@@ -25,6 +27,7 @@ pub mod book_api;
 pub mod census;
 pub mod compat;
 pub mod env;
+pub mod handle;
 pub mod registry;
 pub mod runtime;
 pub mod trace;

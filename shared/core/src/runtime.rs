@@ -2,9 +2,10 @@
 //!
 //! Each `runtimes/<rt>` crate implements it; experiments are generic over it. The trait is
 //! kept small on purpose: a runtime only says how to run a future to completion on the
-//! current thread (`block_on`), how to start a detached task (`spawn_detached`), and which
-//! of its own timers and yields to use. Everything built on top (join handles, tracing,
-//! panics turned into errors) is written once in this module.
+//! current thread (`block_on`), how to start a task and get the runtime's own typed
+//! handle to it (`spawn`, adapted by [`crate::handle`]: awaiting gives a `Result`,
+//! dropping detaches), and which of its own timers and yields to use. What is built on
+//! top (tracing, the book API's scopes) is written once, here and in `book_api`.
 
 use std::any::Any;
 use std::fmt;
@@ -22,7 +23,7 @@ use futures::channel::oneshot;
 use crate::registry::Configuration;
 use crate::trace;
 
-/// A boxed, sendable future with no result: what `spawn_detached` takes.
+/// A boxed, sendable future with no result: what [`Runtime::spawn_raw`] takes.
 pub type BoxTask = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 
 /// A runtime's own join handle, as a future: `Err` with the runtime's error message when
@@ -56,10 +57,21 @@ pub trait Runtime: Clone + Send + Sync + 'static {
     /// Runs `future` to completion on the calling thread, driving the executor as needed.
     fn block_on<F: Future>(&self, future: F) -> F::Output;
 
-    /// Starts `task` on the executor and lets it run on its own: nobody waits for it.
-    /// Fails when this runtime cannot spawn from the calling thread (a local pool spawned
-    /// into from another thread, say).
-    fn spawn_detached(&self, task: BoxTask) -> Result<(), TaskError>;
+    /// The runtime's own handle to a task, adapted (see [`crate::handle`]): awaiting it
+    /// gives the task's output, [`TaskError::Panicked`] when it panicked, or
+    /// [`TaskError::Cancelled`] when it was dropped unfinished; dropping it detaches the
+    /// task, on every runtime. It also carries the error of a spawn that failed.
+    type Handle<T: Send + 'static>: Future<Output = Result<T, TaskError>> + Send + Unpin + 'static;
+
+    /// Starts `future` as a task on the executor, unboxed, with nothing allocated beyond
+    /// the runtime's own spawn (one channel where the runtime has no handle worth
+    /// adapting: see [`crate::handle`]). When this runtime cannot spawn from the calling
+    /// thread (a local pool spawned into from another thread, say), the handle gives
+    /// [`TaskError::Unsupported`].
+    fn spawn<F>(&self, future: F) -> Self::Handle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static;
 
     /// The runtime's own timer.
     fn sleep(&self, duration: Duration) -> impl Future<Output = ()> + Send + 'static;
@@ -142,6 +154,11 @@ impl fmt::Display for TaskError {
 impl std::error::Error for TaskError {}
 
 impl TaskError {
+    /// The error for a task that panicked with `payload`.
+    pub fn from_panic(payload: &(dyn Any + Send)) -> TaskError {
+        TaskError::Panicked(panic_message(payload))
+    }
+
     /// True when the task panicked (as tokio's `JoinError::is_panic`).
     pub fn is_panic(&self) -> bool {
         matches!(self, TaskError::Panicked(_))
@@ -153,10 +170,49 @@ impl TaskError {
     }
 }
 
-/// A handle to a spawned task. Awaiting it gives the task's output, or why there is none.
-/// Dropping it detaches the task: it keeps running.
+/// A handle to a task that sends its result down a channel: for runtimes with no handle
+/// of their own (a thread per task, the pools for blocking work). Awaiting it gives the
+/// task's output, or why there is none. Dropping it detaches the task: it keeps running.
 pub struct JoinHandle<T> {
-    result: Result<oneshot::Receiver<Result<T, TaskError>>, TaskError>,
+    // The error is boxed, so that the handle of a task that did start is two pointers.
+    result: Result<oneshot::Receiver<Result<T, TaskError>>, Box<TaskError>>,
+}
+
+impl<T> JoinHandle<T> {
+    /// The handle of a task that will send its result to `receiver`'s sender; a dropped
+    /// sender means the task was cancelled.
+    pub fn new(receiver: oneshot::Receiver<Result<T, TaskError>>) -> JoinHandle<T> {
+        JoinHandle {
+            result: Ok(receiver),
+        }
+    }
+
+    /// The handle of a task that could not start.
+    pub fn failed(error: TaskError) -> JoinHandle<T> {
+        JoinHandle {
+            result: Err(Box::new(error)),
+        }
+    }
+
+    /// `future` as a task that sends its output (or its panic, as
+    /// [`TaskError::Panicked`]) to the handle that comes with it. Spawn the task; a task
+    /// dropped unfinished gives [`TaskError::Cancelled`].
+    pub fn reporting<F>(future: F) -> (impl Future<Output = ()> + Send + 'static, JoinHandle<T>)
+    where
+        F: Future<Output = T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let (sender, receiver) = oneshot::channel();
+        let task = async move {
+            let result = AssertUnwindSafe(future)
+                .catch_unwind()
+                .await
+                .map_err(|payload| TaskError::from_panic(&*payload));
+            // The receiver may be gone: the handle was dropped and the task detached.
+            let _ = sender.send(result);
+        };
+        (task, JoinHandle::new(receiver))
+    }
 }
 
 impl<T> Future for JoinHandle<T> {
@@ -167,46 +223,24 @@ impl<T> Future for JoinHandle<T> {
             Ok(receiver) => receiver
                 .poll_unpin(cx)
                 .map(|r| r.unwrap_or(Err(TaskError::Cancelled))),
-            Err(e) => Poll::Ready(Err(e.clone())),
+            Err(e) => Poll::Ready(Err(TaskError::clone(e))),
         }
     }
 }
 
-/// Spawns `future` on `rt` as a task called `name`, traced (see [`trace`]) and with its
-/// panic caught and turned into [`TaskError::Panicked`], so one failing task never takes
-/// the experiment down with it.
-pub fn spawn<R, F>(rt: &R, name: impl Into<String>, future: F) -> JoinHandle<F::Output>
+/// Spawns `future` on `rt` as a task called `name`, traced (see [`trace`]): the lab's
+/// spawn, outside the book API's scopes. A panic comes back as [`TaskError::Panicked`].
+pub fn spawn<R, F>(rt: &R, name: impl Into<String>, future: F) -> R::Handle<F::Output>
 where
     R: Runtime,
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    spawn_with(|task| rt.spawn_detached(task), name, future)
-}
-
-/// [`spawn`], with the detached task handed to `spawn_detached` rather than to a runtime.
-pub fn spawn_with<S, F>(
-    spawn_detached: S,
-    name: impl Into<String>,
-    future: F,
-) -> JoinHandle<F::Output>
-where
-    S: FnOnce(BoxTask) -> Result<(), TaskError>,
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
-{
-    let (sender, receiver) = oneshot::channel();
-    let traced = trace::traced(name, future);
-    let task = async move {
-        let result = AssertUnwindSafe(traced)
-            .catch_unwind()
-            .await
-            .map_err(|payload| TaskError::Panicked(panic_message(&*payload)));
-        // The receiver may be gone: the handle was dropped and the task detached.
-        let _ = sender.send(result);
-    };
-    JoinHandle {
-        result: spawn_detached(Box::pin(task)).map(|()| receiver),
+    // Not wrapped with tracing off (see `book_api::spawn_named`).
+    if trace::is_enabled() {
+        rt.spawn(trace::traced(name, future))
+    } else {
+        rt.spawn(future)
     }
 }
 
@@ -222,11 +256,12 @@ where
         // Whatever runs this closure is the runtime's pool for blocking work.
         crate::census::mark_current(crate::census::Role::BlockingPool);
         let result = std::panic::catch_unwind(AssertUnwindSafe(work))
-            .map_err(|payload| TaskError::Panicked(panic_message(&*payload)));
+            .map_err(|payload| TaskError::from_panic(&*payload));
         let _ = sender.send(result);
     };
-    JoinHandle {
-        result: rt.spawn_blocking(Box::new(job)).map(|()| receiver),
+    match rt.spawn_blocking(Box::new(job)) {
+        Ok(()) => JoinHandle::new(receiver),
+        Err(error) => JoinHandle::failed(error),
     }
 }
 

@@ -9,17 +9,21 @@
 //!   wrapped), a poll costs one branch on a field of the future: no clock, no atomic, no
 //!   allocation, and the future grows by one pointer (it is held in place, not boxed).
 //! - On, a poll reads the clock twice and pushes one span onto a buffer that lives inside
-//!   the task's own future. Only one thread polls a future at a time, so the buffer needs
-//!   no lock; it is handed whole (no copy) to the process-wide list every
-//!   [`FLUSH_EVERY`] polls and when the task ends or is dropped. A task still running
-//!   when the report is made shows the polls flushed so far.
+//!   the task's own future. The clock is the CPU's time-stamp counter where it runs at a
+//!   constant rate (through `quanta`, calibrated once against the OS clock when tracing is
+//!   turned on): a read is an instruction, where `Instant::now()` is a call into the OS's
+//!   clock code. The raw counts are turned into `Instant`s only when a report asks
+//!   ([`tasks`]). Only one thread polls a future at a time, so the buffer needs no lock;
+//!   it is handed whole (no copy) to the process-wide list every [`FLUSH_EVERY`] polls
+//!   and when the task ends or is dropped. A task still running when the report is made
+//!   shows the polls flushed so far.
 //!
 //! `benches/trace_overhead.rs` measures both costs.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::task::{Context, Poll};
 use std::time::Instant;
 
@@ -34,8 +38,10 @@ static ENABLED: AtomicBool = AtomicBool::new(false);
 static TASKS: Mutex<Vec<Arc<TaskStats>>> = Mutex::new(Vec::new());
 
 /// Turns tracing on for every future wrapped from now on. The runtime binaries do this
-/// before a run, since the report is made of what tracing records.
+/// before a run, since the report is made of what tracing records. The first call
+/// calibrates the clock (about a millisecond).
 pub fn enable() {
+    clock();
     ENABLED.store(true, Ordering::Relaxed);
 }
 
@@ -60,13 +66,61 @@ pub struct Span {
     pub end: Instant,
 }
 
+/// The clock polls are timed with, and how its raw counts become `Instant`s.
+struct Clock {
+    counter: quanta::Clock,
+    /// The same moment on both clocks, taken when this one was made.
+    anchor: (Instant, quanta::Instant),
+}
+
+impl Clock {
+    /// Now, in raw counts: the time-stamp counter where it is usable, else nanoseconds.
+    fn raw(&self) -> u64 {
+        self.counter.raw()
+    }
+
+    /// The `Instant` of a raw count read from this clock.
+    fn instant(&self, raw: u64) -> Instant {
+        let (anchor, counted) = self.anchor;
+        let at = self.counter.scaled(raw);
+        match at.checked_duration_since(counted) {
+            Some(after) => anchor + after,
+            // Read before the anchor (counters of two cores a little apart).
+            None => anchor
+                .checked_sub(counted.saturating_duration_since(at))
+                .unwrap_or(anchor),
+        }
+    }
+}
+
+/// The process's one clock for spans, calibrated on first use.
+fn clock() -> &'static Clock {
+    static CLOCK: OnceLock<Clock> = OnceLock::new();
+    CLOCK.get_or_init(|| {
+        let counter = quanta::Clock::new();
+        let counted = counter.now();
+        Clock {
+            anchor: (Instant::now(), counted),
+            counter,
+        }
+    })
+}
+
+/// One poll as recorded: raw counts of the [`Clock`], turned into a [`Span`] on demand.
+#[derive(Debug, Clone, Copy)]
+struct RawSpan {
+    tid: u64,
+    start: u64,
+    end: u64,
+}
+
 /// One traced task, as registered process-wide.
-#[derive(Debug)]
 struct TaskStats {
     name: String,
-    created: Instant,
+    /// When the task was wrapped, in raw counts.
+    created: u64,
     /// The flushed buffers, each in poll order, in the order they were flushed.
-    spans: Mutex<Vec<Vec<Span>>>,
+    spans: Mutex<Vec<Vec<RawSpan>>>,
 }
 
 /// What was seen of one task's polls.
@@ -89,7 +143,8 @@ pub struct TaskSummary {
 /// The buffer of one traced task: lives in the task's own future, flushed on drop.
 struct Recorder {
     stats: Arc<TaskStats>,
-    spans: Vec<Span>,
+    clock: &'static Clock,
+    spans: Vec<RawSpan>,
 }
 
 impl Recorder {
@@ -132,9 +187,10 @@ pin_project! {
 /// Wraps `future` so that its polls are recorded under `name` while tracing is on.
 pub fn traced<F: Future>(name: impl Into<String>, future: F) -> Traced<F> {
     let recorder = is_enabled().then(|| {
+        let clock = clock();
         let stats = Arc::new(TaskStats {
             name: name.into(),
-            created: Instant::now(),
+            created: clock.raw(),
             spans: Mutex::new(Vec::new()),
         });
         TASKS
@@ -143,6 +199,7 @@ pub fn traced<F: Future>(name: impl Into<String>, future: F) -> Traced<F> {
             .push(stats.clone());
         Box::new(Recorder {
             stats,
+            clock,
             spans: Vec::new(),
         })
     });
@@ -161,10 +218,10 @@ impl<F: Future> Future for Traced<F> {
             return this.inner.poll(cx);
         };
         let tid = current_tid();
-        let start = Instant::now();
+        let start = recorder.clock.raw();
         let poll = this.inner.poll(cx);
-        let end = Instant::now();
-        recorder.spans.push(Span { tid, start, end });
+        let end = recorder.clock.raw();
+        recorder.spans.push(RawSpan { tid, start, end });
         if poll.is_ready() {
             // At once, not on drop: whoever awaits this task may make the report next.
             recorder.flush(false);
@@ -177,11 +234,19 @@ impl<F: Future> Future for Traced<F> {
 
 impl TaskStats {
     fn summary(&self) -> TaskSummary {
+        let clock = clock();
         let spans: Vec<Span> = self
             .spans
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .concat();
+            .iter()
+            .flatten()
+            .map(|raw| Span {
+                tid: raw.tid,
+                start: clock.instant(raw.start),
+                end: clock.instant(raw.end),
+            })
+            .collect();
         let mut threads: Vec<u64> = Vec::new();
         let mut migrations = 0;
         for (i, span) in spans.iter().enumerate() {
@@ -197,7 +262,7 @@ impl TaskStats {
             polls: spans.len() as u64,
             threads,
             migrations,
-            created: self.created,
+            created: clock.instant(self.created),
             spans,
         }
     }

@@ -80,7 +80,7 @@ impl<R: Runtime> Lab<R> {
 
     /// Spawns `future` as a task named `name` (the thread report shows it). Like trpl's
     /// `spawn_task`, the task stops when the experiment's main future ends.
-    pub fn spawn<F>(&self, name: impl Into<String>, future: F) -> book_api::JoinHandle<F::Output>
+    pub fn spawn<F>(&self, name: impl Into<String>, future: F) -> book_api::JoinHandle<F::Output, R>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
@@ -144,6 +144,7 @@ struct Recorded {
     lines: Vec<String>,
     remarks: Vec<String>,
     measures: BTreeMap<String, f64>,
+    spreads: BTreeMap<String, [f64; 2]>,
 }
 
 impl Output {
@@ -188,6 +189,17 @@ impl Output {
         self.recorded().measures.insert(name.to_string(), value);
     }
 
+    /// Records the smallest and largest value of a measurement taken several times (its
+    /// median is the measurement itself).
+    pub fn set_spread(&self, name: &str, min: f64, max: f64) {
+        self.recorded().spreads.insert(name.to_string(), [min, max]);
+    }
+
+    /// A measurement recorded so far.
+    pub fn measure(&self, name: &str) -> Option<f64> {
+        self.recorded().measures.get(name).copied()
+    }
+
     /// True when lines are printed as they come (not in `--json` mode).
     pub fn is_echoing(&self) -> bool {
         self.echo
@@ -206,6 +218,11 @@ impl Output {
     /// Every measurement.
     pub fn measures(&self) -> BTreeMap<String, f64> {
         self.recorded().measures.clone()
+    }
+
+    /// Every measurement's spread, `[min, max]`, where it was taken several times.
+    pub fn spreads(&self) -> BTreeMap<String, [f64; 2]> {
+        self.recorded().spreads.clone()
     }
 }
 

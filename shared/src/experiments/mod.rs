@@ -8,6 +8,7 @@
 //! ([`Output::line`]); what the lab adds (which part is which, what was measured) goes to
 //! stderr as remarks ([`Output::remark`]) and into the report's `measurements`.
 
+mod bench;
 mod blocking;
 mod channel;
 mod downloads;
@@ -27,6 +28,7 @@ use crate::bounds;
 use crate::runtime::Runtime;
 use crate::site::PAGES;
 
+pub use bench::{Bench, Measurement};
 pub use lab::{Lab, Outcome, Output, millis, ms};
 pub use page_title::page_titles;
 pub use race::race;
@@ -44,17 +46,17 @@ pub enum Experiment {
     Spawn,
     /// 17-7: the same, awaiting the task's handle, so it counts to 9
     SpawnAwait,
-    /// 17-8: two futures joined; join is fair and its order fixed
+    /// 17-8: two futures joined in one task; the futures crate's join polls them in a fixed order
     Join,
     /// 17-9..17-13: message passing; the loop that never ends (stopped by a deadline) and the async move one that does; two producers
     Channel,
     /// 17-14/17-15: work that blocks the thread starves the other future; and how long a timer waits beside a blocked task
     Blocking,
-    /// 17-16/17-17: handing control back with a 1 ms sleep or yield_now; then 1,000 of each, timed
+    /// 17-16/17-17: handing control back with a 1 ms sleep or yield_now; then (from the earlier edition) 1,000 of each, timed
     Yield,
     /// 17-18..17-20: a timeout built from select and sleep, beside the runtime's own timeout
     Timeout,
-    /// 17-21..: streams from iterators, filter, a per-item timeout, interval ticks, merge, throttle, take
+    /// 17-21/17-22: a stream from an iterator; then the earlier edition's filter, per-item timeout, interval, merge, throttle and take
     Streams,
     /// 17-23/17-24: a dynamic collection of futures with join_all; join! over different types
     JoinAll,
@@ -68,6 +70,8 @@ pub enum Experiment {
     DropHandle,
     /// each runtime's own spawn when the task panics: an error on await, or the panic carried to the awaiting task
     Panic,
+    /// what the runtime costs through its own API (spawn, yield, ping-pong, timer, fetch, memory a task), beside physical floors; use a release build
+    Bench(Bench),
 }
 
 /// `page-title`'s arguments.
@@ -139,6 +143,7 @@ impl Experiment {
             Experiment::Export(_) => "export",
             Experiment::DropHandle => "drop-handle",
             Experiment::Panic => "panic",
+            Experiment::Bench(_) => "bench",
         }
     }
 
@@ -151,6 +156,7 @@ impl Experiment {
                 on_site(&url_a.iter().chain(url_b).collect::<Vec<_>>())
             }
             Experiment::Downloads(_) => true,
+            Experiment::Bench(bench) => bench.needs_site(),
             _ => false,
         }
     }
@@ -215,6 +221,7 @@ impl Experiment {
             }
             Experiment::DropHandle => raw::drop_handle(lab).await,
             Experiment::Panic => raw::panic(lab).await,
+            Experiment::Bench(args) => bench::bench(lab, args).await,
         }
     }
 }

@@ -1,7 +1,8 @@
-//! The renderers: the report drawn for people, as text for the terminal ([`text`]) and
-//! as timelines in text, SVG and HTML ([`timeline`]). They read [`crate::report`]'s data
-//! model and nothing reads them back.
+//! The renderers: the report drawn for people, as text for the terminal ([`text`]), as
+//! timelines in text, SVG and HTML ([`timeline`]), and measurements as bar charts
+//! ([`chart`]). They read [`crate::report`]'s data model and nothing reads them back.
 
+pub mod chart;
 pub mod text;
 pub mod timeline;
 

@@ -403,6 +403,7 @@ mod tests {
             unsupported: Vec::new(),
             remarks: Vec::new(),
             measurements: Default::default(),
+            spread: Default::default(),
         }
     }
 

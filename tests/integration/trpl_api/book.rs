@@ -125,6 +125,59 @@ fn dropping_the_handle_detaches_the_task() {
     assert_eq!(received, Some("still ran"));
 }
 
+/// Listing 17-6 again, one level down: a task spawned by a task belongs to the same
+/// `block_on`, and stops with it too.
+#[test]
+fn a_task_spawned_by_a_task_stops_when_block_on_returns() {
+    let count = Arc::new(AtomicUsize::new(0));
+    let counted = count.clone();
+    trpl::block_on(async move {
+        let parent = trpl::spawn_task(async move {
+            drop(trpl::spawn_task(async move {
+                loop {
+                    counted.fetch_add(1, Ordering::SeqCst);
+                    trpl::sleep(ms(5)).await;
+                }
+            }));
+        });
+        parent.await.unwrap();
+        trpl::sleep(ms(20)).await;
+    });
+    let at_return = count.load(Ordering::SeqCst);
+    std::thread::sleep(ms(100));
+    let later = count.load(Ordering::SeqCst);
+    assert!(later <= at_return + 1, "the task went on after block_on: {at_return} then {later}");
+    assert!(later >= 1, "the task should have counted at least once");
+}
+
+/// trpl drops its runtime, and the tasks with it, when `block_on` returns: a handle that
+/// outlives it says its task was cancelled (not that it panicked).
+#[test]
+#[allow(clippy::async_yields_async)] // The handle is meant to leave the block_on unawaited.
+fn a_handle_that_outlives_block_on_reports_its_task_cancelled() {
+    let handle = trpl::block_on(async {
+        trpl::spawn_task(async {
+            trpl::sleep(ms(10_000)).await;
+            "never"
+        })
+    });
+    let started = Instant::now();
+    let error = trpl::block_on(handle).expect_err("the task was stopped");
+    assert!(error.is_cancelled() && !error.is_panic(), "{error}");
+    assert!(started.elapsed() < ms(5_000), "the stopped task was waited for");
+}
+
+/// Outside any `block_on` a task is detached (or, where the runtime cannot take it there,
+/// its handle says so): it belongs to no scope that could stop it.
+#[test]
+fn a_task_spawned_outside_block_on_is_detached_or_refused() {
+    let handle = trpl::spawn_task(async { 7 });
+    match trpl::block_on(handle) {
+        Ok(n) => assert_eq!(n, 7),
+        Err(error) => assert!(!error.is_panic() && !error.is_cancelled(), "{error}"),
+    }
+}
+
 /// Listing 17-8: `join` polls both futures in a fixed order, so they take turns.
 #[test]
 fn join_is_fair_and_its_order_fixed() {

@@ -11,32 +11,38 @@
 //!   and drops it at the end, so tasks still running then are dropped (listing 17-6 prints
 //!   the spawned task's count only up to 4 or 5). Here each `block_on` opens a [`Scope`];
 //!   tasks spawned inside it (by the main future or by other tasks of the scope) are
-//!   aborted when it returns, on every runtime.
+//!   stopped when it returns, on every runtime.
 //! - **Dropping a `JoinHandle` detaches** the task, as tokio does, even on smol, whose raw
 //!   API cancels such a task instead.
+//!
+//! The layer is meant to cost next to nothing over the runtime's own spawn: a task is the
+//! runtime's own task around the future (with the tracing wrapper and the scope's
+//! bookkeeping inline, not boxed), and its handle is the runtime's own typed handle
+//! ([`Runtime::Handle`]). `benches/facade_overhead.rs` measures it.
 //!
 //! The configuration is the runtime crate's default; the environment variable
 //! `ASYNC_LAB_FLAVOR` picks another (`ASYNC_LAB_FLAVOR=current-thread` on runtime-tokio).
 
 mod channel;
 mod html;
+mod scope;
 mod stream;
 
-use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use futures::future::{AbortHandle, Abortable};
-
-use crate::runtime::{self, BoxTask, Runtime};
+use crate::runtime::{self, Runtime};
+use crate::trace;
 
 pub use channel::{ChannelKind, Receiver, ReceiverStream, SendError, Sender, channel};
 pub use futures::future::{Either, join, join_all, join3};
 pub use futures::join;
 pub use html::{Html, Response, get};
+pub use scope::Scope;
+use scope::{Cancelled, ScopedTask};
 pub use stream::{
     Elapsed, Interval, IntervalStream, Stream, StreamExt, Throttle, Timeout, interval,
     stream_from_iter,
@@ -92,102 +98,32 @@ impl<R: Runtime> BookRuntime<R> {
     }
 }
 
-/// The tasks of one `block_on`, aborted together when it returns.
-pub struct Scope {
-    tasks: Mutex<Option<Vec<AbortHandle>>>,
-    sleeper: Sleeper,
-    spawner: Spawner,
-}
-
-/// Starts a task on the runtime a scope's `block_on` runs on.
-type Spawner = Arc<dyn Fn(BoxTask) -> Result<(), runtime::TaskError> + Send + Sync>;
-
-thread_local! {
-    /// The scope whose future this thread is polling right now.
-    static CURRENT: RefCell<Option<Arc<Scope>>> = const { RefCell::new(None) };
-}
-
-impl Scope {
-    fn new<R: Runtime>(rt: &R) -> Arc<Scope> {
-        let spawn_on = rt.clone();
-        Arc::new(Scope {
-            tasks: Mutex::new(Some(Vec::new())),
-            sleeper: sleeper(rt),
-            spawner: Arc::new(move |task| spawn_on.spawn_detached(task)),
-        })
-    }
-
-    /// The scope of the task being polled on this thread, if any.
-    pub fn current() -> Option<Arc<Scope>> {
-        CURRENT.with(|c| c.borrow().clone())
-    }
-
-    /// The timer of the runtime this scope runs on.
-    pub fn sleeper(&self) -> &Sleeper {
-        &self.sleeper
-    }
-
-    /// Registers a task; a scope that has already closed aborts it at once.
-    fn register(&self, handle: AbortHandle) {
-        match self
-            .tasks
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .as_mut()
-        {
-            Some(tasks) => tasks.push(handle),
-            None => handle.abort(),
-        }
-    }
-
-    fn close(&self) {
-        let tasks = self
-            .tasks
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
-        for task in tasks.into_iter().flatten() {
-            task.abort();
-        }
-    }
-}
-
-/// Polls `inner` with `scope` as this thread's current scope.
-struct Scoped<F> {
-    scope: Arc<Scope>,
-    inner: Pin<Box<F>>,
-}
-
-impl<F: Future> Future for Scoped<F> {
-    type Output = F::Output;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        let previous = CURRENT.with(|c| c.replace(Some(self.scope.clone())));
-        let result = self.inner.as_mut().poll(cx);
-        CURRENT.with(|c| c.replace(previous));
-        result
-    }
-}
-
 /// trpl's `block_on`: runs `future` to completion on `rt`; tasks it spawned and that are
-/// still running when it returns are aborted.
+/// still running when it returns are stopped (also when it unwinds from a panic, as trpl's
+/// runtime would be dropped then).
 pub fn block_on<R: Runtime, F: Future>(rt: &R, future: F) -> F::Output {
-    let scope = Scope::new(rt);
-    let output = rt.block_on(Scoped {
-        scope: scope.clone(),
-        inner: Box::pin(future),
-    });
-    scope.close();
-    output
+    /// Closes the scope however `block_on` ends.
+    struct Closing(Arc<Scope>);
+    impl Drop for Closing {
+        fn drop(&mut self) {
+            self.0.close();
+        }
+    }
+
+    let scope = Closing(Scope::new(rt));
+    let mut future = std::pin::pin!(future);
+    rt.block_on(std::future::poll_fn(|cx| {
+        Scope::enter(&scope.0, future.as_mut(), cx)
+    }))
 }
 
-/// A handle to a task started by [`spawn_task`]. Awaiting it gives the task's output, or a
-/// [`JoinError`]; dropping it detaches the task.
-pub struct JoinHandle<T> {
-    inner: runtime::JoinHandle<Result<T, futures::future::Aborted>>,
+/// A handle to a task started by [`spawn_task`]: runtime `R`'s own handle. Awaiting it
+/// gives the task's output, or a [`JoinError`]; dropping it detaches the task.
+pub struct JoinHandle<T: Send + 'static, R: Runtime> {
+    inner: R::Handle<Result<T, Cancelled>>,
 }
 
-impl<T> Future for JoinHandle<T> {
+impl<T: Send + 'static, R: Runtime> Future for JoinHandle<T, R> {
     type Output = Result<T, JoinError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
@@ -195,7 +131,7 @@ impl<T> Future for JoinHandle<T> {
             .poll(cx)
             .map(|result| match result {
                 Ok(Ok(output)) => Ok(output),
-                Ok(Err(futures::future::Aborted)) => Err(JoinError::Cancelled),
+                Ok(Err(Cancelled)) => Err(JoinError::Cancelled),
                 Err(e) => Err(e),
             })
     }
@@ -203,7 +139,7 @@ impl<T> Future for JoinHandle<T> {
 
 /// trpl's `spawn_task`: starts `future` as a task of the current `block_on`'s scope.
 /// Outside any `block_on` the task is simply detached.
-pub fn spawn_task<R, F>(rt: &R, future: F) -> JoinHandle<F::Output>
+pub fn spawn_task<R, F>(rt: &R, future: F) -> JoinHandle<F::Output, R>
 where
     R: Runtime,
     F: Future + Send + 'static,
@@ -213,32 +149,29 @@ where
 }
 
 /// [`spawn_task`], with the name the thread report shows for the task.
-pub fn spawn_named<R, F>(rt: &R, name: impl Into<String>, future: F) -> JoinHandle<F::Output>
+///
+/// Inside a `block_on` the task goes to the runtime whose `block_on` opened the scope:
+/// with `Runtime::new()?.block_on(...)` that is not necessarily the crate's global one.
+/// (When that runtime is of another type than `R`, a program mixing two runtime crates,
+/// the task goes to `rt`, still a task of the scope.)
+pub fn spawn_named<R, F>(rt: &R, name: impl Into<String>, future: F) -> JoinHandle<F::Output, R>
 where
     R: Runtime,
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    let name = name.into();
-    let (abort, registration) = AbortHandle::new_pair();
-    let Some(scope) = Scope::current() else {
-        let task = Abortable::new(future, registration);
-        return JoinHandle {
-            inner: runtime::spawn(rt, name, task),
+    Scope::with_current(|scope| {
+        let on = scope.and_then(|scope| scope.runtime::<R>()).unwrap_or(rt);
+        let task = ScopedTask::new(scope.cloned(), future);
+        // Not wrapped at all with tracing off: even the wrapper's one pointer can push a
+        // task into the runtime's next allocation size.
+        let inner = if trace::is_enabled() {
+            on.spawn(trace::traced(name, task))
+        } else {
+            on.spawn(task)
         };
-    };
-    scope.register(abort);
-    // The task goes to the runtime whose block_on opened the scope: with
-    // `Runtime::new()?.block_on(...)` that is not necessarily the crate's global one.
-    let scoped = Scoped {
-        scope: scope.clone(),
-        inner: Box::pin(future),
-    };
-    let task = Abortable::new(scoped, registration);
-    let spawner = scope.spawner.clone();
-    JoinHandle {
-        inner: runtime::spawn_with(move |task| spawner(task), name, task),
-    }
+        JoinHandle { inner }
+    })
 }
 
 /// Makes the calling crate's root a drop-in replacement for the `trpl` crate, on runtime
@@ -247,9 +180,9 @@ where
 macro_rules! trpl_api {
     ($runtime:ty) => {
         pub use $crate::book_api::{
-            Either, Elapsed, Html, Interval, IntervalStream, JoinError, JoinHandle, Receiver,
-            ReceiverStream, Response, SendError, Sender, Stream, StreamExt, get, join, join_all,
-            join3, stream_from_iter,
+            Either, Elapsed, Html, Interval, IntervalStream, JoinError, Receiver, ReceiverStream,
+            Response, SendError, Sender, Stream, StreamExt, get, join, join_all, join3,
+            stream_from_iter,
         };
 
         /// trpl's `Runtime`: `Runtime::new()?.block_on(future)` on this crate's runtime.
@@ -271,6 +204,10 @@ macro_rules! trpl_api {
         pub fn run<F: ::std::future::Future>(future: F) -> F::Output {
             block_on(future)
         }
+
+        /// A handle to a task started by [`spawn_task`]: await it for the task's output, or
+        /// drop it to detach the task.
+        pub type JoinHandle<T> = $crate::book_api::JoinHandle<T, $runtime>;
 
         /// Starts `future` as a task; await the handle for its output, or drop it to detach.
         pub fn spawn_task<F>(future: F) -> JoinHandle<F::Output>

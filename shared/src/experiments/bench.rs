@@ -1,0 +1,467 @@
+//! `bench`: what the runtime itself costs, measured through its own API (the `Runtime`
+//! trait's typed `spawn`, its `yield_now`, `sleep` and channel, not the drop-in layer),
+//! beside the physical floors measured in the same process.
+//!
+//! Every measurement runs once to warm up, then `--rounds` times; the report's
+//! `measurements` carry the median under the measurement's key and its `spread` the
+//! minimum and maximum. The methods follow the runtimes' own benchmarks: tokio's
+//! `spawn_many`, `yield_many` and `ping_pong`, and async-executor's `spawn_one`/`yield_now`.
+//!
+//! What the numbers do not say: they come from one machine, with the other work on it
+//! (the embedded site, for `fetch_rps`, shares its cores), and only a release build's
+//! numbers mean anything (a debug build says so on stderr).
+
+use std::future::Future;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::pin::pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll, Wake, Waker};
+use std::time::{Duration, Instant};
+
+use clap::{Args, ValueEnum};
+
+use super::{Lab, Outcome};
+use crate::book_api;
+use crate::bounds;
+use crate::runtime::Runtime;
+use async_lab_core::registry::PollsOn;
+
+/// `bench`'s arguments.
+#[derive(Debug, Clone, PartialEq, Args)]
+pub struct Bench {
+    /// Only these measurements (comma-separated; default: all of them)
+    #[arg(long, value_name = "M,...", value_delimiter = ',')]
+    pub measure: Vec<Measurement>,
+    /// Multiply every workload's size by X (0.01 for a quick look; the figures are per
+    /// operation, so they stay comparable)
+    #[arg(long, value_name = "X", default_value_t = 1.0, value_parser = bounds::parse::bench_scale)]
+    pub scale: f64,
+    /// How many timed rounds of each measurement, after one round to warm up
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = bounds::parse::bench_rounds)]
+    pub rounds: u32,
+}
+
+/// One measurement of `bench`, in the order they run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
+pub enum Measurement {
+    /// floor_wake_ns, floor_thread_ns, floor_rtt_us: what any runtime is built on
+    Floors,
+    /// spawn_ns: spawn + await of 100,000 empty tasks, per task
+    Spawn,
+    /// yield_ns: one yield_now in a 1,000,000-step loop in one task
+    Yield,
+    /// ping_pong_ns: one round trip of a message between two tasks
+    PingPong,
+    /// timer_late_us, timer_late_p99_us: how late a 1 ms sleep wakes
+    Timer,
+    /// fetch_rps: GET requests a second, 64 tasks on keep-alive connections
+    Fetch,
+    /// lab_spawn_ratio: the drop-in spawn_task + await over the runtime's own
+    LabSpawn,
+    /// task_bytes: resident memory per parked task (runs last: its tasks stay parked)
+    TaskBytes,
+}
+
+impl Bench {
+    /// Whether the run needs the embedded site (for `fetch_rps`).
+    pub fn needs_site(&self) -> bool {
+        self.wants(Measurement::Fetch)
+    }
+
+    fn wants(&self, m: Measurement) -> bool {
+        self.measure.is_empty() || self.measure.contains(&m)
+    }
+
+    /// `n` scaled, at least `least`.
+    fn sized(&self, n: u64, least: u64) -> u64 {
+        ((n as f64 * self.scale).round() as u64).max(least)
+    }
+}
+
+/// The medians, minima and maxima of each figure, as they are recorded.
+struct Figures<'a, R: Runtime> {
+    lab: &'a Lab<R>,
+    rounds: u32,
+}
+
+impl<R: Runtime> Figures<'_, R> {
+    /// Runs `round` once to warm up, then `rounds` times, and records the median as `key`
+    /// with the spread. `round` gives one figure per run.
+    async fn record<F, Fut>(&self, key: &str, mut round: F) -> f64
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = f64>,
+    {
+        round().await;
+        let mut values = Vec::with_capacity(self.rounds as usize);
+        for _ in 0..self.rounds {
+            values.push(round().await);
+        }
+        let (median, min, max) = summary(&mut values);
+        self.lab.out.set_measure(key, median);
+        self.lab.out.set_spread(key, min, max);
+        median
+    }
+}
+
+/// The median, minimum and maximum of `values`, which must not be empty.
+fn summary(values: &mut [f64]) -> (f64, f64, f64) {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    let median = if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        (values[n / 2 - 1] + values[n / 2]) / 2.0
+    };
+    (median, values[0], values[n - 1])
+}
+
+/// Nanoseconds per operation.
+fn per_op(took: Duration, ops: u64) -> f64 {
+    took.as_secs_f64() * 1e9 / ops.max(1) as f64
+}
+
+/// Runs `bench` on `lab`'s runtime. Call it inside `block_on`.
+pub async fn bench<R: Runtime>(lab: &Lab<R>, args: &Bench) -> Outcome {
+    let mut outcome = Outcome::default();
+    // Tasks spawned from here on are not traced: a recorder per task would be measured too.
+    crate::trace::disable();
+    lab.out
+        .remark("tracing is off for bench's tasks, so they are not in the thread report");
+    let figures = Figures {
+        lab,
+        rounds: args.rounds,
+    };
+    let thread_per_task = lab.capabilities().polls_on == PollsOn::ThreadPerTask;
+    // A thread per task cannot hold 100,000 tasks at once; a thousand say what it costs.
+    let tasks = if thread_per_task {
+        args.sized(1_000, 10).min(1_000)
+    } else {
+        args.sized(100_000, 100)
+    };
+    if thread_per_task {
+        lab.out.remark(format!(
+            "a thread per task: spawn_ns and task_bytes over {tasks} tasks, not 100,000"
+        ));
+    }
+    if args.wants(Measurement::Floors) {
+        floors(&figures, args).await;
+    }
+    if args.wants(Measurement::Spawn) {
+        let ns = figures.record("spawn_ns", || spawn_many(lab, tasks)).await;
+        lab.out.line(format!("spawn + await: {ns:.0} ns a task"));
+    }
+    if args.wants(Measurement::Yield) {
+        let steps = args.sized(1_000_000, 1_000);
+        let ns = figures.record("yield_ns", || yield_many(lab, steps)).await;
+        lab.out.line(format!("yield_now: {ns:.0} ns a yield"));
+    }
+    if args.wants(Measurement::PingPong) {
+        let trips = args.sized(10_000, 100);
+        let ns = figures
+            .record("ping_pong_ns", || ping_pong(lab, trips))
+            .await;
+        lab.out.line(format!("ping-pong: {ns:.0} ns a round trip"));
+    }
+    if args.wants(Measurement::Timer) {
+        timer(&figures, args.sized(100, 10)).await;
+    }
+    if args.wants(Measurement::Fetch) {
+        let each = args.sized(50, 2);
+        lab.out
+            .remark("fetch_rps: the embedded site answers on the same machine, sharing its cores");
+        let rps = figures
+            .record("fetch_rps", || fetch_many(lab, 64, each))
+            .await;
+        lab.out.line(format!("fetch: {rps:.0} requests a second"));
+    }
+    if args.wants(Measurement::LabSpawn) {
+        let n = if thread_per_task {
+            tasks
+        } else {
+            args.sized(100_000, 100)
+        };
+        let ratio = figures
+            .record("lab_spawn_ratio", || async move {
+                let raw = spawn_many(lab, n).await;
+                let drop_in = lab_spawn_many(lab, n).await;
+                drop_in / raw
+            })
+            .await;
+        lab.out
+            .line(format!("drop-in spawn_task: {ratio:.2}x the runtime's own"));
+    }
+    if args.wants(Measurement::TaskBytes) {
+        match task_bytes(lab, tasks).await {
+            Some(bytes) => {
+                lab.out.set_measure("task_bytes", bytes);
+                lab.out
+                    .line(format!("a parked task: {bytes:.0} bytes resident"));
+            }
+            None => outcome
+                .unsupported
+                .push("task_bytes (no resident memory figure on this OS)".into()),
+        }
+    }
+    outcome
+}
+
+/// spawn_ns: spawns `n` empty tasks with the runtime's own spawn, then awaits each.
+async fn spawn_many<R: Runtime>(lab: &Lab<R>, n: u64) -> f64 {
+    let started = Instant::now();
+    let handles: Vec<_> = (0..n).map(|_| lab.rt.spawn(async {})).collect();
+    for handle in handles {
+        let _ = handle.await;
+    }
+    per_op(started.elapsed(), n)
+}
+
+/// The same through the drop-in `spawn_task`, which a book program calls.
+async fn lab_spawn_many<R: Runtime>(lab: &Lab<R>, n: u64) -> f64 {
+    let started = Instant::now();
+    let handles: Vec<_> = (0..n)
+        .map(|_| book_api::spawn_task(&lab.rt, async {}))
+        .collect();
+    for handle in handles {
+        let _ = handle.await;
+    }
+    per_op(started.elapsed(), n)
+}
+
+/// yield_ns: one task that yields `steps` times.
+async fn yield_many<R: Runtime>(lab: &Lab<R>, steps: u64) -> f64 {
+    let rt = lab.rt.clone();
+    let task = lab.rt.spawn(async move {
+        let started = Instant::now();
+        for _ in 0..steps {
+            rt.yield_now().await;
+        }
+        started.elapsed()
+    });
+    match task.await {
+        Ok(took) => per_op(took, steps),
+        Err(_) => f64::NAN,
+    }
+}
+
+/// ping_pong_ns: two tasks pass a message back and forth `trips` times over the
+/// runtime's own channel.
+async fn ping_pong<R: Runtime>(lab: &Lab<R>, trips: u64) -> f64 {
+    let kind = lab.capabilities().channel;
+    let (to_pong, mut pong_rx) = book_api::channel::<u64>(kind);
+    let (to_ping, mut ping_rx) = book_api::channel::<u64>(kind);
+    let pong = lab.rt.spawn(async move {
+        while let Some(n) = pong_rx.recv().await {
+            if to_ping.send(n).is_err() {
+                break;
+            }
+        }
+    });
+    let ping = lab.rt.spawn(async move {
+        let started = Instant::now();
+        for n in 0..trips {
+            if to_pong.send(n).is_err() || ping_rx.recv().await.is_none() {
+                break;
+            }
+        }
+        started.elapsed()
+    });
+    let took = ping.await;
+    let _ = pong.await;
+    took.map_or(f64::NAN, |took| per_op(took, trips))
+}
+
+/// timer_late_us and timer_late_p99_us: `sleeps` 1 ms sleeps in a row, each timed.
+async fn timer<R: Runtime>(figures: &Figures<'_, R>, sleeps: u64) {
+    let lab = figures.lab;
+    let mut medians = Vec::new();
+    let mut p99s = Vec::new();
+    for round in 0..=figures.rounds {
+        let mut late = Vec::with_capacity(sleeps as usize);
+        for _ in 0..sleeps {
+            let asked = Instant::now();
+            lab.rt.sleep(Duration::from_millis(1)).await;
+            let over = asked.elapsed().saturating_sub(Duration::from_millis(1));
+            late.push(over.as_secs_f64() * 1e6);
+        }
+        late.sort_by(f64::total_cmp);
+        if round == 0 {
+            continue; // The warm-up round.
+        }
+        let p99 = late[((late.len() as f64 * 0.99).ceil() as usize).saturating_sub(1)];
+        medians.push(summary(&mut late).0);
+        p99s.push(p99);
+    }
+    for (key, values) in [
+        ("timer_late_us", &mut medians),
+        ("timer_late_p99_us", &mut p99s),
+    ] {
+        let (median, min, max) = summary(values);
+        lab.out.set_measure(key, median);
+        lab.out.set_spread(key, min, max);
+    }
+    lab.out.line(format!(
+        "a 1 ms sleep: {:.0} us late (median), {:.0} us (99th percentile)",
+        lab.out.measure("timer_late_us").unwrap_or(f64::NAN),
+        lab.out.measure("timer_late_p99_us").unwrap_or(f64::NAN)
+    ));
+}
+
+/// fetch_rps: `clients` tasks each GET the embedded site's plain page `each` times, on
+/// keep-alive connections (the fetcher's one connection pool).
+async fn fetch_many<R: Runtime>(lab: &Lab<R>, clients: u64, each: u64) -> f64 {
+    let url = lab.site().url("/plain");
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..clients)
+        .map(|_| {
+            let (fetcher, url) = (lab.fetcher.clone(), url.clone());
+            lab.rt.spawn(async move {
+                let mut ok = 0u64;
+                for _ in 0..each {
+                    ok += u64::from(fetcher.fetch_html(&url).await.is_ok());
+                }
+                ok
+            })
+        })
+        .collect();
+    let mut done = 0;
+    for task in tasks {
+        done += task.await.unwrap_or(0);
+    }
+    done as f64 / started.elapsed().as_secs_f64()
+}
+
+/// task_bytes: how much resident memory `n` tasks take while each waits on something that
+/// never becomes ready. They stay parked: this runs last.
+async fn task_bytes<R: Runtime>(lab: &Lab<R>, n: u64) -> Option<f64> {
+    let before = resident_bytes()?;
+    let handles: Vec<_> = (0..n)
+        .map(|_| lab.rt.spawn(std::future::pending::<()>()))
+        .collect();
+    // Let every task be polled once, so that it is parked, not only queued.
+    lab.sleep(Duration::from_millis(50)).await;
+    let after = resident_bytes()?;
+    // Dropping a handle detaches (or, on smol and futures, cancels) the task either way.
+    drop(handles);
+    Some(after.saturating_sub(before) as f64 / n as f64)
+}
+
+/// The process's resident memory, from `/proc/self/statm` (Linux only).
+fn resident_bytes() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    // Every Linux this runs on in practice has 4 KiB pages.
+    Some(pages * 4096)
+}
+
+/// The floors: a waker's wake + poll, an OS thread's spawn + join, a loopback TCP round
+/// trip on blocking sockets. What a task, a thread per task and a fetch are built on.
+async fn floors<R: Runtime>(figures: &Figures<'_, R>, args: &Bench) {
+    let lab = figures.lab;
+    let wakes = args.sized(1_000_000, 1_000);
+    let ns = figures
+        .record("floor_wake_ns", || async move { floor_wake(wakes) })
+        .await;
+    lab.out
+        .line(format!("floor: a wake + poll takes {ns:.1} ns"));
+    let threads = args.sized(1_000, 10);
+    let ns = figures
+        .record("floor_thread_ns", || async move { floor_thread(threads) })
+        .await;
+    lab.out.line(format!(
+        "floor: a thread spawn + join takes {:.1} us",
+        ns / 1e3
+    ));
+    let trips = args.sized(10_000, 100);
+    let us = figures
+        .record("floor_rtt_us", || async move { floor_rtt(trips) })
+        .await;
+    lab.out
+        .line(format!("floor: a loopback TCP round trip takes {us:.1} us"));
+}
+
+/// A waker that sets a flag, and the future that waits for it.
+struct Flag(AtomicBool);
+
+impl Wake for Flag {
+    fn wake(self: Arc<Self>) {
+        self.0.store(true, Ordering::Release);
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.0.store(true, Ordering::Release);
+    }
+}
+
+/// floor_wake_ns: `n` times, wake a hand-made waker and poll the future it wakes.
+fn floor_wake(n: u64) -> f64 {
+    let flag = Arc::new(Flag(AtomicBool::new(false)));
+    let waker = Waker::from(flag.clone());
+    let mut cx = Context::from_waker(&waker);
+    let mut ready = pin!(std::future::poll_fn(|_| {
+        if flag.0.swap(false, Ordering::Acquire) {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    }));
+    let started = Instant::now();
+    for _ in 0..n {
+        waker.wake_by_ref();
+        // The flag is set, so the future is ready; poll it as an executor would.
+        let _ = ready.as_mut().poll(&mut cx);
+    }
+    per_op(started.elapsed(), n)
+}
+
+/// floor_thread_ns: `n` OS threads, each spawned and joined in turn.
+fn floor_thread(n: u64) -> f64 {
+    // The lab's own threads (`lab-…`, and excluded by tid, which costs a lock and a set
+    // insert, well under 1% of a spawn + join), not the runtime's: no census counts them.
+    let started = Instant::now();
+    for _ in 0..n {
+        let thread = std::thread::Builder::new()
+            .name("lab-floor".into())
+            .spawn(crate::census::exclude_current);
+        if !matches!(thread.map(std::thread::JoinHandle::join), Ok(Ok(()))) {
+            return f64::NAN;
+        }
+    }
+    per_op(started.elapsed(), n)
+}
+
+/// floor_rtt_us: `trips` one-byte round trips to an echo thread over loopback TCP, with
+/// blocking sockets and Nagle off.
+fn floor_rtt(trips: u64) -> f64 {
+    let echo = || -> std::io::Result<f64> {
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let addr = listener.local_addr()?;
+        let server = std::thread::Builder::new().name("lab-floor".into()).spawn(
+            move || -> std::io::Result<()> {
+                crate::census::exclude_current();
+                let (mut stream, _) = listener.accept()?;
+                stream.set_nodelay(true)?;
+                let mut byte = [0u8];
+                while stream.read(&mut byte)? == 1 {
+                    stream.write_all(&byte)?;
+                }
+                Ok(())
+            },
+        )?;
+        let mut client = TcpStream::connect(addr)?;
+        client.set_nodelay(true)?;
+        let mut byte = [7u8];
+        let started = Instant::now();
+        for _ in 0..trips {
+            client.write_all(&byte)?;
+            client.read_exact(&mut byte)?;
+        }
+        let took = started.elapsed();
+        drop(client);
+        let _ = server.join();
+        Ok(took.as_secs_f64() * 1e6 / trips as f64)
+    };
+    echo().unwrap_or(f64::NAN)
+}

@@ -1,0 +1,244 @@
+//! `bench` side by side: a row per configuration (and per worker count, for pools), each
+//! figure with its ratio to the best configuration and to the floor it is built on.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use async_lab_shared::render::chart::{self, Bar};
+use async_lab_shared::report::Report;
+
+/// A figure of `bench`'s report, how to read it, and the floor it is compared with.
+pub struct Figure {
+    /// Its key in the report's `measurements`.
+    pub key: &'static str,
+    /// What it is, for the table's header and the chart's title.
+    pub title: &'static str,
+    /// Its unit.
+    pub unit: &'static str,
+    /// False where more is better (requests a second).
+    pub lower_is_better: bool,
+    /// The floor's key, and how to turn the floor into this figure's unit.
+    pub floor: Option<Floor>,
+}
+
+/// A floor's key in the report, and how to turn it into a figure's unit.
+pub type Floor = (&'static str, fn(f64) -> f64);
+
+/// Every figure the table shows, in its order; the floors come last.
+pub const FIGURES: &[Figure] = &[
+    Figure {
+        key: "spawn_ns",
+        title: "spawn + await",
+        unit: "ns a task",
+        lower_is_better: true,
+        floor: Some(("floor_wake_ns", same)),
+    },
+    Figure {
+        key: "yield_ns",
+        title: "yield_now",
+        unit: "ns a yield",
+        lower_is_better: true,
+        floor: Some(("floor_wake_ns", same)),
+    },
+    Figure {
+        key: "ping_pong_ns",
+        title: "ping-pong",
+        unit: "ns a round trip",
+        lower_is_better: true,
+        floor: Some(("floor_wake_ns", twice)),
+    },
+    Figure {
+        key: "timer_late_us",
+        title: "1 ms sleep, median lateness",
+        unit: "us",
+        lower_is_better: true,
+        floor: None,
+    },
+    Figure {
+        key: "timer_late_p99_us",
+        title: "1 ms sleep, 99th percentile lateness",
+        unit: "us",
+        lower_is_better: true,
+        floor: None,
+    },
+    Figure {
+        key: "fetch_rps",
+        title: "fetches",
+        unit: "requests a second",
+        lower_is_better: false,
+        floor: Some(("floor_rtt_us", per_second)),
+    },
+    Figure {
+        key: "task_bytes",
+        title: "a parked task",
+        unit: "bytes resident",
+        lower_is_better: true,
+        floor: None,
+    },
+    Figure {
+        key: "lab_spawn_ratio",
+        title: "drop-in spawn_task over the runtime's own",
+        unit: "times",
+        lower_is_better: true,
+        floor: None,
+    },
+    Figure {
+        key: "floor_wake_ns",
+        title: "floor: waker wake + poll",
+        unit: "ns",
+        lower_is_better: true,
+        floor: None,
+    },
+    Figure {
+        key: "floor_thread_ns",
+        title: "floor: thread spawn + join",
+        unit: "ns",
+        lower_is_better: true,
+        floor: None,
+    },
+    Figure {
+        key: "floor_rtt_us",
+        title: "floor: loopback TCP round trip",
+        unit: "us",
+        lower_is_better: true,
+        floor: None,
+    },
+];
+
+fn same(floor: f64) -> f64 {
+    floor
+}
+
+/// A round trip is two wakes and two polls.
+fn twice(floor: f64) -> f64 {
+    2.0 * floor
+}
+
+/// Round trips a second over one connection, from the round trip's microseconds.
+fn per_second(floor_us: f64) -> f64 {
+    1e6 / floor_us
+}
+
+/// One run of `bench`: its label and its report.
+pub struct Run<'a> {
+    /// `tokio (multi-thread, 2 workers)`, say.
+    pub label: String,
+    /// The runtime, which colours the chart's bar.
+    pub runtime: &'a str,
+    /// The report.
+    pub report: &'a Report,
+}
+
+/// The best value of `figure` over `runs`.
+fn best(figure: &Figure, runs: &[Run]) -> Option<f64> {
+    let values = runs
+        .iter()
+        .filter_map(|r| r.report.measurements.get(figure.key).copied())
+        .filter(|v| v.is_finite() && *v > 0.0);
+    if figure.lower_is_better {
+        values.reduce(f64::min)
+    } else {
+        values.reduce(f64::max)
+    }
+}
+
+/// `figure`'s cell for `report`: the median, then how many times the best configuration
+/// and the floor it is.
+fn cell(figure: &Figure, report: &Report, best: Option<f64>) -> String {
+    let Some(&value) = report.measurements.get(figure.key) else {
+        return "-".into();
+    };
+    let times = |of: f64| {
+        if figure.lower_is_better {
+            value / of
+        } else {
+            of / value
+        }
+    };
+    let mut s = chart::number(value);
+    let mut ratios = Vec::new();
+    if let Some(best) = best.filter(|_| !figure.key.starts_with("floor_")) {
+        ratios.push(format!("{}x best", chart::number(times(best))));
+    }
+    if let Some((key, into_unit)) = figure.floor {
+        if let Some(&floor) = report.measurements.get(key) {
+            ratios.push(format!("{}x floor", chart::number(times(into_unit(floor)))));
+        }
+    }
+    if !ratios.is_empty() {
+        let _ = write!(s, " ({})", ratios.join(", "));
+    }
+    s
+}
+
+/// The table, as Markdown or as text (a block per configuration).
+pub fn table(runs: &[Run], markdown: bool) -> String {
+    let mut s = String::from(
+        "Each figure is the median of the rounds; in brackets, how many times the best\n\
+         configuration's figure it is, and how many times its floor (a waker's wake + poll for\n\
+         spawn, yield and ping-pong; a loopback TCP round trip, as requests a second, for fetch).\n\n",
+    );
+    let bests: Vec<Option<f64>> = FIGURES.iter().map(|f| best(f, runs)).collect();
+    if markdown {
+        let headers: Vec<String> = FIGURES
+            .iter()
+            .map(|f| format!("{} ({})", f.key, f.unit))
+            .collect();
+        let _ = writeln!(s, "| configuration | {} |", headers.join(" | "));
+        let _ = writeln!(s, "|---|{}", "---|".repeat(FIGURES.len()));
+        for run in runs {
+            let cells: Vec<String> = FIGURES
+                .iter()
+                .zip(&bests)
+                .map(|(f, best)| cell(f, run.report, *best))
+                .collect();
+            let _ = writeln!(s, "| {} | {} |", run.label, cells.join(" | "));
+        }
+    } else {
+        for run in runs {
+            let _ = writeln!(s, "{}", run.label);
+            for (figure, best) in FIGURES.iter().zip(&bests) {
+                if run.report.measurements.contains_key(figure.key) {
+                    let _ = writeln!(
+                        s,
+                        "  {:<20} {} {}",
+                        figure.key,
+                        cell(figure, run.report, *best),
+                        figure.unit
+                    );
+                }
+            }
+            for part in &run.report.unsupported {
+                let _ = writeln!(s, "  not on this runtime: {part}");
+            }
+        }
+    }
+    s
+}
+
+/// Writes one chart per figure into `dir`, as `<key>.svg`.
+pub fn write_charts(dir: &Path, runs: &[Run]) -> std::io::Result<()> {
+    for figure in FIGURES {
+        let bars: Vec<Bar> = runs
+            .iter()
+            .filter_map(|run| {
+                let value = *run.report.measurements.get(figure.key)?;
+                Some(Bar {
+                    label: run.label.clone(),
+                    group: run.runtime.to_string(),
+                    value,
+                    spread: run.report.spread.get(figure.key).copied(),
+                })
+            })
+            .collect();
+        if !bars.is_empty() {
+            let svg = chart::bars(
+                &format!("{} ({})", figure.title, figure.key),
+                figure.unit,
+                &bars,
+            );
+            std::fs::write(dir.join(format!("{}.svg", figure.key)), svg)?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,133 @@
+//! `bench` at a tiny scale on every configuration: the report's structure, and the
+//! relations that hold on any machine (never a timing threshold: those are the
+//! benchmark's own business, in a release build).
+
+use async_lab::registry::PollsOn;
+use async_lab_shared::report::Report;
+
+use crate::support::{Config, in_parallel};
+
+/// Every figure `bench` reports.
+const KEYS: [&str; 11] = [
+    "fetch_rps",
+    "floor_rtt_us",
+    "floor_thread_ns",
+    "floor_wake_ns",
+    "lab_spawn_ratio",
+    "ping_pong_ns",
+    "spawn_ns",
+    "task_bytes",
+    "timer_late_p99_us",
+    "timer_late_us",
+    "yield_ns",
+];
+
+fn tiny_bench(config: Config) -> Report {
+    let run = config.run(&["--json", "bench", "--scale", "0.002", "--rounds", "2"]);
+    run.assert_no_panic();
+    assert_eq!(run.code, Some(0), "stderr:\n{}", run.stderr);
+    run.report()
+}
+
+#[test]
+fn bench_reports_every_figure_with_its_spread_and_sane_relations() {
+    let configs: Vec<Config> = async_lab::configurations()
+        .map(|c| Config::new(c.runtime, c.flavor))
+        .collect();
+    let reports = in_parallel(&configs, |config| Some((*config, tiny_bench(*config))));
+    assert_eq!(reports.len(), configs.len());
+    for (config, report) in &reports {
+        let keys: Vec<&str> = report.measurements.keys().map(String::as_str).collect();
+        assert_eq!(keys, KEYS, "{}:{}", config.runtime, config.flavor);
+        assert!(report.unsupported.is_empty(), "{:?}", report.unsupported);
+        for (key, value) in &report.measurements {
+            assert!(value.is_finite() && *value > 0.0, "{key} = {value}");
+            if key != "task_bytes" {
+                let [min, max] = report.spread[key];
+                assert!(
+                    min <= *value && *value <= max,
+                    "{key}: {min} <= {value} <= {max}"
+                );
+            }
+        }
+        let m = |key: &str| report.measurements[key];
+        // A wake + poll is what every task switch is built on.
+        assert!(
+            m("floor_wake_ns") < m("yield_ns"),
+            "{:?}",
+            report.measurements
+        );
+        assert!(
+            m("floor_wake_ns") < m("spawn_ns"),
+            "{:?}",
+            report.measurements
+        );
+        // An OS thread costs more than waking a future.
+        assert!(
+            m("floor_wake_ns") < m("floor_thread_ns"),
+            "{:?}",
+            report.measurements
+        );
+        assert_eq!(
+            report.lines.len(),
+            10,
+            "a line per figure (the two timer figures share one), floors first: {:?}",
+            report.lines
+        );
+    }
+    // A thread per task costs more to spawn than a task on any executor.
+    let threads = reports
+        .iter()
+        .find(|(c, _)| c.capabilities().polls_on == PollsOn::ThreadPerTask)
+        .map(|(_, r)| r.measurements["spawn_ns"])
+        .expect("the thread-per-task configuration");
+    for (config, report) in &reports {
+        if config.capabilities().polls_on != PollsOn::ThreadPerTask {
+            assert!(
+                report.measurements["spawn_ns"] < threads,
+                "{}:{} spawns a task in {} ns, a thread per task in {threads} ns",
+                config.runtime,
+                config.flavor,
+                report.measurements["spawn_ns"]
+            );
+        }
+    }
+}
+
+/// `--measure` picks measurements; bad values are usage errors.
+#[test]
+fn bench_measures_only_what_it_is_asked() {
+    let config = Config::new("smol", "global");
+    let run = config.run(&[
+        "--json",
+        "bench",
+        "--measure",
+        "yield,floors",
+        "--scale",
+        "0.001",
+        "--rounds",
+        "1",
+    ]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let keys: Vec<String> = run.report().measurements.into_keys().collect();
+    assert_eq!(
+        keys,
+        [
+            "floor_rtt_us",
+            "floor_thread_ns",
+            "floor_wake_ns",
+            "yield_ns"
+        ]
+    );
+    for bad in [
+        &["--scale", "0"][..],
+        &["--rounds", "0"],
+        &["--measure", "nope"],
+    ] {
+        let mut args = vec!["bench"];
+        args.extend(bad);
+        let run = config.run(&args);
+        assert_eq!(run.code, Some(2), "{args:?}: {}", run.stderr);
+        assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
+    }
+}
