@@ -198,25 +198,7 @@ fn drive(options: &Options, args: &[OsString]) -> Result<ExitCode, CliError> {
     let name = experiment.name();
     let configurations = selected(&options.only)?;
     cli::check(&experiment, &options.run)?;
-    // Checked before the run, so that a run is never lost to a folder it cannot write.
-    let timelines = match &options.timeline {
-        Some(dir) => {
-            std::fs::create_dir_all(dir).map_err(|e| {
-                CliError::Usage(format!(
-                    "--timeline {}: cannot create it: {e}",
-                    dir.display()
-                ))
-            })?;
-            Some((
-                dir,
-                cli::create_output("--timeline", &dir.join("index.html"))?,
-            ))
-        }
-        None => None,
-    };
-    if let Some(dir) = &options.charts {
-        cli::check_output_dir("--charts", dir)?;
-    }
+    let timelines = check_outputs(options)?;
     // The site holds a descriptor per connection of every child's run.
     resources::raise_descriptor_limit();
     let site = Site::start()
@@ -273,6 +255,21 @@ fn drive(options: &Options, args: &[OsString]) -> Result<ExitCode, CliError> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// Checks the output folders before the run, so that a run is never lost to a folder it
+/// cannot write: creates `--timeline DIR` and its index (returned, to be written at the
+/// end), and checks that `--charts DIR` takes files.
+fn check_outputs(options: &Options) -> Result<Option<(&PathBuf, File)>, CliError> {
+    if let Some(dir) = &options.charts {
+        cli::check_output_dir("--charts", dir)?;
+    }
+    let Some(dir) = &options.timeline else {
+        return Ok(None);
+    };
+    cli::check_output_dir("--timeline", dir)?;
+    let index = cli::create_output("--timeline", &dir.join("index.html"))?;
+    Ok(Some((dir, index)))
 }
 
 /// What runs: every configuration; for `bench`, each pool of workers again with 1 to as

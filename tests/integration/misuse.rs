@@ -168,9 +168,9 @@ fn bad_output_files_and_names() -> Vec<Case> {
     vec![
         Case::new(
             "timeline-nowhere",
-            &["--timeline", "/nonexistent/timeline.svg", "race"],
+            &["--timeline", "/dev/null/timeline.svg", "race"],
         )
-        .usage("{bin}: --timeline /nonexistent/timeline.svg: cannot write there: No such file or directory (os error 2)"),
+        .usage("{bin}: --timeline /dev/null/timeline.svg: cannot write there: Not a directory (os error 20)"),
         Case::new("timeline-a-folder", &["--timeline", dir, "race"]).usage(format!(
             "{{bin}}: --timeline {dir}: cannot write there: Is a directory (os error 21)"
         )),
@@ -662,5 +662,31 @@ fn the_readme_lists_every_bound_and_variable() {
                 variable.names[0]
             );
         }
+    }
+}
+
+/// The driver's output folders are checked before any configuration runs.
+#[test]
+fn the_driver_s_output_folders_are_checked_before_the_run() {
+    for (option, dir, reason) in [
+        (
+            "--timeline",
+            "/dev/null/timelines",
+            "Not a directory (os error 20)",
+        ),
+        (
+            "--charts",
+            "/dev/null/charts",
+            "Not a directory (os error 20)",
+        ),
+    ] {
+        let run =
+            Run::of(Command::new(env!("CARGO_BIN_EXE_async-lab")).args([option, dir, "race"]));
+        assert_eq!(run.code, Some(2), "{}", run.stderr);
+        assert_eq!(run.stdout, "");
+        assert_eq!(
+            run.stderr,
+            format!("async-lab: {option} {dir}: cannot write there: {reason}\n")
+        );
     }
 }
