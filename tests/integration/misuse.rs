@@ -423,8 +423,8 @@ fn with_descriptor_limit(command: &Command, limit: u32) -> Command {
 
 fn descriptor_exhaustion_is_counted_by_reason(config: Config) {
     let n = 60;
-    // Pages that take 100 ms (scaled), so that the downloads overlap.
-    let command = config.command(&["--json", "downloads", &n.to_string(), "2000"]);
+    // Pages that take 300 ms (scaled), so that the downloads overlap even on a busy machine.
+    let command = config.command(&["--json", "downloads", &n.to_string(), "6000"]);
     let run = Run::of(&mut with_descriptor_limit(&command, 40));
     run.assert_no_panic();
     assert_eq!(run.code, Some(1), "stderr:\n{}", run.stderr);
