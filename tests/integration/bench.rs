@@ -51,12 +51,10 @@ fn bench_reports_every_figure_with_its_spread_and_sane_relations() {
             }
         }
         let m = |key: &str| report.measurements[key];
-        // A wake + poll is what every task switch is built on.
-        assert!(
-            m("floor_wake_ns") < m("yield_ns"),
-            "{:?}",
-            report.measurements
-        );
+        // A wake + poll is what every task is built on, and a spawn also allocates the
+        // task: even a preempted floor stays far below a debug build's spawn. (yield_ns
+        // against the floor is a release benchmark's question: at this scale both are a
+        // few hundred ns in a debug build, and a busy machine can swap them.)
         assert!(
             m("floor_wake_ns") < m("spawn_ns"),
             "{:?}",
