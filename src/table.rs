@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use async_lab::Configuration;
-use async_lab::registry::{DroppedHandle, Http, PanicOnAwait, Timer};
+use async_lab::registry::{BusyTask, DroppedHandle, Http, NestedBlockOn, PanicOnAwait, Timer};
 use serde_json::Value;
 
 /// One configuration's run: its report, or why there is none.
@@ -310,8 +310,10 @@ pub fn configurations<'a>(
         "own timeout",
         "timer",
         "HTTP",
+        "block_on in a task",
+        "a busy task",
     ];
-    let rows: Vec<[String; 9]> = configurations
+    let rows: Vec<[String; 11]> = configurations
         .map(|c| {
             let caps = &c.capabilities;
             let or_none =
@@ -338,6 +340,19 @@ pub fn configurations<'a>(
                 match caps.http {
                     Http::Tokio => "tokio".into(),
                     Http::CompatBridge => "async-compat".into(),
+                },
+                format!(
+                    "`{}` {}",
+                    caps.block_on,
+                    match caps.nested_block_on {
+                        NestedBlockOn::Panics => "panics",
+                        NestedBlockOn::Blocks => "blocks its thread",
+                        NestedBlockOn::Works => "works",
+                    }
+                ),
+                match caps.busy_task {
+                    BusyTask::StarvesOthers => "starves the others".into(),
+                    BusyTask::OthersRunElsewhere => "others run elsewhere".into(),
                 },
             ]
         })

@@ -18,6 +18,7 @@ mod experiments;
 mod failures;
 mod notes;
 mod page_title;
+mod pitfalls;
 mod race;
 mod registry;
 mod report;

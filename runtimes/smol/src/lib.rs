@@ -31,7 +31,8 @@ use std::time::Duration;
 use async_lab_core::census::{self, Role};
 use async_lab_core::handle::{Spawned, poll_catching};
 use async_lab_core::registry::{
-    Capabilities, ChannelKind, Configuration, DroppedHandle, Http, PanicOnAwait, PollsOn, Timer,
+    BusyTask, Capabilities, ChannelKind, Configuration, DroppedHandle, Http, NestedBlockOn,
+    PanicOnAwait, PollsOn, Timer,
 };
 use async_lab_core::runtime::{BlockingWork, BoxTask, RawHandle, Runtime as LabRuntime, TaskError};
 
@@ -47,6 +48,10 @@ const SMOL: Capabilities = Capabilities {
     timer: Timer::AsyncIo,
     channel: ChannelKind::AsyncChannel,
     http: Http::CompatBridge,
+    block_on: "smol::block_on",
+    nested_block_on: NestedBlockOn::Blocks,
+    // One thread (SMOL_THREADS) runs the global executor's tasks.
+    busy_task: BusyTask::StarvesOthers,
 };
 
 /// smol, in one of its configurations.
@@ -70,6 +75,17 @@ enum Executor {
 thread_local! {
     /// The `LocalExecutor` that this thread's `block_on` is running (flavor `local`).
     static LOCAL: RefCell<Option<Rc<smol::LocalExecutor<'static>>>> = const { RefCell::new(None) };
+}
+
+/// Puts the thread's previous `LocalExecutor` back however `block_on` ends: also when it
+/// unwinds.
+struct RestoreLocal(Option<Rc<smol::LocalExecutor<'static>>>);
+
+impl Drop for RestoreLocal {
+    fn drop(&mut self) {
+        let previous = self.0.take();
+        LOCAL.with(|l| l.replace(previous));
+    }
 }
 
 /// Why a `local` runtime cannot take a task from this thread.
@@ -107,6 +123,8 @@ impl LabRuntime for Smol {
             capabilities: Capabilities {
                 takes_workers: true,
                 raw_spawn: "Executor::spawn",
+                nested_block_on: NestedBlockOn::Works,
+                busy_task: BusyTask::OthersRunElsewhere,
                 ..SMOL
             },
         },
@@ -158,10 +176,8 @@ impl LabRuntime for Smol {
         }
         // A fresh LocalExecutor for every block_on: its tasks are dropped with it.
         let local = Rc::new(smol::LocalExecutor::new());
-        let previous = LOCAL.with(|l| l.replace(Some(local.clone())));
-        let output = smol::block_on(local.run(future));
-        LOCAL.with(|l| l.replace(previous));
-        output
+        let _previous = RestoreLocal(LOCAL.with(|l| l.replace(Some(local.clone()))));
+        smol::block_on(local.run(future))
     }
 
     type Handle<T: Send + 'static> = Spawned<Detaching<T>>;

@@ -26,7 +26,8 @@ use std::time::Duration;
 use async_lab_core::census::{self, Role};
 use async_lab_core::handle::{Spawned, TokioJoin};
 use async_lab_core::registry::{
-    Capabilities, ChannelKind, Configuration, DroppedHandle, Http, PanicOnAwait, PollsOn, Timer,
+    BusyTask, Capabilities, ChannelKind, Configuration, DroppedHandle, Http, NestedBlockOn,
+    PanicOnAwait, PollsOn, Timer,
 };
 use async_lab_core::runtime::{BlockingWork, BoxTask, RawHandle, Runtime as LabRuntime, TaskError};
 use tokio::task::LocalSet;
@@ -43,6 +44,9 @@ const TOKIO: Capabilities = Capabilities {
     timer: Timer::Tokio,
     channel: ChannelKind::Tokio,
     http: Http::Tokio,
+    block_on: "Runtime::block_on",
+    nested_block_on: NestedBlockOn::Panics,
+    busy_task: BusyTask::OthersRunElsewhere,
 };
 
 /// A tokio runtime in one of its flavors.
@@ -55,6 +59,17 @@ pub struct Tokio {
 thread_local! {
     /// The `LocalSet` that this thread's `block_on` is running (flavor `local`), if any.
     static LOCAL_SET: RefCell<Option<Rc<LocalSet>>> = const { RefCell::new(None) };
+}
+
+/// Puts the thread's previous `LocalSet` back however `block_on` ends: also when it
+/// unwinds, as a `block_on` called inside a task does (`nested-block-on`).
+struct RestoreLocalSet(Option<Rc<LocalSet>>);
+
+impl Drop for RestoreLocalSet {
+    fn drop(&mut self) {
+        let previous = self.0.take();
+        LOCAL_SET.with(|l| l.replace(previous));
+    }
 }
 
 impl Tokio {
@@ -88,6 +103,7 @@ impl LabRuntime for Tokio {
             capabilities: Capabilities {
                 polls_on: PollsOn::BlockOnThread,
                 takes_workers: false,
+                busy_task: BusyTask::StarvesOthers,
                 ..TOKIO
             },
         },
@@ -99,6 +115,8 @@ impl LabRuntime for Tokio {
                 polls_on: PollsOn::BlockOnThread,
                 takes_workers: false,
                 raw_spawn: "LocalSet::spawn_local",
+                block_on: "LocalSet::block_on",
+                busy_task: BusyTask::StarvesOthers,
                 ..TOKIO
             },
         },
@@ -145,10 +163,8 @@ impl LabRuntime for Tokio {
         }
         // A fresh LocalSet for every block_on: its tasks are dropped with it at the end.
         let local = Rc::new(LocalSet::new());
-        let previous = LOCAL_SET.with(|l| l.replace(Some(local.clone())));
-        let output = local.block_on(&self.runtime, future);
-        LOCAL_SET.with(|l| l.replace(previous));
-        output
+        let _previous = RestoreLocalSet(LOCAL_SET.with(|l| l.replace(Some(local.clone()))));
+        local.block_on(&self.runtime, future)
     }
 
     type Handle<T: Send + 'static> = Spawned<TokioJoin<T>>;
