@@ -11,6 +11,7 @@ crate::on_every_configuration!(
     nested_block_on_does_what_the_registry_says,
     no_reactor_panics_off_tokio_and_compat_bridges_it,
     busy_loop_starves_the_ticker_where_the_registry_says,
+    forgot_await_runs_nothing_on_any_runtime,
 );
 
 fn ok(run: &Run) -> Vec<String> {
@@ -140,6 +141,18 @@ fn busy_loop_starves_the_ticker_where_the_registry_says(config: Config) {
         [
             format!("a task computed for 300.0 ms without awaiting: {first}"),
             "the same with yield_now every 100 steps: the ticker kept its rhythm".to_string(),
+        ]
+    );
+}
+
+fn forgot_await_runs_nothing_on_any_runtime(config: Config) {
+    let lines = ok(&config.run(&["forgot-await"]));
+    assert_eq!(
+        lines,
+        [
+            "an async call never awaited: its body never ran",
+            "the same call awaited: its body ran",
+            "the same call spawned as a task, its handle never awaited: its body ran",
         ]
     );
 }

@@ -14,6 +14,7 @@ mod busy_loop;
 mod channel;
 mod downloads;
 mod export;
+mod forgot_await;
 mod lab;
 mod nested;
 mod no_reactor;
@@ -80,6 +81,8 @@ pub enum Experiment {
     NoReactor,
     /// pitfall: a task computes without awaiting beside a 10 ms ticker: where the ticker starves, and yield_now every N steps
     BusyLoop(BusyLoop),
+    /// pitfall: an async call whose future is never awaited: nothing runs (the compiler warns); awaited, or spawned, it does
+    ForgotAwait,
 }
 
 /// `page-title`'s arguments.
@@ -167,6 +170,7 @@ impl Experiment {
             Experiment::NestedBlockOn => "nested-block-on",
             Experiment::NoReactor => "no-reactor",
             Experiment::BusyLoop(_) => "busy-loop",
+            Experiment::ForgotAwait => "forgot-await",
         }
     }
 
@@ -232,6 +236,7 @@ impl Experiment {
             Experiment::NestedBlockOn => nested::nested_block_on(lab).await,
             Experiment::NoReactor => no_reactor::no_reactor(lab).await,
             Experiment::BusyLoop(args) => busy_loop::busy_loop(lab, args).await,
+            Experiment::ForgotAwait => forgot_await::forgot_await(lab).await,
         }
     }
 }
