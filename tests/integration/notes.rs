@@ -2,8 +2,8 @@
 //! shows for each configuration must be what the code prints now. Times, ports and task
 //! ids are masked; where the order of lines depends on timing (two producers, a merged
 //! stream), the lines are compared as a set. Each fixture whose compiler output a note
-//! shows (book-notes/fixtures/*: listing 17-23's error, not-send's errors, forgot-await's
-//! warning) is compiled again too.
+//! shows (book-notes/fixtures/*: listing 17-23's error, not-send's and
+//! mutex-across-await's errors, forgot-await's warning) is compiled again too.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -368,6 +368,33 @@ fn not_send_is_refused_by_each_spawn_that_may_move_the_task() {
             "{accepted} is accepted:\n{errors}"
         );
     }
+}
+
+/// A std `MutexGuard` held across an `.await`: `tokio::spawn`, `async_std::task::spawn` and
+/// `smol::spawn` refuse the task, naming the guard; tokio's `spawn_local` accepts it.
+#[test]
+fn a_std_guard_across_an_await_is_refused_by_spawns_that_may_move_the_task() {
+    let (built, errors) = compiler_output("mutex-across-await");
+    assert!(!built);
+    let refusals = errors
+        .matches("error: future cannot be sent between threads safely")
+        .count();
+    assert_eq!(refusals, 3, "{errors}");
+    assert!(
+        errors.contains("MutexGuard<'_, u32>` which is not `Send`"),
+        "{errors}"
+    );
+    for refused in [
+        "tokio::spawn(add_one(counter))",
+        "async_std::task::spawn(add_one(counter))",
+        "smol::spawn(add_one(counter))",
+    ] {
+        assert!(errors.contains(refused), "{refused} is refused:\n{errors}");
+    }
+    assert!(
+        !errors.contains("spawn_local(add_one(counter))"),
+        "{errors}"
+    );
 }
 
 /// An async call never awaited compiles, with the warning that says it does nothing.

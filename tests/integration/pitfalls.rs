@@ -1,8 +1,8 @@
 //! The pitfalls, on every configuration: what each runtime does with the same mistake,
 //! asserted against what its registry entry declares (`nested_block_on`, `http`,
-//! `busy_task`), with the runtime's own words where it panics.
+//! `busy_task`, `polls_on`), with the runtime's own words where it panics.
 
-use async_lab::registry::{BusyTask, Http, NestedBlockOn};
+use async_lab::registry::{BusyTask, Http, NestedBlockOn, PollsOn};
 use async_lab_shared::census::Role;
 
 use crate::support::{Config, Run};
@@ -12,6 +12,7 @@ crate::on_every_configuration!(
     no_reactor_panics_off_tokio_and_compat_bridges_it,
     busy_loop_starves_the_ticker_where_the_registry_says,
     forgot_await_runs_nothing_on_any_runtime,
+    mutex_across_await_deadlocks_where_the_task_shares_the_holders_thread,
 );
 
 fn ok(run: &Run) -> Vec<String> {
@@ -153,6 +154,29 @@ fn forgot_await_runs_nothing_on_any_runtime(config: Config) {
             "an async call never awaited: its body never ran",
             "the same call awaited: its body ran",
             "the same call spawned as a task, its handle never awaited: its body ran",
+        ]
+    );
+}
+
+/// The main future holds a std guard across an `.await` while a task locks the mutex:
+/// where tasks are polled on the `block_on` thread, the task blocks the thread the main
+/// future needs (a deadlock, cut by the experiment's deadline); elsewhere it stalls its
+/// own thread until the guard drops. The async mutexes never block a thread.
+fn mutex_across_await_deadlocks_where_the_task_shares_the_holders_thread(config: Config) {
+    let lines = ok(&config.run(&["mutex-across-await"]));
+    let std_line = if config.capabilities().polls_on == PollsOn::BlockOnThread {
+        "deadlock: it blocked the one thread the holder needs to resume (cut after 1 s by a deadline)"
+    } else {
+        "its thread stalled until the holder's .await ended and the guard dropped"
+    };
+    let safely = "the same: the task waited without blocking its thread, and got the lock";
+    assert_eq!(
+        lines,
+        [
+            format!("std::sync::Mutex held across an .await, a task locking it: {std_line}"),
+            format!("tokio::sync::Mutex, {safely}"),
+            format!("async_lock::Mutex, {safely}"),
+            format!("futures::lock::Mutex, {safely}"),
         ]
     );
 }

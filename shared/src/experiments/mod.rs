@@ -16,6 +16,7 @@ mod downloads;
 mod export;
 mod forgot_await;
 mod lab;
+mod mutex;
 mod nested;
 mod no_reactor;
 mod page_title;
@@ -83,6 +84,8 @@ pub enum Experiment {
     BusyLoop(BusyLoop),
     /// pitfall: an async call whose future is never awaited: nothing runs (the compiler warns); awaited, or spawned, it does
     ForgotAwait,
+    /// pitfall: a std::sync::Mutex guard held across an .await while a task locks it: deadlock or stall; then tokio's, async-lock's and futures' mutexes
+    MutexAcrossAwait,
 }
 
 /// `page-title`'s arguments.
@@ -171,6 +174,7 @@ impl Experiment {
             Experiment::NoReactor => "no-reactor",
             Experiment::BusyLoop(_) => "busy-loop",
             Experiment::ForgotAwait => "forgot-await",
+            Experiment::MutexAcrossAwait => "mutex-across-await",
         }
     }
 
@@ -237,6 +241,7 @@ impl Experiment {
             Experiment::NoReactor => no_reactor::no_reactor(lab).await,
             Experiment::BusyLoop(args) => busy_loop::busy_loop(lab, args).await,
             Experiment::ForgotAwait => forgot_await::forgot_await(lab).await,
+            Experiment::MutexAcrossAwait => mutex::mutex_across_await(lab).await,
         }
     }
 }
