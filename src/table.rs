@@ -312,8 +312,9 @@ pub fn configurations<'a>(
         "HTTP",
         "block_on in a task",
         "a busy task",
+        "spawn for !Send tasks",
     ];
-    let rows: Vec<[String; 11]> = configurations
+    let rows: Vec<[String; 12]> = configurations
         .map(|c| {
             let caps = &c.capabilities;
             let or_none =
@@ -354,6 +355,7 @@ pub fn configurations<'a>(
                     BusyTask::StarvesOthers => "starves the others".into(),
                     BusyTask::OthersRunElsewhere => "others run elsewhere".into(),
                 },
+                or_none(caps.local_spawn),
             ]
         })
         .collect();

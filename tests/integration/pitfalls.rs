@@ -1,6 +1,6 @@
 //! The pitfalls, on every configuration: what each runtime does with the same mistake,
 //! asserted against what its registry entry declares (`nested_block_on`, `http`,
-//! `busy_task`, `polls_on`), with the runtime's own words where it panics.
+//! `busy_task`, `polls_on`, `local_spawn`), with the runtime's own words where it panics.
 
 use async_lab::registry::{BusyTask, Http, NestedBlockOn, PollsOn};
 use async_lab_shared::census::Role;
@@ -13,6 +13,7 @@ crate::on_every_configuration!(
     busy_loop_starves_the_ticker_where_the_registry_says,
     forgot_await_runs_nothing_on_any_runtime,
     mutex_across_await_deadlocks_where_the_task_shares_the_holders_thread,
+    not_send_runs_on_the_local_spawns_the_registry_names,
 );
 
 fn ok(run: &Run) -> Vec<String> {
@@ -179,4 +180,33 @@ fn mutex_across_await_deadlocks_where_the_task_shares_the_holders_thread(config:
             format!("futures::lock::Mutex, {safely}"),
         ]
     );
+}
+
+/// A task holding an `Rc` across an `.await` runs where the registry names a local spawn,
+/// on the thread that spawned it; elsewhere the line says why it cannot be spawned. The
+/// fix (the `Rc` dropped before the `.await`) is taken everywhere.
+fn not_send_runs_on_the_local_spawns_the_registry_names(config: Config) {
+    let capabilities = config.capabilities();
+    let lines = ok(&config.run(&["not-send"]));
+    let first = match capabilities.local_spawn {
+        Some(local) => format!(
+            "{local} took a task holding an Rc across an .await, and ran it on the thread that spawned it"
+        ),
+        None => format!(
+            "no local spawn here: {} needs a Send task, and the compiler refuses one holding an Rc across an .await",
+            capabilities.raw_spawn
+        ),
+    };
+    assert_eq!(
+        lines,
+        [
+            first,
+            "the Rc dropped before the .await: every spawn takes the task".to_string(),
+        ]
+    );
+    // The local spawns are those of the configurations that poll on the block_on thread,
+    // but for tokio's current-thread runtime, which has no LocalSet.
+    if capabilities.local_spawn.is_some() {
+        assert_eq!(capabilities.polls_on, PollsOn::BlockOnThread);
+    }
 }

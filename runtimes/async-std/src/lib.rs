@@ -46,6 +46,7 @@ impl LabRuntime for AsyncStd {
             timer: Timer::AsyncIo,
             channel: ChannelKind::AsyncChannel,
             http: Http::CompatBridge,
+            local_spawn: None,
             block_on: "async_std::task::block_on",
             nested_block_on: NestedBlockOn::Works,
             busy_task: BusyTask::OthersRunElsewhere,

@@ -26,7 +26,7 @@ use async_lab_core::registry::{
     PanicOnAwait, PollsOn, Timer,
 };
 use async_lab_core::runtime::{
-    self, BlockingWork, BoxTask, RawHandle, Runtime as LabRuntime, TaskError,
+    self, BlockingWork, BoxTask, LocalTask, RawHandle, Runtime as LabRuntime, TaskError,
 };
 use futures::executor::{LocalPool, LocalSpawner, ThreadPool};
 use futures::task::{LocalSpawnExt, SpawnExt};
@@ -43,6 +43,7 @@ const FUTURES: Capabilities = Capabilities {
     timer: Timer::FuturesTimer,
     channel: ChannelKind::Futures,
     http: Http::CompatBridge,
+    local_spawn: Some("LocalSpawner::spawn_local"),
     block_on: "LocalPool::run_until",
     nested_block_on: NestedBlockOn::Panics,
     busy_task: BusyTask::StarvesOthers,
@@ -89,6 +90,7 @@ impl LabRuntime for Futures {
                 polls_on: PollsOn::Workers,
                 takes_workers: true,
                 raw_spawn: "ThreadPool::spawn_with_handle",
+                local_spawn: None,
                 block_on: "futures::executor::block_on",
                 busy_task: BusyTask::OthersRunElsewhere,
                 ..FUTURES
@@ -181,6 +183,20 @@ impl LabRuntime for Futures {
         Box::pin(async move {
             remote?.await;
             Ok(true)
+        })
+    }
+
+    fn spawn_local(&self, task: LocalTask) -> Result<(), TaskError> {
+        if self.pool.is_some() {
+            return Err(TaskError::Unsupported(
+                "a ThreadPool only takes tasks that are Send".into(),
+            ));
+        }
+        LOCAL_SPAWNER.with(|s| match &*s.borrow() {
+            Some(spawner) => spawner
+                .spawn_local(task)
+                .map_err(|e| TaskError::SpawnFailed(e.to_string())),
+            None => Err(TaskError::Unsupported(LOCAL_ONLY.into())),
         })
     }
 

@@ -34,7 +34,9 @@ use async_lab_core::registry::{
     BusyTask, Capabilities, ChannelKind, Configuration, DroppedHandle, Http, NestedBlockOn,
     PanicOnAwait, PollsOn, Timer,
 };
-use async_lab_core::runtime::{BlockingWork, BoxTask, RawHandle, Runtime as LabRuntime, TaskError};
+use async_lab_core::runtime::{
+    BlockingWork, BoxTask, LocalTask, RawHandle, Runtime as LabRuntime, TaskError,
+};
 
 /// What every smol configuration shares.
 const SMOL: Capabilities = Capabilities {
@@ -48,6 +50,7 @@ const SMOL: Capabilities = Capabilities {
     timer: Timer::AsyncIo,
     channel: ChannelKind::AsyncChannel,
     http: Http::CompatBridge,
+    local_spawn: None,
     block_on: "smol::block_on",
     nested_block_on: NestedBlockOn::Blocks,
     // One thread (SMOL_THREADS) runs the global executor's tasks.
@@ -135,6 +138,7 @@ impl LabRuntime for Smol {
             capabilities: Capabilities {
                 polls_on: PollsOn::BlockOnThread,
                 raw_spawn: "LocalExecutor::spawn",
+                local_spawn: Some("LocalExecutor::spawn"),
                 ..SMOL
             },
         },
@@ -221,6 +225,20 @@ impl LabRuntime for Smol {
             task.map_err(|e| e.to_string())?.await;
             Ok(true)
         })
+    }
+
+    fn spawn_local(&self, task: LocalTask) -> Result<(), TaskError> {
+        let local = match self.executor {
+            Executor::Local => LOCAL.with(|l| l.borrow().clone()),
+            _ => None,
+        };
+        match local {
+            Some(local) => {
+                local.spawn(task).detach();
+                Ok(())
+            }
+            None => Err(TaskError::Unsupported(NOT_ON_LOCAL_THREAD.into())),
+        }
     }
 
     fn spawn_blocking(&self, work: BlockingWork) -> Result<(), TaskError> {

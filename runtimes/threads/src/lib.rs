@@ -48,6 +48,7 @@ impl LabRuntime for Threads {
             timer: Timer::FuturesTimer,
             channel: ChannelKind::Futures,
             http: Http::CompatBridge,
+            local_spawn: None,
             block_on: "futures::executor::block_on",
             nested_block_on: NestedBlockOn::Panics,
             busy_task: BusyTask::OthersRunElsewhere,

@@ -29,7 +29,9 @@ use async_lab_core::registry::{
     BusyTask, Capabilities, ChannelKind, Configuration, DroppedHandle, Http, NestedBlockOn,
     PanicOnAwait, PollsOn, Timer,
 };
-use async_lab_core::runtime::{BlockingWork, BoxTask, RawHandle, Runtime as LabRuntime, TaskError};
+use async_lab_core::runtime::{
+    BlockingWork, BoxTask, LocalTask, RawHandle, Runtime as LabRuntime, TaskError,
+};
 use tokio::task::LocalSet;
 
 /// What every tokio configuration shares.
@@ -44,6 +46,7 @@ const TOKIO: Capabilities = Capabilities {
     timer: Timer::Tokio,
     channel: ChannelKind::Tokio,
     http: Http::Tokio,
+    local_spawn: None,
     block_on: "Runtime::block_on",
     nested_block_on: NestedBlockOn::Panics,
     busy_task: BusyTask::OthersRunElsewhere,
@@ -115,6 +118,7 @@ impl LabRuntime for Tokio {
                 polls_on: PollsOn::BlockOnThread,
                 takes_workers: false,
                 raw_spawn: "LocalSet::spawn_local",
+                local_spawn: Some("tokio::task::spawn_local"),
                 block_on: "LocalSet::block_on",
                 busy_task: BusyTask::StarvesOthers,
                 ..TOKIO
@@ -214,6 +218,20 @@ impl LabRuntime for Tokio {
     fn own_timeout(&self, duration: Duration, task: BoxTask) -> Option<RawHandle> {
         let timed = async move { Ok(tokio::time::timeout(duration, task).await.is_ok()) };
         Some(Box::pin(timed))
+    }
+
+    fn spawn_local(&self, task: LocalTask) -> Result<(), TaskError> {
+        match self.local_set() {
+            // Dropping the handle detaches the task, which stays on this thread.
+            Some(local) => {
+                drop(local.spawn_local(task));
+                Ok(())
+            }
+            None => Err(TaskError::Unsupported(format!(
+                "tokio ({}) has no LocalSet on this thread: only `local` takes tasks that are not Send",
+                self.configuration.flavor
+            ))),
+        }
     }
 
     fn spawn_blocking(&self, work: BlockingWork) -> Result<(), TaskError> {

@@ -47,6 +47,7 @@ impl LabRuntime for Trpl {
             timer: Timer::Tokio,
             channel: ChannelKind::Tokio,
             http: Http::Tokio,
+            local_spawn: None,
             block_on: "trpl::block_on",
             nested_block_on: NestedBlockOn::Panics,
             busy_task: BusyTask::OthersRunElsewhere,

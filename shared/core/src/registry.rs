@@ -55,6 +55,9 @@ pub struct Capabilities {
     /// How reqwest, and any other future that needs a tokio reactor (a tokio timer),
     /// runs on it: directly, or only inside `async_compat` (`no-reactor` shows both).
     pub http: Http,
+    /// The spawn that takes a task which is not `Send` (it never leaves the thread that
+    /// runs it), where the configuration has one (`not-send` uses it).
+    pub local_spawn: Option<&'static str>,
     /// The runtime's own `block_on`, as the `nested-block-on` experiment calls it from
     /// inside a task.
     pub block_on: &'static str,

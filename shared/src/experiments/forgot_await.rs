@@ -41,7 +41,13 @@ pub async fn forgot_await<R: Runtime>(lab: &Lab<R>) -> Outcome {
     let ran = Arc::new(AtomicBool::new(false));
     // A task is polled by the executor whether or not its handle is awaited.
     drop(lab.spawn("spawned, not awaited", page_title_stand_in(ran.clone())));
-    lab.sleep(ms(50)).await;
+    // Up to a second (unscaled: a loaded machine may start a thread late) for it to run.
+    for _ in 0..100 {
+        if ran.load(Ordering::SeqCst) {
+            break;
+        }
+        lab.rt.sleep(ms(10)).await;
+    }
     lab.out.line(format!(
         "the same call spawned as a task, its handle never awaited: {}",
         verdict(&ran)

@@ -19,6 +19,7 @@ mod lab;
 mod mutex;
 mod nested;
 mod no_reactor;
+mod not_send;
 mod page_title;
 mod race;
 mod raw;
@@ -86,6 +87,8 @@ pub enum Experiment {
     ForgotAwait,
     /// pitfall: a std::sync::Mutex guard held across an .await while a task locks it: deadlock or stall; then tokio's, async-lock's and futures' mutexes
     MutexAcrossAwait,
+    /// pitfall: a task holding an Rc across an .await is not Send: which local spawns take it (the compiler's refusal is in the notes)
+    NotSend,
 }
 
 /// `page-title`'s arguments.
@@ -175,6 +178,7 @@ impl Experiment {
             Experiment::BusyLoop(_) => "busy-loop",
             Experiment::ForgotAwait => "forgot-await",
             Experiment::MutexAcrossAwait => "mutex-across-await",
+            Experiment::NotSend => "not-send",
         }
     }
 
@@ -242,6 +246,7 @@ impl Experiment {
             Experiment::BusyLoop(args) => busy_loop::busy_loop(lab, args).await,
             Experiment::ForgotAwait => forgot_await::forgot_await(lab).await,
             Experiment::MutexAcrossAwait => mutex::mutex_across_await(lab).await,
+            Experiment::NotSend => not_send::not_send(lab).await,
         }
     }
 }
