@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use async_lab::Configuration;
-use async_lab::registry::{DroppedHandle, Http, PanicOnAwait, Timer};
+use async_lab::registry::{BusyTask, DroppedHandle, Http, NestedBlockOn, PanicOnAwait, Timer};
 use serde_json::Value;
 
 /// One configuration's run: its report, and whether its process crashed.
@@ -328,8 +328,11 @@ pub fn configurations<'a>(
         "own timeout",
         "timer",
         "HTTP",
+        "block_on in a task",
+        "a busy task",
+        "spawn for !Send tasks",
     ];
-    let rows: Vec<[String; 9]> = configurations
+    let rows: Vec<[String; 12]> = configurations
         .map(|c| {
             let caps = &c.capabilities;
             let or_none =
@@ -357,6 +360,20 @@ pub fn configurations<'a>(
                     Http::Tokio => "tokio".into(),
                     Http::CompatBridge => "async-compat".into(),
                 },
+                format!(
+                    "`{}` {}",
+                    caps.block_on,
+                    match caps.nested_block_on {
+                        NestedBlockOn::Panics => "panics",
+                        NestedBlockOn::Blocks => "blocks its thread",
+                        NestedBlockOn::Works => "works",
+                    }
+                ),
+                match caps.busy_task {
+                    BusyTask::StarvesOthers => "starves the others".into(),
+                    BusyTask::OthersRunElsewhere => "others run elsewhere".into(),
+                },
+                or_none(caps.local_spawn),
             ]
         })
         .collect();

@@ -19,6 +19,7 @@ mod failures;
 mod misuse;
 mod notes;
 mod page_title;
+mod pitfalls;
 mod race;
 mod registry;
 mod report;

@@ -1,8 +1,9 @@
 //! book-notes shows real output: every generated note is run again, and the lines it
 //! shows for each configuration must be what the code prints now. Times, ports and task
 //! ids are masked; where the order of lines depends on timing (two producers, a merged
-//! stream), the lines are compared as a set. The compiler error the 17.5 page shows
-//! (listing 17-23, which does not compile on purpose) is compiled again too.
+//! stream), the lines are compared as a set. Each fixture whose compiler output a note
+//! shows (book-notes/fixtures/*: listing 17-23's error, not-send's and
+//! mutex-across-await's errors, forgot-await's warning) is compiled again too.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -190,13 +191,37 @@ fn every_note_shows_what_the_code_prints_now() {
     assert!(stale.is_empty(), "{}", stale.join("\n"));
 }
 
-/// Listing 17-23 as the book has it, a crate outside the workspace (its `trpl` is a
-/// stand-in on the futures crate alone, so that it builds in seconds).
-const LISTING_17_23: &str = "book-notes/fixtures/listing-17-23";
+/// The fixtures: crates outside the workspace (book-notes/fixtures/*) whose compiler
+/// output a note shows, each with what the compiler must say about it, as its Cargo.toml
+/// declares (`[package.metadata.notes] compiler = "error"` or `"warning"`).
+fn fixtures() -> Vec<(String, String)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("book-notes/fixtures");
+    let mut fixtures: Vec<(String, String)> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|dir| dir.join("Cargo.toml").exists())
+        .map(|dir| {
+            let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap();
+            let kind = manifest
+                .lines()
+                .find_map(|l| l.strip_prefix("compiler = "))
+                .unwrap_or_else(|| {
+                    panic!("{}: no [package.metadata.notes] compiler", dir.display())
+                })
+                .trim_matches('"')
+                .to_string();
+            let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+            (name, kind)
+        })
+        .collect();
+    fixtures.sort();
+    fixtures
+}
 
-/// The compiler's output for listing 17-23, built as book-notes/generate builds it:
-/// offline, into `target/fixtures`, so that a rerun recompiles only the listing.
-fn listing_17_23_errors() -> String {
+/// The compiler's output for a fixture, and whether it built, built as
+/// book-notes/generate builds it: offline, into `target/fixtures`, so that a rerun
+/// recompiles only the fixture.
+fn compiler_output(fixture: &str) -> (bool, String) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut build = Command::new(cargo);
@@ -204,16 +229,18 @@ fn listing_17_23_errors() -> String {
         .current_dir(root)
         .args(["build", "--offline", "--quiet", "--color", "never"])
         .arg("--manifest-path")
-        .arg(root.join(LISTING_17_23).join("Cargo.toml"))
+        .arg(
+            root.join("book-notes/fixtures")
+                .join(fixture)
+                .join("Cargo.toml"),
+        )
         .arg("--target-dir")
         .arg(root.join("target/fixtures"));
     let output = output_within(&mut build, LIMIT);
-    let errors = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert!(
-        !output.status.success(),
-        "{LISTING_17_23} compiled, but listing 17-23 must not: is it still the book's?"
-    );
-    errors
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
 }
 
 /// The text of a note's first ```text block.
@@ -273,26 +300,110 @@ fn key_lines_leave_out_what_moves() {
     );
 }
 
-/// The 17.5 page shows listing 17-23's error (E0277: the boxed futures are not `Unpin`) as
-/// the compiler prints it now.
+/// Each fixture's note (`<fixture>-error.md`, `<fixture>-warning.md`) shows what the
+/// compiler prints now; a fixture meant to fail still fails, one meant to warn still builds.
 #[test]
-fn listing_17_23_note_shows_the_compiler_error() {
-    let path = generated().join("listing-17-23-error.md");
-    let note = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let errors = listing_17_23_errors();
+fn every_fixture_note_shows_what_the_compiler_prints() {
+    let fixtures = fixtures();
+    assert!(fixtures.len() >= 3, "{fixtures:?}");
+    for (fixture, kind) in fixtures {
+        let (built, output) = compiler_output(&fixture);
+        assert_eq!(
+            built,
+            kind == "warning",
+            "book-notes/fixtures/{fixture} must give a compiler {kind}:\n{output}"
+        );
+        assert!(
+            output.contains(kind.as_str()),
+            "{fixture}: no {kind}:\n{output}"
+        );
+        let path = generated().join(format!("{fixture}-{kind}.md"));
+        let note =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert_eq!(
+            key_lines(&text_block(&note)),
+            key_lines(&output),
+            "{} is stale (left: the note, right: the compiler now): run book-notes/generate {fixture}",
+            path.display()
+        );
+    }
+}
+
+/// The 17.5 page shows listing 17-23's error (E0277: the boxed futures are not `Unpin`).
+#[test]
+fn listing_17_23_fails_with_e0277() {
+    let (built, errors) = compiler_output("listing-17-23");
+    assert!(!built && errors.contains("error[E0277]"), "{errors}");
+}
+
+/// An `Rc` held across an `.await`: every spawn that may move its task to another thread
+/// refuses it (tokio's, async-std's, smol's two, the futures thread pool's, a thread per
+/// task); the local spawns (tokio's `spawn_local`, smol's `LocalExecutor`, the futures
+/// `LocalPool`) accept it, so none of their lines is in an error.
+#[test]
+fn not_send_is_refused_by_each_spawn_that_may_move_the_task() {
+    let (built, errors) = compiler_output("not-send");
+    assert!(!built);
+    let refusals = errors
+        .matches("error: future cannot be sent between threads safely")
+        .count();
+    assert_eq!(refusals, 6, "{errors}");
+    for refused in [
+        "tokio::spawn(counts())",
+        "async_std::task::spawn(counts())",
+        "smol::spawn(counts())",
+        "executor.spawn(counts())",
+        "std::thread::spawn(move || futures::executor::block_on(task))",
+        "pool.spawn_ok(async {",
+    ] {
+        assert!(errors.contains(refused), "{refused} is refused:\n{errors}");
+    }
+    for accepted in [
+        "spawn_local(counts())",
+        "local.spawn(counts())",
+        ".spawn_local(async {",
+    ] {
+        assert!(
+            !errors.contains(accepted),
+            "{accepted} is accepted:\n{errors}"
+        );
+    }
+}
+
+/// A std `MutexGuard` held across an `.await`: `tokio::spawn`, `async_std::task::spawn` and
+/// `smol::spawn` refuse the task, naming the guard; tokio's `spawn_local` accepts it.
+#[test]
+fn a_std_guard_across_an_await_is_refused_by_spawns_that_may_move_the_task() {
+    let (built, errors) = compiler_output("mutex-across-await");
+    assert!(!built);
+    let refusals = errors
+        .matches("error: future cannot be sent between threads safely")
+        .count();
+    assert_eq!(refusals, 3, "{errors}");
     assert!(
-        errors.contains("error[E0277]"),
-        "listing 17-23 no longer fails with E0277:\n{errors}"
+        errors.contains("MutexGuard<'_, u32>` which is not `Send`"),
+        "{errors}"
     );
+    for refused in [
+        "tokio::spawn(add_one(counter))",
+        "async_std::task::spawn(add_one(counter))",
+        "smol::spawn(add_one(counter))",
+    ] {
+        assert!(errors.contains(refused), "{refused} is refused:\n{errors}");
+    }
     assert!(
-        note.contains("error[E0277]"),
-        "{} shows no E0277: run book-notes/generate listing-17-23",
-        path.display()
+        !errors.contains("spawn_local(add_one(counter))"),
+        "{errors}"
     );
-    assert_eq!(
-        key_lines(&text_block(&note)),
-        key_lines(&errors),
-        "{} is stale (left: the note, right: the compiler now): run book-notes/generate listing-17-23",
-        path.display()
+}
+
+/// An async call never awaited compiles, with the warning that says it does nothing.
+#[test]
+fn forgot_await_warns_that_futures_do_nothing() {
+    let (built, warnings) = compiler_output("forgot-await");
+    assert!(built, "{warnings}");
+    assert!(
+        warnings.contains("futures do nothing unless you `.await` or poll them"),
+        "{warnings}"
     );
 }

@@ -2,7 +2,8 @@
 //! configuration is what a run of that configuration shows. (The others are checked
 //! where the experiment that shows them is: `drop-handle`, `panic`, `export` and
 //! `timeout` in experiments.rs; which threads poll tasks and the compat bridge in
-//! report.rs.)
+//! report.rs; `nested_block_on`, `busy_task`, `local_spawn` and `http` for any tokio
+//! future in pitfalls.rs.)
 
 use std::collections::BTreeSet;
 use std::path::Path;

@@ -21,7 +21,8 @@ use std::time::Duration;
 
 use async_lab_core::handle::poll_catching;
 use async_lab_core::registry::{
-    Capabilities, ChannelKind, Configuration, DroppedHandle, Http, PanicOnAwait, PollsOn, Timer,
+    BusyTask, Capabilities, ChannelKind, Configuration, DroppedHandle, Http, NestedBlockOn,
+    PanicOnAwait, PollsOn, Timer,
 };
 use async_lab_core::runtime::{BlockingWork, BoxTask, RawHandle, Runtime as LabRuntime, TaskError};
 
@@ -45,6 +46,10 @@ impl LabRuntime for AsyncStd {
             timer: Timer::AsyncIo,
             channel: ChannelKind::AsyncChannel,
             http: Http::CompatBridge,
+            local_spawn: None,
+            block_on: "async_std::task::block_on",
+            nested_block_on: NestedBlockOn::Works,
+            busy_task: BusyTask::OthersRunElsewhere,
         },
     }];
 

@@ -22,10 +22,11 @@ use std::time::Duration;
 
 use async_lab_core::census::{self, Role};
 use async_lab_core::registry::{
-    Capabilities, ChannelKind, Configuration, DroppedHandle, Http, PanicOnAwait, PollsOn, Timer,
+    BusyTask, Capabilities, ChannelKind, Configuration, DroppedHandle, Http, NestedBlockOn,
+    PanicOnAwait, PollsOn, Timer,
 };
 use async_lab_core::runtime::{
-    self, BlockingWork, BoxTask, RawHandle, Runtime as LabRuntime, TaskError,
+    self, BlockingWork, BoxTask, LocalTask, RawHandle, Runtime as LabRuntime, TaskError,
 };
 use futures::executor::{LocalPool, LocalSpawner, ThreadPool};
 use futures::task::{LocalSpawnExt, SpawnExt};
@@ -42,6 +43,10 @@ const FUTURES: Capabilities = Capabilities {
     timer: Timer::FuturesTimer,
     channel: ChannelKind::Futures,
     http: Http::CompatBridge,
+    local_spawn: Some("LocalSpawner::spawn_local"),
+    block_on: "LocalPool::run_until",
+    nested_block_on: NestedBlockOn::Panics,
+    busy_task: BusyTask::StarvesOthers,
 };
 
 /// One of the futures crate's executors.
@@ -56,6 +61,17 @@ const LOCAL_ONLY: &str = "a LocalPool only takes tasks on the thread that runs i
 thread_local! {
     /// The spawner of the `LocalPool` that this thread's `block_on` is running, if any.
     static LOCAL_SPAWNER: RefCell<Option<LocalSpawner>> = const { RefCell::new(None) };
+}
+
+/// Puts the thread's previous spawner back however `block_on` ends: also when it
+/// unwinds, as a `block_on` called inside a task does (`nested-block-on`).
+struct RestoreSpawner(Option<LocalSpawner>);
+
+impl Drop for RestoreSpawner {
+    fn drop(&mut self) {
+        let previous = self.0.take();
+        LOCAL_SPAWNER.with(|s| s.replace(previous));
+    }
 }
 
 impl LabRuntime for Futures {
@@ -74,6 +90,9 @@ impl LabRuntime for Futures {
                 polls_on: PollsOn::Workers,
                 takes_workers: true,
                 raw_spawn: "ThreadPool::spawn_with_handle",
+                local_spawn: None,
+                block_on: "futures::executor::block_on",
+                busy_task: BusyTask::OthersRunElsewhere,
                 ..FUTURES
             },
         },
@@ -111,10 +130,8 @@ impl LabRuntime for Futures {
             return futures::executor::block_on(future);
         }
         let mut pool = LocalPool::new();
-        let previous = LOCAL_SPAWNER.with(|s| s.replace(Some(pool.spawner())));
-        let output = pool.run_until(future);
-        LOCAL_SPAWNER.with(|s| s.replace(previous));
-        output
+        let _previous = RestoreSpawner(LOCAL_SPAWNER.with(|s| s.replace(Some(pool.spawner()))));
+        pool.run_until(future)
     }
 
     // Not the pools' own `RemoteHandle`: it cancels its task when dropped (forgetting it
@@ -166,6 +183,20 @@ impl LabRuntime for Futures {
         Box::pin(async move {
             remote?.await;
             Ok(true)
+        })
+    }
+
+    fn spawn_local(&self, task: LocalTask) -> Result<(), TaskError> {
+        if self.pool.is_some() {
+            return Err(TaskError::Unsupported(
+                "a ThreadPool only takes tasks that are Send".into(),
+            ));
+        }
+        LOCAL_SPAWNER.with(|s| match &*s.borrow() {
+            Some(spawner) => spawner
+                .spawn_local(task)
+                .map_err(|e| TaskError::SpawnFailed(e.to_string())),
+            None => Err(TaskError::Unsupported(LOCAL_ONLY.into())),
         })
     }
 

@@ -31,9 +31,12 @@ use std::time::Duration;
 use async_lab_core::census::{self, Role};
 use async_lab_core::handle::{Spawned, poll_catching};
 use async_lab_core::registry::{
-    Capabilities, ChannelKind, Configuration, DroppedHandle, Http, PanicOnAwait, PollsOn, Timer,
+    BusyTask, Capabilities, ChannelKind, Configuration, DroppedHandle, Http, NestedBlockOn,
+    PanicOnAwait, PollsOn, Timer,
 };
-use async_lab_core::runtime::{BlockingWork, BoxTask, RawHandle, Runtime as LabRuntime, TaskError};
+use async_lab_core::runtime::{
+    BlockingWork, BoxTask, LocalTask, RawHandle, Runtime as LabRuntime, TaskError,
+};
 
 /// What every smol configuration shares.
 const SMOL: Capabilities = Capabilities {
@@ -47,6 +50,11 @@ const SMOL: Capabilities = Capabilities {
     timer: Timer::AsyncIo,
     channel: ChannelKind::AsyncChannel,
     http: Http::CompatBridge,
+    local_spawn: None,
+    block_on: "smol::block_on",
+    nested_block_on: NestedBlockOn::Blocks,
+    // One thread (SMOL_THREADS) runs the global executor's tasks.
+    busy_task: BusyTask::StarvesOthers,
 };
 
 /// smol, in one of its configurations.
@@ -70,6 +78,17 @@ enum Executor {
 thread_local! {
     /// The `LocalExecutor` that this thread's `block_on` is running (flavor `local`).
     static LOCAL: RefCell<Option<Rc<smol::LocalExecutor<'static>>>> = const { RefCell::new(None) };
+}
+
+/// Puts the thread's previous `LocalExecutor` back however `block_on` ends: also when it
+/// unwinds.
+struct RestoreLocal(Option<Rc<smol::LocalExecutor<'static>>>);
+
+impl Drop for RestoreLocal {
+    fn drop(&mut self) {
+        let previous = self.0.take();
+        LOCAL.with(|l| l.replace(previous));
+    }
 }
 
 /// Why a `local` runtime cannot take a task from this thread.
@@ -107,6 +126,8 @@ impl LabRuntime for Smol {
             capabilities: Capabilities {
                 takes_workers: true,
                 raw_spawn: "Executor::spawn",
+                nested_block_on: NestedBlockOn::Works,
+                busy_task: BusyTask::OthersRunElsewhere,
                 ..SMOL
             },
         },
@@ -117,6 +138,7 @@ impl LabRuntime for Smol {
             capabilities: Capabilities {
                 polls_on: PollsOn::BlockOnThread,
                 raw_spawn: "LocalExecutor::spawn",
+                local_spawn: Some("LocalExecutor::spawn"),
                 ..SMOL
             },
         },
@@ -158,10 +180,8 @@ impl LabRuntime for Smol {
         }
         // A fresh LocalExecutor for every block_on: its tasks are dropped with it.
         let local = Rc::new(smol::LocalExecutor::new());
-        let previous = LOCAL.with(|l| l.replace(Some(local.clone())));
-        let output = smol::block_on(local.run(future));
-        LOCAL.with(|l| l.replace(previous));
-        output
+        let _previous = RestoreLocal(LOCAL.with(|l| l.replace(Some(local.clone()))));
+        smol::block_on(local.run(future))
     }
 
     type Handle<T: Send + 'static> = Spawned<Detaching<T>>;
@@ -205,6 +225,20 @@ impl LabRuntime for Smol {
             task.map_err(|e| e.to_string())?.await;
             Ok(true)
         })
+    }
+
+    fn spawn_local(&self, task: LocalTask) -> Result<(), TaskError> {
+        let local = match self.executor {
+            Executor::Local => LOCAL.with(|l| l.borrow().clone()),
+            _ => None,
+        };
+        match local {
+            Some(local) => {
+                local.spawn(task).detach();
+                Ok(())
+            }
+            None => Err(TaskError::Unsupported(NOT_ON_LOCAL_THREAD.into())),
+        }
     }
 
     fn spawn_blocking(&self, work: BlockingWork) -> Result<(), TaskError> {

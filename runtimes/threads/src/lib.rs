@@ -19,7 +19,8 @@ use std::time::Duration;
 
 use async_lab_core::census::{self, Role};
 use async_lab_core::registry::{
-    Capabilities, ChannelKind, Configuration, DroppedHandle, Http, PanicOnAwait, PollsOn, Timer,
+    BusyTask, Capabilities, ChannelKind, Configuration, DroppedHandle, Http, NestedBlockOn,
+    PanicOnAwait, PollsOn, Timer,
 };
 use async_lab_core::runtime::{
     self, BlockingWork, BoxTask, RawHandle, Runtime as LabRuntime, TaskError,
@@ -47,6 +48,10 @@ impl LabRuntime for Threads {
             timer: Timer::FuturesTimer,
             channel: ChannelKind::Futures,
             http: Http::CompatBridge,
+            local_spawn: None,
+            block_on: "futures::executor::block_on",
+            nested_block_on: NestedBlockOn::Panics,
+            busy_task: BusyTask::OthersRunElsewhere,
         },
     }];
 

@@ -26,9 +26,12 @@ use std::time::Duration;
 use async_lab_core::census::{self, Role};
 use async_lab_core::handle::{Spawned, TokioJoin};
 use async_lab_core::registry::{
-    Capabilities, ChannelKind, Configuration, DroppedHandle, Http, PanicOnAwait, PollsOn, Timer,
+    BusyTask, Capabilities, ChannelKind, Configuration, DroppedHandle, Http, NestedBlockOn,
+    PanicOnAwait, PollsOn, Timer,
 };
-use async_lab_core::runtime::{BlockingWork, BoxTask, RawHandle, Runtime as LabRuntime, TaskError};
+use async_lab_core::runtime::{
+    BlockingWork, BoxTask, LocalTask, RawHandle, Runtime as LabRuntime, TaskError,
+};
 use tokio::task::LocalSet;
 
 /// What every tokio configuration shares.
@@ -43,6 +46,10 @@ const TOKIO: Capabilities = Capabilities {
     timer: Timer::Tokio,
     channel: ChannelKind::Tokio,
     http: Http::Tokio,
+    local_spawn: None,
+    block_on: "Runtime::block_on",
+    nested_block_on: NestedBlockOn::Panics,
+    busy_task: BusyTask::OthersRunElsewhere,
 };
 
 /// A tokio runtime in one of its flavors.
@@ -55,6 +62,17 @@ pub struct Tokio {
 thread_local! {
     /// The `LocalSet` that this thread's `block_on` is running (flavor `local`), if any.
     static LOCAL_SET: RefCell<Option<Rc<LocalSet>>> = const { RefCell::new(None) };
+}
+
+/// Puts the thread's previous `LocalSet` back however `block_on` ends: also when it
+/// unwinds, as a `block_on` called inside a task does (`nested-block-on`).
+struct RestoreLocalSet(Option<Rc<LocalSet>>);
+
+impl Drop for RestoreLocalSet {
+    fn drop(&mut self) {
+        let previous = self.0.take();
+        LOCAL_SET.with(|l| l.replace(previous));
+    }
 }
 
 impl Tokio {
@@ -88,6 +106,7 @@ impl LabRuntime for Tokio {
             capabilities: Capabilities {
                 polls_on: PollsOn::BlockOnThread,
                 takes_workers: false,
+                busy_task: BusyTask::StarvesOthers,
                 ..TOKIO
             },
         },
@@ -99,6 +118,9 @@ impl LabRuntime for Tokio {
                 polls_on: PollsOn::BlockOnThread,
                 takes_workers: false,
                 raw_spawn: "LocalSet::spawn_local",
+                local_spawn: Some("tokio::task::spawn_local"),
+                block_on: "LocalSet::block_on",
+                busy_task: BusyTask::StarvesOthers,
                 ..TOKIO
             },
         },
@@ -145,10 +167,8 @@ impl LabRuntime for Tokio {
         }
         // A fresh LocalSet for every block_on: its tasks are dropped with it at the end.
         let local = Rc::new(LocalSet::new());
-        let previous = LOCAL_SET.with(|l| l.replace(Some(local.clone())));
-        let output = local.block_on(&self.runtime, future);
-        LOCAL_SET.with(|l| l.replace(previous));
-        output
+        let _previous = RestoreLocalSet(LOCAL_SET.with(|l| l.replace(Some(local.clone()))));
+        local.block_on(&self.runtime, future)
     }
 
     type Handle<T: Send + 'static> = Spawned<TokioJoin<T>>;
@@ -198,6 +218,20 @@ impl LabRuntime for Tokio {
     fn own_timeout(&self, duration: Duration, task: BoxTask) -> Option<RawHandle> {
         let timed = async move { Ok(tokio::time::timeout(duration, task).await.is_ok()) };
         Some(Box::pin(timed))
+    }
+
+    fn spawn_local(&self, task: LocalTask) -> Result<(), TaskError> {
+        match self.local_set() {
+            // Dropping the handle detaches the task, which stays on this thread.
+            Some(local) => {
+                drop(local.spawn_local(task));
+                Ok(())
+            }
+            None => Err(TaskError::Unsupported(format!(
+                "tokio ({}) has no LocalSet on this thread: only `local` takes tasks that are not Send",
+                self.configuration.flavor
+            ))),
+        }
     }
 
     fn spawn_blocking(&self, work: BlockingWork) -> Result<(), TaskError> {

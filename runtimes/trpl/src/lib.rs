@@ -19,7 +19,8 @@ use std::time::Duration;
 
 use async_lab_core::handle::{Spawned, TokioJoin};
 use async_lab_core::registry::{
-    Capabilities, ChannelKind, Configuration, DroppedHandle, Http, PanicOnAwait, PollsOn, Timer,
+    BusyTask, Capabilities, ChannelKind, Configuration, DroppedHandle, Http, NestedBlockOn,
+    PanicOnAwait, PollsOn, Timer,
 };
 use async_lab_core::runtime::{
     BlockingWork, BoxTask, RawHandle, Runtime as LabRuntime, TaskError, in_tokio_context,
@@ -46,6 +47,10 @@ impl LabRuntime for Trpl {
             timer: Timer::Tokio,
             channel: ChannelKind::Tokio,
             http: Http::Tokio,
+            local_spawn: None,
+            block_on: "trpl::block_on",
+            nested_block_on: NestedBlockOn::Panics,
+            busy_task: BusyTask::OthersRunElsewhere,
         },
     }];
 

@@ -52,8 +52,42 @@ pub struct Capabilities {
     pub timer: Timer,
     /// Whose channel the `trpl` API's `channel` is.
     pub channel: ChannelKind,
-    /// How reqwest (which needs a tokio reactor) runs on it.
+    /// How reqwest, and any other future that needs a tokio reactor (a tokio timer),
+    /// runs on it: directly, or only inside `async_compat` (`no-reactor` shows both).
     pub http: Http,
+    /// The spawn that takes a task which is not `Send` (it never leaves the thread that
+    /// runs it), where the configuration has one (`not-send` uses it).
+    pub local_spawn: Option<&'static str>,
+    /// The runtime's own `block_on`, as the `nested-block-on` experiment calls it from
+    /// inside a task.
+    pub block_on: &'static str,
+    /// What [`Capabilities::block_on`] does when a task calls it.
+    pub nested_block_on: NestedBlockOn,
+    /// What a task that computes without awaiting does to the other tasks (`busy-loop`),
+    /// with the default number of threads (and at least two where `--workers` is taken).
+    pub busy_task: BusyTask,
+}
+
+/// What a runtime's `block_on` does when it is called from inside one of its tasks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NestedBlockOn {
+    /// It refuses, with a panic whose message says why (tokio, the futures crate's
+    /// executors, which `std::thread`'s tasks are driven by too).
+    Panics,
+    /// It runs, and blocks the thread it was called on: the executor's other tasks on
+    /// that thread wait, so a future that needs one of them never finishes.
+    Blocks,
+    /// It runs, and other threads keep the executor's other tasks going.
+    Works,
+}
+
+/// What a task that computes without ever awaiting does to the other tasks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BusyTask {
+    /// They wait until it awaits: they share its one thread.
+    StarvesOthers,
+    /// They run on other threads meanwhile.
+    OthersRunElsewhere,
 }
 
 /// Which threads poll a configuration's tasks.

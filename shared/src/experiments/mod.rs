@@ -10,10 +10,16 @@
 
 mod bench;
 mod blocking;
+mod busy_loop;
 mod channel;
 mod downloads;
 mod export;
+mod forgot_await;
 mod lab;
+mod mutex;
+mod nested;
+mod no_reactor;
+mod not_send;
 mod page_title;
 mod race;
 mod raw;
@@ -72,6 +78,18 @@ pub enum Experiment {
     Panic,
     /// what the runtime costs through its own API (spawn, yield, ping-pong, timer, fetch, memory a task), beside physical floors; use a release build
     Bench(Bench),
+    /// pitfall: a task calls block_on (the runtime's own and the drop-in's): a panic, a blocked thread or it works; then .await and spawn_blocking
+    NestedBlockOn,
+    /// pitfall: a tokio timer and a reqwest request polled off tokio with no bridge (the panic), then inside async_compat (the thread it adds)
+    NoReactor,
+    /// pitfall: a task computes without awaiting beside a 10 ms ticker: where the ticker starves, and yield_now every N steps
+    BusyLoop(BusyLoop),
+    /// pitfall: an async call whose future is never awaited: nothing runs (the compiler warns); awaited, or spawned, it does
+    ForgotAwait,
+    /// pitfall: a std::sync::Mutex guard held across an .await while a task locks it: deadlock or stall; then tokio's, async-lock's and futures' mutexes
+    MutexAcrossAwait,
+    /// pitfall: a task holding an Rc across an .await is not Send: which local spawns take it (the compiler's refusal is in the notes)
+    NotSend,
 }
 
 /// `page-title`'s arguments.
@@ -116,6 +134,18 @@ pub struct Export {
     pub frame_ms: NonZeroU64,
 }
 
+/// `busy-loop`'s arguments.
+#[derive(Debug, Clone, PartialEq, Args)]
+pub struct BusyLoop {
+    /// How long the task computes without awaiting, in milliseconds of CPU time (not
+    /// scaled: it is no sleep)
+    #[arg(value_name = "BUSY_MS", default_value = "300")]
+    pub busy_ms: NonZeroU64,
+    /// In the second part, how many steps of the loop between two `yield_now`s
+    #[arg(value_name = "YIELD_EVERY", default_value = "100")]
+    pub yield_every: NonZeroU64,
+}
+
 impl Default for Experiment {
     /// `page-title` on the embedded site: what runs with no experiment named.
     fn default() -> Self {
@@ -144,6 +174,12 @@ impl Experiment {
             Experiment::DropHandle => "drop-handle",
             Experiment::Panic => "panic",
             Experiment::Bench(_) => "bench",
+            Experiment::NestedBlockOn => "nested-block-on",
+            Experiment::NoReactor => "no-reactor",
+            Experiment::BusyLoop(_) => "busy-loop",
+            Experiment::ForgotAwait => "forgot-await",
+            Experiment::MutexAcrossAwait => "mutex-across-await",
+            Experiment::NotSend => "not-send",
         }
     }
 
@@ -155,7 +191,7 @@ impl Experiment {
             Experiment::Race(Race { url_a, url_b }) => {
                 on_site(&url_a.iter().chain(url_b).collect::<Vec<_>>())
             }
-            Experiment::Downloads(_) => true,
+            Experiment::Downloads(_) | Experiment::NoReactor => true,
             Experiment::Bench(bench) => bench.needs_site(),
             _ => false,
         }
@@ -222,6 +258,12 @@ impl Experiment {
             Experiment::DropHandle => raw::drop_handle(lab).await,
             Experiment::Panic => raw::panic(lab).await,
             Experiment::Bench(args) => bench::bench(lab, args).await,
+            Experiment::NestedBlockOn => nested::nested_block_on(lab).await,
+            Experiment::NoReactor => no_reactor::no_reactor(lab).await,
+            Experiment::BusyLoop(args) => busy_loop::busy_loop(lab, args).await,
+            Experiment::ForgotAwait => forgot_await::forgot_await(lab).await,
+            Experiment::MutexAcrossAwait => mutex::mutex_across_await(lab).await,
+            Experiment::NotSend => not_send::not_send(lab).await,
         }
     }
 }
