@@ -11,7 +11,7 @@ use std::process::Command;
 
 use async_lab_shared::experiments;
 
-use crate::support::{Config, LIMIT, in_parallel, output_within};
+use crate::support::{Config, LIMIT, in_parallel_at, output_within};
 
 fn generated() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("book-notes/src/generated")
@@ -185,7 +185,9 @@ fn every_note_shows_what_the_code_prints_now() {
             checks.push((experiment.clone(), args.clone(), config, in_note));
         }
     }
-    let stale = in_parallel(&checks, |(experiment, args, config, in_note)| {
+    // Most of these runs wait (on sleeps, on deadlines): more of them at once than the
+    // other tests run, since this is the suite's longest test.
+    let stale = in_parallel_at(8, &checks, |(experiment, args, config, in_note)| {
         check_shown(experiment, args, *config, in_note)
     });
     assert!(stale.is_empty(), "{}", stale.join("\n"));

@@ -61,10 +61,19 @@ pub fn on_every_configuration(test: fn(Config)) {
 
 /// Runs `f` on every item, [`AT_ONCE`] at a time, and collects what it returned.
 pub fn in_parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> Option<R> + Sync) -> Vec<R> {
+    in_parallel_at(AT_ONCE, items, f)
+}
+
+/// [`in_parallel`], `at_once` at a time.
+pub fn in_parallel_at<T: Sync, R: Send>(
+    at_once: usize,
+    items: &[T],
+    f: impl Fn(&T) -> Option<R> + Sync,
+) -> Vec<R> {
     let next = AtomicUsize::new(0);
     let results = Mutex::new(Vec::new());
     std::thread::scope(|scope| {
-        for _ in 0..AT_ONCE.min(items.len()) {
+        for _ in 0..at_once.min(items.len()) {
             scope.spawn(|| {
                 while let Some(item) = items.get(next.fetch_add(1, Ordering::Relaxed)) {
                     if let Some(result) = f(item) {

@@ -137,17 +137,28 @@ fn tokio_multi_thread_spreads_cpu_heavy_tasks_over_two_workers() {
     )
     .unwrap();
     let spawner = rt.clone();
+    // Each task works without yielding until it has seen a second worker at work (or for
+    // 10 s, far longer than tokio needs, even on a machine busy with other tests): a
+    // worker stays busy all along, so the other must take the rest.
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(BTreeSet::new()));
     rt.block_on(async move {
         let handles: Vec<_> = (0..8)
             .map(|i| {
-                spawn(&spawner, format!("cpu-heavy {i}"), async {
-                    // 20 ms of work that never yields: a worker is busy all along.
-                    let until = Instant::now() + Duration::from_millis(20);
+                let seen = seen.clone();
+                spawn(&spawner, format!("cpu-heavy {i}"), async move {
+                    let until = Instant::now() + Duration::from_secs(10);
                     let mut n = 0u64;
-                    while Instant::now() < until {
+                    loop {
+                        let workers = {
+                            let mut seen = seen.lock().unwrap();
+                            seen.insert(async_lab_shared::census::current_tid());
+                            seen.len()
+                        };
+                        if workers >= 2 || Instant::now() > until {
+                            break n;
+                        }
                         n = std::hint::black_box(n.wrapping_add(1));
                     }
-                    n
                 })
             })
             .collect();
