@@ -69,7 +69,7 @@ fn bench_reports_every_figure_with_its_spread_and_sane_relations() {
         assert_eq!(
             report.lines.len(),
             10,
-            "a line per figure (the two timer figures share one), floors first: {:?}",
+            "a line per figure (the two timer figures share one): {:?}",
             report.lines
         );
     }

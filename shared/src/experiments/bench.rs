@@ -21,6 +21,7 @@ use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 
 use clap::{Args, ValueEnum};
+use futures::FutureExt as _;
 
 use super::{Lab, Outcome};
 use crate::book_api;
@@ -46,6 +47,8 @@ pub struct Bench {
 /// One measurement of `bench`, in the order they run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
 pub enum Measurement {
+    /// task_bytes: resident memory per parked task (runs first, on a fresh heap)
+    TaskBytes,
     /// floor_wake_ns, floor_thread_ns, floor_rtt_us: what any runtime is built on
     Floors,
     /// spawn_ns: spawn + await of 100,000 empty tasks, per task
@@ -60,8 +63,6 @@ pub enum Measurement {
     Fetch,
     /// lab_spawn_ratio: the drop-in spawn_task + await over the runtime's own
     LabSpawn,
-    /// task_bytes: resident memory per parked task (runs last: its tasks stay parked)
-    TaskBytes,
 }
 
 impl Bench {
@@ -146,6 +147,20 @@ pub async fn bench<R: Runtime>(lab: &Lab<R>, args: &Bench) -> Outcome {
             "a thread per task: spawn_ns and task_bytes over {tasks} tasks, not 100,000"
         ));
     }
+    // First, while the heap is fresh: memory freed by the other measurements would be
+    // reused by these tasks without growing the resident set.
+    if args.wants(Measurement::TaskBytes) {
+        match task_bytes(lab, tasks).await {
+            Some(bytes) => {
+                lab.out.set_measure("task_bytes", bytes);
+                lab.out
+                    .line(format!("a parked task: {bytes:.0} bytes resident"));
+            }
+            None => outcome
+                .unsupported
+                .push("task_bytes (no resident memory figure on this OS)".into()),
+        }
+    }
     if args.wants(Measurement::Floors) {
         floors(&figures, args).await;
     }
@@ -192,18 +207,6 @@ pub async fn bench<R: Runtime>(lab: &Lab<R>, args: &Bench) -> Outcome {
             .await;
         lab.out
             .line(format!("drop-in spawn_task: {ratio:.2}x the runtime's own"));
-    }
-    if args.wants(Measurement::TaskBytes) {
-        match task_bytes(lab, tasks).await {
-            Some(bytes) => {
-                lab.out.set_measure("task_bytes", bytes);
-                lab.out
-                    .line(format!("a parked task: {bytes:.0} bytes resident"));
-            }
-            None => outcome
-                .unsupported
-                .push("task_bytes (no resident memory figure on this OS)".into()),
-        }
     }
     outcome
 }
@@ -333,19 +336,30 @@ async fn fetch_many<R: Runtime>(lab: &Lab<R>, clients: u64, each: u64) -> f64 {
     done as f64 / started.elapsed().as_secs_f64()
 }
 
-/// task_bytes: how much resident memory `n` tasks take while each waits on something that
-/// never becomes ready. They stay parked: this runs last.
+/// task_bytes: how much resident memory `n` tasks take while each is parked on a signal
+/// that comes only after the measurement (a clone of one shared oneshot receiver, whose
+/// list of wakers counts too: a few dozen bytes a task). Then the signal comes and every
+/// task ends.
 async fn task_bytes<R: Runtime>(lab: &Lab<R>, n: u64) -> Option<f64> {
+    let (release, released) = futures::channel::oneshot::channel::<()>();
+    let released = released.shared();
+    // Room for every handle before the first figure, so that it does not count.
+    let mut handles = Vec::with_capacity(n as usize);
     let before = resident_bytes()?;
-    let handles: Vec<_> = (0..n)
-        .map(|_| lab.rt.spawn(std::future::pending::<()>()))
-        .collect();
+    for _ in 0..n {
+        let released = released.clone();
+        handles.push(lab.rt.spawn(async move {
+            let _ = released.await;
+        }));
+    }
     // Let every task be polled once, so that it is parked, not only queued.
     lab.sleep(Duration::from_millis(50)).await;
-    let after = resident_bytes()?;
-    // Dropping a handle detaches (or, on smol and futures, cancels) the task either way.
-    drop(handles);
-    Some(after.saturating_sub(before) as f64 / n as f64)
+    let after = resident_bytes();
+    let _ = release.send(());
+    for handle in handles {
+        let _ = handle.await;
+    }
+    Some(after?.saturating_sub(before) as f64 / n as f64)
 }
 
 /// The process's resident memory, from `/proc/self/statm` (Linux only).
