@@ -11,8 +11,9 @@
 //! - On, a poll reads the clock twice and pushes one span onto a buffer that lives inside
 //!   the task's own future. The clock is the CPU's time-stamp counter where it runs at a
 //!   constant rate (through `quanta`, calibrated once against the OS clock when tracing is
-//!   turned on): a read is an instruction, where `Instant::now()` is a call into the OS's
-//!   clock code. The raw counts are turned into `Instant`s only when a report asks
+//!   turned on, with the `tsc` feature, which the lab turns on; a book program's build
+//!   uses `Instant::now()`): a read is an instruction, where `Instant::now()` is a call
+//!   into the OS's clock code. The raw counts are turned into `Instant`s only when a report asks
 //!   ([`tasks`]). Only one thread polls a future at a time, so the buffer needs no lock;
 //!   it is handed whole (no copy) to the process-wide list every [`FLUSH_EVERY`] polls
 //!   and when the task ends or is dropped. A task still running when the report is made
@@ -67,13 +68,50 @@ pub struct Span {
 }
 
 /// The clock polls are timed with, and how its raw counts become `Instant`s.
+#[cfg(feature = "tsc")]
 struct Clock {
     counter: quanta::Clock,
     /// The same moment on both clocks, taken when this one was made.
     anchor: (Instant, quanta::Instant),
 }
 
+/// Without the `tsc` feature (a book program's build, which traces nothing unless asked):
+/// nanoseconds since the clock was made, from `Instant::now`.
+#[cfg(not(feature = "tsc"))]
+struct Clock {
+    anchor: Instant,
+}
+
+#[cfg(not(feature = "tsc"))]
 impl Clock {
+    fn new() -> Clock {
+        Clock {
+            anchor: Instant::now(),
+        }
+    }
+
+    /// Now, in raw counts: nanoseconds since the clock was made.
+    fn raw(&self) -> u64 {
+        u64::try_from(self.anchor.elapsed().as_nanos()).unwrap_or(u64::MAX)
+    }
+
+    /// The `Instant` of a raw count read from this clock.
+    fn instant(&self, raw: u64) -> Instant {
+        self.anchor + std::time::Duration::from_nanos(raw)
+    }
+}
+
+#[cfg(feature = "tsc")]
+impl Clock {
+    fn new() -> Clock {
+        let counter = quanta::Clock::new();
+        let counted = counter.now();
+        Clock {
+            anchor: (Instant::now(), counted),
+            counter,
+        }
+    }
+
     /// Now, in raw counts: the time-stamp counter where it is usable, else nanoseconds.
     fn raw(&self) -> u64 {
         self.counter.raw()
@@ -96,14 +134,7 @@ impl Clock {
 /// The process's one clock for spans, calibrated on first use.
 fn clock() -> &'static Clock {
     static CLOCK: OnceLock<Clock> = OnceLock::new();
-    CLOCK.get_or_init(|| {
-        let counter = quanta::Clock::new();
-        let counted = counter.now();
-        Clock {
-            anchor: (Instant::now(), counted),
-            counter,
-        }
-    })
+    CLOCK.get_or_init(Clock::new)
 }
 
 /// One poll as recorded: raw counts of the [`Clock`], turned into a [`Span`] on demand.
