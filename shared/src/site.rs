@@ -250,15 +250,6 @@ impl Site {
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
     }
-
-    /// Resolves a command-line URL: one that starts with `/` is a path on this site.
-    pub fn resolve(&self, arg: &str) -> String {
-        if arg.starts_with('/') {
-            self.url(arg)
-        } else {
-            arg.to_string()
-        }
-    }
 }
 
 /// How many connections may wait to be accepted. The default (128) is far too few for
