@@ -16,6 +16,7 @@ mod bench;
 mod driver;
 mod experiments;
 mod failures;
+mod machinery;
 mod misuse;
 mod notes;
 mod page_title;

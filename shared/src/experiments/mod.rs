@@ -11,20 +11,25 @@
 mod bench;
 mod blocking;
 mod busy_loop;
+mod cancel;
 mod channel;
 mod downloads;
 mod export;
+mod fairness;
 mod forgot_await;
 mod lab;
+mod lazy;
 mod mutex;
 mod nested;
 mod no_reactor;
 mod not_send;
 mod page_title;
+mod pinning;
 mod race;
 mod raw;
 mod spawn;
 mod streams;
+mod waker;
 
 use std::num::NonZeroU64;
 
@@ -90,6 +95,16 @@ pub enum Experiment {
     MutexAcrossAwait,
     /// pitfall: a task holding an Rc across an .await is not Send: which local spawns take it (the compiler's refusal is in the notes)
     NotSend,
+    /// 17.1: a future does nothing until polled (an async block left alone, awaited, dropped); spawn_task and thread::spawn start without being awaited
+    Lazy,
+    /// 17.5: a hand-written Future, a timer woken from its own thread: every poll with its result, every wake, and their threads
+    Waker,
+    /// 17-23/17-24: pin! against Box::pin, running, with each future's size; a pinned self-referential future does not move
+    Pinning,
+    /// who wins when both sides are ready at once, over 1,000 races: trpl::select, futures::select!, tokio::select! and their biased forms
+    Fairness,
+    /// cancellation safety: a batch read inside select loses the messages it held when dropped; one recv per select loses none
+    Cancel,
 }
 
 /// `page-title`'s arguments.
@@ -180,6 +195,11 @@ impl Experiment {
             Experiment::ForgotAwait => "forgot-await",
             Experiment::MutexAcrossAwait => "mutex-across-await",
             Experiment::NotSend => "not-send",
+            Experiment::Lazy => "lazy",
+            Experiment::Waker => "waker",
+            Experiment::Pinning => "pinning",
+            Experiment::Fairness => "fairness",
+            Experiment::Cancel => "cancel",
         }
     }
 
@@ -264,6 +284,11 @@ impl Experiment {
             Experiment::ForgotAwait => forgot_await::forgot_await(lab).await,
             Experiment::MutexAcrossAwait => mutex::mutex_across_await(lab).await,
             Experiment::NotSend => not_send::not_send(lab).await,
+            Experiment::Lazy => lazy::lazy(lab).await,
+            Experiment::Waker => waker::waker(lab).await,
+            Experiment::Pinning => pinning::pinning(lab).await,
+            Experiment::Fairness => fairness::fairness(lab).await,
+            Experiment::Cancel => cancel::cancel(lab).await,
         }
     }
 }
