@@ -38,7 +38,9 @@ fn lazy_futures_wait_for_a_poll_and_tasks_do_not(config: Config) {
     let lines = report(config, "lazy").lines;
     // The dropped block's body printed nothing; the others ran before main waited on them.
     assert!(
-        !lines.iter().any(|l| l.contains("dropped async block's body")),
+        !lines
+            .iter()
+            .any(|l| l.contains("dropped async block's body")),
         "{lines:?}"
     );
     assert_eq!(
@@ -50,7 +52,10 @@ fn lazy_futures_wait_for_a_poll_and_tasks_do_not(config: Config) {
             "another async block, created and dropped without a poll: its body never ran",
         ]
     );
-    let spawn = position(&lines, "spawn_task called; main goes on without awaiting the handle");
+    let spawn = position(
+        &lines,
+        "spawn_task called; main goes on without awaiting the handle",
+    );
     let task = position(&lines, "the spawned task's body runs");
     let awaits = position(
         &lines,
@@ -94,8 +99,16 @@ fn waker_polls_pending_then_ready_woken_from_the_timer_thread(config: Config) {
         .find(|t| t.role == async_lab_shared::census::Role::Main)
         .map(|t| t.tid);
     for (who, key, header) in [
-        ("the main future", "main", "the main future awaits the hand-written timer:"),
-        ("a spawned task", "task", "a spawned task awaits the hand-written timer:"),
+        (
+            "the main future",
+            "main",
+            "the main future awaits the hand-written timer:",
+        ),
+        (
+            "a spawned task",
+            "task",
+            "a spawned task awaits the hand-written timer:",
+        ),
     ] {
         let (polls, wakes) = waker_log(&report, who);
         assert!(polls.len() >= 2, "{who}: {polls:?}");
@@ -123,8 +136,8 @@ fn waker_polls_pending_then_ready_woken_from_the_timer_thread(config: Config) {
         );
         // Where the polls ran: the main future always on the block_on thread; a task
         // where the registry says tasks are polled.
-        let on_block_on = who == "the main future"
-            || config.capabilities().polls_on == PollsOn::BlockOnThread;
+        let on_block_on =
+            who == "the main future" || config.capabilities().polls_on == PollsOn::BlockOnThread;
         let expected = if on_block_on {
             "  poll, on the block_on thread: "
         } else {
@@ -223,7 +236,9 @@ fn counts(line: &str) -> [usize; 4] {
         .filter(|w| !w.is_empty())
         .map(|w| w.parse().unwrap())
         .collect();
-    numbers.try_into().unwrap_or_else(|n| panic!("{line}: {n:?}"))
+    numbers
+        .try_into()
+        .unwrap_or_else(|n| panic!("{line}: {n:?}"))
 }
 
 fn cancel_loses_the_messages_a_dropped_batch_held(config: Config) {

@@ -106,8 +106,10 @@ pub async fn fairness<R: Runtime>(lab: &Lab<R>) -> Outcome {
     ];
     for (name, key, wins) in results {
         lab.out.line(format!("{name}: {}", verdict(wins)));
-        lab.out.set_measure(&format!("{key}_first"), f64::from(wins[0]));
-        lab.out.set_measure(&format!("{key}_second"), f64::from(wins[1]));
+        lab.out
+            .set_measure(&format!("{key}_first"), f64::from(wins[0]));
+        lab.out
+            .set_measure(&format!("{key}_second"), f64::from(wins[1]));
         lab.out.remark(format!(
             "{name}: the first future won {} races, the second {}",
             wins[0], wins[1]

@@ -39,7 +39,8 @@ pub async fn lazy<R: Runtime>(lab: &Lab<R>) -> Outcome {
     let ran = AtomicBool::new(false);
     let block = async {
         ran.store(true, Ordering::SeqCst);
-        lab.out.line("the async block's body runs, on its first poll");
+        lab.out
+            .line("the async block's body runs, on its first poll");
     };
     // The runtime gets 50 ms (scaled) to do whatever it does; nothing polls the block.
     lab.sleep(ms(50)).await;

@@ -58,8 +58,7 @@ async fn with_pin_macro<R: Runtime>(lab: &Lab<R>) -> usize {
         std::mem::size_of::<Pin<&mut dyn Future<Output = ()>>>() as f64,
     );
     join_all(futures).await;
-    let received = *count.lock().unwrap_or_else(PoisonError::into_inner);
-    received
+    *count.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// The compiler note's other fix: each future moved to the heap with `Box::pin`, the
@@ -78,8 +77,7 @@ async fn with_box_pin<R: Runtime>(lab: &Lab<R>) -> usize {
         std::mem::size_of::<Pin<Box<dyn Future<Output = ()>>>>() as f64,
     );
     join_all(futures).await;
-    let received = *count.lock().unwrap_or_else(PoisonError::into_inner);
-    received
+    *count.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// "larger than", "smaller than" or "as large as".
@@ -94,19 +92,18 @@ fn compared(a: usize, b: usize) -> &'static str {
 /// Where the self-referential future's local was, at each poll.
 type Seen = Arc<Mutex<Vec<usize>>>;
 
-/// An async block that holds a reference to its own local across an `.await`: the state
-/// machine points into itself. Records the local's address before and after the `.await`.
-fn self_referential(seen: Seen) -> impl Future<Output = usize> + Send {
-    async move {
-        let data = [7_u8; 64];
-        let borrowed = &data;
-        let record = |at: usize| seen.lock().unwrap_or_else(PoisonError::into_inner).push(at);
-        record(borrowed.as_ptr() as usize);
-        // Pending once: whoever polls it can move it (or the pointer to it) meanwhile.
-        yield_once().await;
-        record(borrowed.as_ptr() as usize);
-        borrowed.len()
-    }
+/// A future that holds a reference to its own local across an `.await` (an async fn's
+/// body is an async block): once polled, the state machine points into itself. Records
+/// the local's address before and after the `.await`.
+async fn self_referential(seen: Seen) -> usize {
+    let data = [7_u8; 64];
+    let borrowed = &data;
+    let record = |at: usize| seen.lock().unwrap_or_else(PoisonError::into_inner).push(at);
+    record(borrowed.as_ptr() as usize);
+    // Pending once: whoever polls it can move it (or the pointer to it) meanwhile.
+    yield_once().await;
+    record(borrowed.as_ptr() as usize);
+    borrowed.len()
 }
 
 /// The address of `value`, as a number.
@@ -159,7 +156,11 @@ async fn self_reference<R: Runtime>(lab: &Lab<R>, outcome: &mut Outcome) {
     ));
     lab.out.line(format!(
         "polled once ({}): the local it borrows across its .await is {} the future's own bytes",
-        if first.is_pending() { "Pending" } else { "Ready" },
+        if first.is_pending() {
+            "Pending"
+        } else {
+            "Ready"
+        },
         if inside { "inside" } else { "outside" }
     ));
     // The Box moves to a task (and maybe to another thread): the pointer moves, the

@@ -135,7 +135,8 @@ async fn awaited<R: Runtime>(lab: &Lab<R>, who: &str, key: &str, in_task: bool) 
         timer.await;
     }
     let log = lock(&state).log.clone();
-    lab.out.line(format!("{who} awaits the hand-written timer:"));
+    lab.out
+        .line(format!("{who} awaits the hand-written timer:"));
     let (mut polls, mut wakes) = (0, 0);
     for event in &log {
         let (line, remark) = match *event {
@@ -163,8 +164,10 @@ async fn awaited<R: Runtime>(lab: &Lab<R>, who: &str, key: &str, in_task: bool) 
         lab.out.line(line);
         lab.out.remark(remark);
     }
-    lab.out.set_measure(&format!("{key}_polls"), f64::from(polls));
-    lab.out.set_measure(&format!("{key}_wakes"), f64::from(wakes));
+    lab.out
+        .set_measure(&format!("{key}_polls"), f64::from(polls));
+    lab.out
+        .set_measure(&format!("{key}_wakes"), f64::from(wakes));
 }
 
 /// The experiment: the timer awaited by the main future, then by a spawned task.
