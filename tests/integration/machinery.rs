@@ -227,6 +227,31 @@ fn fairness_is_the_combinators_biased_or_random(config: Config) {
             );
         }
     }
+    // join: the futures crate's polls in the order given, and so does tokio's biased
+    // form; tokio::join! rotates the first at every poll of the join.
+    for (name, key, in_order) in [
+        ("trpl::join", "trpl_join", true),
+        ("tokio::join!", "tokio_join", false),
+        ("tokio::join! with biased;", "tokio_join_biased", true),
+    ] {
+        let (first, polls) = (m[&format!("{key}_first_first")], m[&format!("{key}_polls")]);
+        assert!(polls >= 1000.0, "{name}: {polls}");
+        let verdict = if in_order {
+            assert_eq!(first, polls, "{name}");
+            "the first future was polled first every time"
+        } else {
+            assert!(
+                first > polls * 0.4 && first < polls * 0.6,
+                "{name}: {first} of {polls}"
+            );
+            "the two futures took turns at being polled first"
+        };
+        assert!(
+            report.lines.contains(&format!("{name}: {verdict}")),
+            "{:?}",
+            report.lines
+        );
+    }
 }
 
 /// `(sent, processed, left, lost)` from a `cancel` line.

@@ -5,8 +5,14 @@
 //!
 //! The winner is decided by the order in which the combinator polls its futures, inside
 //! one task: the runtime has no say. The counts are measurements; the lines say who won.
+//!
+//! Then the same question for `join`: two futures that need 1,000 polls each, joined with
+//! trpl's `join` (the futures crate's), `tokio::join!` and `tokio::join!` with `biased;`:
+//! in how many of the join's polls was the first future polled first?
 
 use std::future::Future;
+use std::sync::{Mutex, PoisonError};
+use std::task::Poll;
 
 use futures::future::ready;
 
@@ -41,7 +47,46 @@ fn verdict([first, second]: [u32; 2]) -> &'static str {
     }
 }
 
-/// The experiment: the same race under each select.
+/// A future that is polled [`RACES`] times: it notes `id` in `order` at every poll, and
+/// wakes itself and returns `Pending` until its last.
+fn recorder(id: usize, order: &Mutex<Vec<usize>>) -> impl Future<Output = ()> + '_ {
+    let mut left = RACES;
+    std::future::poll_fn(move |cx| {
+        order
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(id);
+        left -= 1;
+        if left == 0 {
+            Poll::Ready(())
+        } else {
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+    })
+}
+
+/// Of the join's polls (each polls both futures), how many polled the first future
+/// first, and how many polls there were.
+fn first_polled_first(order: &Mutex<Vec<usize>>) -> [u32; 2] {
+    let order = order.lock().unwrap_or_else(PoisonError::into_inner);
+    let rounds = order.chunks_exact(2);
+    let first = rounds.clone().filter(|round| round[0] == 0).count();
+    [first as u32, rounds.len() as u32]
+}
+
+/// Who went first in a join, in words.
+fn join_verdict([first, rounds]: [u32; 2]) -> &'static str {
+    if first == rounds {
+        "the first future was polled first every time"
+    } else if first == 0 {
+        "the second future was polled first every time"
+    } else {
+        "the two futures took turns at being polled first"
+    }
+}
+
+/// The experiment: the same race under each select; then who goes first in a join.
 pub async fn fairness<R: Runtime>(lab: &Lab<R>) -> Outcome {
     lab.out.remark(
         "each race: two futures, both ready on their first poll; whichever the select polls first wins",
@@ -113,6 +158,38 @@ pub async fn fairness<R: Runtime>(lab: &Lab<R>) -> Outcome {
         lab.out.remark(format!(
             "{name}: the first future won {} races, the second {}",
             wins[0], wins[1]
+        ));
+    }
+
+    lab.out.remark(
+        "each join: two futures that wake themselves and need 1,000 polls each; which one does the join poll first?",
+    );
+    let order = Mutex::new(Vec::new());
+    futures::future::join(recorder(0, &order), recorder(1, &order)).await;
+    let trpl_join = first_polled_first(&order);
+    let order = Mutex::new(Vec::new());
+    tokio::join!(recorder(0, &order), recorder(1, &order));
+    let tokio_join = first_polled_first(&order);
+    let order = Mutex::new(Vec::new());
+    tokio::join!(biased; recorder(0, &order), recorder(1, &order));
+    let tokio_join_biased = first_polled_first(&order);
+    for (name, key, counts) in [
+        ("trpl::join", "trpl_join", trpl_join),
+        ("tokio::join!", "tokio_join", tokio_join),
+        (
+            "tokio::join! with biased;",
+            "tokio_join_biased",
+            tokio_join_biased,
+        ),
+    ] {
+        lab.out.line(format!("{name}: {}", join_verdict(counts)));
+        lab.out
+            .set_measure(&format!("{key}_first_first"), f64::from(counts[0]));
+        lab.out
+            .set_measure(&format!("{key}_polls"), f64::from(counts[1]));
+        lab.out.remark(format!(
+            "{name}: the first future was polled first in {} of the join's {} polls",
+            counts[0], counts[1]
         ));
     }
     Outcome::default()

@@ -101,7 +101,7 @@ pub enum Experiment {
     Waker,
     /// 17-23/17-24: pin! against Box::pin, running, with each future's size; a pinned self-referential future does not move
     Pinning,
-    /// who wins when both sides are ready at once, over 1,000 races: trpl::select, futures::select!, tokio::select! and their biased forms
+    /// who wins when both sides are ready at once, over 1,000 races: trpl::select, futures::select!, tokio::select! and their biased forms; who a join polls first
     Fairness,
     /// cancellation safety: a batch read inside select loses the messages it held when dropped; one recv per select loses none
     Cancel,
