@@ -180,7 +180,7 @@ fn pinning_runs_both_fixes_and_the_pinned_future_stays(config: Config) {
     assert_eq!(
         lines[3..],
         [
-            "an unpolled self-referential async block, moved into Box::pin: it moved (allowed: nothing in it points into it before its first poll)",
+            "an unpolled self-referential future, moved into Box::pin: it moved (allowed: nothing in it points into it before its first poll)",
             "polled once (Pending): the local it borrows across its .await is inside the future's own bytes",
             "its Box moved into a task, which awaited it: the Box moved, the future stayed where it was, and the borrowed local stayed where it was (64 bytes read through the reference)",
             "the same pinned with pin!, polled once (Pending), its Pin<&mut _> moved through a Vec and awaited: the future stayed where it was, the borrowed local stayed where it was (64 bytes)",

@@ -103,7 +103,8 @@ async fn self_referential(seen: Seen) -> usize {
     // Pending once: whoever polls it can move it (or the pointer to it) meanwhile.
     yield_once().await;
     record(borrowed.as_ptr() as usize);
-    borrowed.len()
+    // Every byte read through the reference: all 64 are still the 7s written before.
+    borrowed.iter().filter(|&&byte| byte == 7).count()
 }
 
 /// The address of `value`, as a number.
@@ -137,7 +138,7 @@ async fn self_reference<R: Runtime>(lab: &Lab<R>, outcome: &mut Outcome) {
         "the self-referential future, {size} bytes: at {on_stack:#x} on the stack, then at {on_heap:#x} in its Box"
     ));
     lab.out.line(format!(
-        "an unpolled self-referential async block, moved into Box::pin: it {} (allowed: nothing in it points into it before its first poll)",
+        "an unpolled self-referential future, moved into Box::pin: it {} (allowed: nothing in it points into it before its first poll)",
         stayed(on_stack, on_heap)
     ));
     let first = futures::poll!(boxed.as_mut());
@@ -191,7 +192,7 @@ async fn self_reference<R: Runtime>(lab: &Lab<R>, outcome: &mut Outcome) {
         stayed(local, resumed)
     ));
 
-    // The same with pin!: the future pinned on the stack of the async block around it;
+    // The same with pin!: the future pinned in the state of the future around it;
     // the `Pin<&mut _>` moves, the future does not.
     let seen = Seen::default();
     let pinned = pin!(self_referential(seen.clone()));
