@@ -24,6 +24,7 @@ mod race;
 mod registry;
 mod report;
 mod site_abuse;
+mod threads;
 mod timeline;
 mod trpl_api;
 mod usage;
