@@ -78,7 +78,9 @@ fn blocking_pool_caps_and_keeps_threads_as_declared(config: Config) {
     };
     assert_eq!(lines.len(), 3, "{lines:?}");
     let cap = match (facts.max, facts.cap_setting) {
-        (Some(max), Some(setting)) => format!("at most {max} threads by default; {setting} sets it"),
+        (Some(max), Some(setting)) => {
+            format!("at most {max} threads by default; {setting} sets it")
+        }
         (Some(max), None) => format!("at most {max} threads"),
         (None, _) => "a thread for every job, no cap".to_string(),
     };

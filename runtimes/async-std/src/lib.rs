@@ -21,8 +21,9 @@ use std::time::Duration;
 
 use async_lab_core::handle::poll_catching;
 use async_lab_core::registry::{
-    BlockInPlace, BlockingThreads, BusyTask, Capabilities, ChannelKind, Configuration, DetachedTask,
-    DroppedHandle, Http, IdleThreads, NestedBlockOn, PanicOnAwait, PollsOn, RuntimeDrop, Timer,
+    BlockInPlace, BlockingThreads, BusyTask, Capabilities, ChannelKind, Configuration,
+    DetachedTask, DroppedHandle, Http, IdleThreads, NestedBlockOn, PanicOnAwait, PollsOn,
+    RuntimeDrop, Timer,
 };
 use async_lab_core::runtime::{BlockingWork, BoxTask, RawHandle, Runtime as LabRuntime, TaskError};
 

@@ -26,8 +26,9 @@ use std::time::Duration;
 use async_lab_core::census::{self, Role};
 use async_lab_core::handle::{Spawned, TokioJoin};
 use async_lab_core::registry::{
-    BlockInPlace, BlockingThreads, BusyTask, Capabilities, ChannelKind, Configuration, DetachedTask,
-    DroppedHandle, Http, IdleThreads, NestedBlockOn, PanicOnAwait, PollsOn, RuntimeDrop, Timer,
+    BlockInPlace, BlockingThreads, BusyTask, Capabilities, ChannelKind, Configuration,
+    DetachedTask, DroppedHandle, Http, IdleThreads, NestedBlockOn, PanicOnAwait, PollsOn,
+    RuntimeDrop, Timer,
 };
 use async_lab_core::runtime::{
     BlockingWork, BoxTask, LocalTask, RawHandle, Runtime as LabRuntime, TaskError,

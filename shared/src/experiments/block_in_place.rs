@@ -133,7 +133,9 @@ pub async fn block_in_place<R: Runtime>(lab: &Lab<R>) -> Outcome {
                     )
                 }
                 Err(why) => {
-                    format!("tokio::task::block_in_place beside a future joined in the same task: {why}")
+                    format!(
+                        "tokio::task::block_in_place beside a future joined in the same task: {why}"
+                    )
                 }
             }
         }

@@ -18,9 +18,9 @@ use futures::future::join_all;
 
 use super::{BlockingPool, Lab, Outcome, millis, ms};
 use crate::census;
-use async_lab_core::registry::{BlockingThreads, IdleThreads};
 use crate::runtime::{Runtime, TaskError, spawn_blocking};
 use crate::trace;
+use async_lab_core::registry::{BlockingThreads, IdleThreads};
 
 /// What one batch of jobs showed.
 #[derive(Debug, Default)]
@@ -41,7 +41,12 @@ struct Running {
 }
 
 /// Starts `n` jobs of `job` each at once on `rt`'s pool and waits for them all.
-async fn run_batch<R: Runtime>(rt: &R, n: u64, job: Duration, label: &str) -> Result<Batch, TaskError> {
+async fn run_batch<R: Runtime>(
+    rt: &R,
+    n: u64,
+    job: Duration,
+    label: &str,
+) -> Result<Batch, TaskError> {
     let threads = Arc::new(Mutex::new(BTreeSet::new()));
     let running = Arc::new(Running::default());
     let start = Instant::now();
@@ -137,7 +142,8 @@ pub async fn blocking_pool<R: Runtime>(lab: &Lab<R>, args: &BlockingPool) -> Out
     };
     let started = batch.threads.len();
     lab.out.set_measure("threads_started", started as f64);
-    lab.out.set_measure("most_at_once", batch.most_at_once as f64);
+    lab.out
+        .set_measure("most_at_once", batch.most_at_once as f64);
     lab.out
         .set_measure("last_job_ms", batch.last_end.as_secs_f64() * 1e3);
     lab.out.remark(format!(
@@ -182,7 +188,9 @@ async fn capped<R: Runtime>(
     let Some(setting) = facts.cap_setting else {
         lab.out.line(format!(
             "no setting caps it: {} starts a thread for every job",
-            lab.capabilities().blocking_pool.unwrap_or("its spawn_blocking")
+            lab.capabilities()
+                .blocking_pool
+                .unwrap_or("its spawn_blocking")
         ));
         return;
     };

@@ -84,7 +84,9 @@ pub async fn scoped<R: Runtime>(lab: &Lab<R>) -> Outcome {
             ))
         }
         Some(other) => {
-            outcome.fail(format!("the registry names a scoped spawn the lab does not know: {other}"));
+            outcome.fail(format!(
+                "the registry names a scoped spawn the lab does not know: {other}"
+            ));
             None
         }
     };

@@ -160,11 +160,10 @@ fn sequence<R: Runtime>(lab: &Lab<R>) -> Result<Seen, String> {
         });
         rt.sleep(BLOCK_ON).await;
         // Its result comes at once where there is no pool; else it is dropped, detached.
-        let has_pool = !matches!(
+        !matches!(
             futures::FutureExt::now_or_never(job),
             Some(Err(TaskError::Unsupported(_)))
-        );
-        has_pool
+        )
     });
     let mut counts = [Counts::default(); 2];
     let probes = [&unjoined, &detached];
@@ -302,8 +301,9 @@ pub async fn shutdown<R: Runtime>(lab: &Lab<R>) -> Outcome {
     ));
     let now = census::snapshot();
     lab.out.line(match &now {
-        None => "the thread census is not available here: which threads are left is unknown"
-            .to_string(),
+        None => {
+            "the thread census is not available here: which threads are left is unknown".to_string()
+        }
         Some(now) => {
             let left = seen
                 .detached_threads

@@ -103,10 +103,8 @@ pub async fn thread_local<R: Runtime>(lab: &Lab<R>) -> Outcome {
     );
     lab.out.set_measure("awaits", awaits as f64);
     lab.out.set_measure("moves", moves as f64);
-    lab.out
-        .set_measure("wrong_after_move", after_move as f64);
-    lab.out
-        .set_measure("wrong_same_thread", same_thread as f64);
+    lab.out.set_measure("wrong_after_move", after_move as f64);
+    lab.out.set_measure("wrong_same_thread", same_thread as f64);
     lab.out.remark(format!(
         "{awaits} .awaits in all: a task came back on another thread after {moves} of them, and then read a value not its own {after_move} times; on the same thread it read another task's value {same_thread} times"
     ));
