@@ -29,7 +29,7 @@ tokio::task_local! {
 
 /// How many tasks write and read.
 const TASKS: u64 = 4;
-/// The most `.await`s a task makes; fewer once a task was seen to move.
+/// The most `.await`s a task makes; fewer once both ways of a wrong read were seen.
 const MOST_AWAITS: u64 = 200;
 /// The fewest `.await`s a task makes.
 const FEWEST_AWAITS: u64 = 20;
@@ -46,8 +46,10 @@ struct Seen {
     /// Reads of another task's value on the same thread.
     wrong_same_thread: AtomicU64,
     wrong_task_local: AtomicU64,
-    /// Set at the first move: the tasks then stop sooner.
+    /// Set at the first move.
     any_moved: AtomicBool,
+    /// Set at the first wrong read on the same thread.
+    any_same_thread: AtomicBool,
 }
 
 /// One task: writes `me`, awaits, reads, again and again.
@@ -63,17 +65,22 @@ async fn writer<R: Runtime>(rt: R, me: u64, seen: Arc<Seen>) {
             seen.any_moved.store(true, Ordering::SeqCst);
         }
         if SLOT.with(Cell::get) != Some(me) {
-            let wrong = if moved {
-                &seen.wrong_after_move
+            if moved {
+                seen.wrong_after_move.fetch_add(1, Ordering::SeqCst);
             } else {
-                &seen.wrong_same_thread
-            };
-            wrong.fetch_add(1, Ordering::SeqCst);
+                seen.wrong_same_thread.fetch_add(1, Ordering::SeqCst);
+                seen.any_same_thread.store(true, Ordering::SeqCst);
+            }
         }
         if TASK_SLOT.try_with(|v| *v) != Ok(me) {
             seen.wrong_task_local.fetch_add(1, Ordering::SeqCst);
         }
-        if n >= FEWEST_AWAITS && seen.any_moved.load(Ordering::SeqCst) {
+        // Stop early only once both a move and a wrong read on the same thread were
+        // seen: either may take a while to come.
+        if n >= FEWEST_AWAITS
+            && seen.any_moved.load(Ordering::SeqCst)
+            && seen.any_same_thread.load(Ordering::SeqCst)
+        {
             break;
         }
     }
