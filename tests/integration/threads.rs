@@ -347,3 +347,30 @@ fn thread_locals_read_wrong_where_tasks_share_or_change_threads(config: Config) 
         "tokio::task_local! set by scope around each task, read after the same .awaits: each read found the task's own value"
     );
 }
+
+/// `blocking-pool`'s numbers out of bounds, alone or together, are one line and exit
+/// status 2, before anything starts.
+#[test]
+fn blocking_pool_refuses_numbers_out_of_bounds() {
+    let config = Config::new("tokio", "multi-thread");
+    for (args, says) in [
+        (&["blocking-pool", "0"][..], "less than 1"),
+        (&["blocking-pool", "2001"], "more than 2000"),
+        (&["blocking-pool", "8", "10001"], "more than 10000"),
+        (&["blocking-pool", "--cap", "513"], "more than 512"),
+        (&["blocking-pool", "--after", "1,61"], "more than 60"),
+        (&["blocking-pool", "--after=-1"], "less than 0"),
+        (
+            &["blocking-pool", "2000", "10000", "--cap", "1"],
+            "the most is 600 s",
+        ),
+    ] {
+        let mut all = vec!["--time-scale", "1"];
+        all.extend(args);
+        let run = Run::of(&mut config.command_as_is(&all));
+        assert_eq!(run.code, Some(2), "{args:?}: {}", run.stderr);
+        assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
+        assert!(run.stderr.contains(says), "{args:?}: {}", run.stderr);
+        assert!(run.stdout.is_empty(), "{}", run.stdout);
+    }
+}
