@@ -374,3 +374,44 @@ fn blocking_pool_refuses_numbers_out_of_bounds() {
         assert!(run.stdout.is_empty(), "{}", run.stdout);
     }
 }
+
+/// The `blocking` crate's pool reads its cap from `BLOCKING_MAX_THREADS` at its first job:
+/// with 3, the first part's 16 jobs run on 3 threads at most, 3 at a time.
+#[test]
+fn blocking_max_threads_caps_the_blocking_crates_pool() {
+    let configs: Vec<Config> = async_lab::configurations()
+        .filter(|c| {
+            c.capabilities
+                .blocking_threads
+                .is_some_and(|b| b.cap_setting == Some("blocking::set_max_blocking_threads"))
+        })
+        .map(|c| Config::new(c.runtime, c.flavor))
+        .collect();
+    assert!(
+        configs.len() >= 4,
+        "async-std and smol's three: {configs:?}"
+    );
+    let failures = crate::support::in_parallel(&configs, |config| {
+        let mut command = config.command(&[
+            "--json",
+            "blocking-pool",
+            "16",
+            "100",
+            "--cap",
+            "2",
+            "--after",
+            "0",
+        ]);
+        command.env("BLOCKING_MAX_THREADS", "3");
+        let report = ok(&Run::of(&mut command));
+        let started = report.measurements["threads_started"];
+        let at_once = report.measurements["most_at_once"];
+        (started > 3.0 || at_once > 3.0).then(|| {
+            format!(
+                "{}:{}: {started} threads, {at_once} jobs at once with BLOCKING_MAX_THREADS=3",
+                config.runtime, config.flavor
+            )
+        })
+    });
+    assert!(failures.is_empty(), "{failures:?}");
+}
