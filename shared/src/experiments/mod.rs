@@ -103,7 +103,7 @@ pub enum Experiment {
     Shutdown,
     /// threads: a spawned task that borrows a local needs 'static (the compiler's error is in the notes); join_all, a scoped executor or thread::scope, and Arc instead
     Scoped,
-    /// threads: a thread_local! written before an .await and read after it: another task's value where the task moved threads; a task-local stays right
+    /// threads: a thread_local! written before an .await and read after it: another task's value wherever tasks share a thread or move between threads; a task-local stays right
     ThreadLocal,
 }
 
