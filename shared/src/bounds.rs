@@ -91,6 +91,45 @@ pub const FRAME_MS: Count = Count {
     why: "a frame is a slice of CPU time; ten seconds is already a long one",
 };
 
+/// `blocking-pool N`.
+pub const BLOCKING_JOBS: Count = Count {
+    arg: ("n", Some("blocking-pool")),
+    min: 1,
+    max: 2_000,
+    why: "each job may hold a thread of its own (tokio's pool grows to 512, the blocking crate's to 500, a thread per task has no cap)",
+};
+
+/// `blocking-pool N JOB_MS`.
+pub const BLOCKING_JOB_MS: Count = Count {
+    arg: ("job_ms", Some("blocking-pool")),
+    min: 1,
+    max: 10_000,
+    why: "a job is a blocked thread; ten seconds is already a long one",
+};
+
+/// `blocking-pool --cap C`.
+pub const BLOCKING_CAP: Count = Count {
+    arg: ("cap", Some("blocking-pool")),
+    min: 1,
+    max: 512,
+    why: "a cap above tokio's default of 512 caps nothing",
+};
+
+/// `blocking-pool --after SECS,...`: each of them.
+pub const LINGER_SECS: Amount = Amount {
+    arg: ("after", Some("blocking-pool")),
+    min: 0.0,
+    max: 60.0,
+    why: "tokio's idle threads wait 10 s, the blocking crate's forever: a minute tells both apart",
+};
+
+/// The most time, in seconds, that `blocking-pool`'s capped part may take (its jobs in
+/// rounds of the cap, at the time scale), and why.
+pub const BLOCKING_SECONDS: (f64, &str) = (
+    600.0,
+    "ten minutes of blocked threads is a hang, not an experiment",
+);
+
 /// `bench --scale X`.
 pub const BENCH_SCALE: Amount = Amount {
     arg: ("scale", Some("bench")),
@@ -115,10 +154,20 @@ pub const EXPORT_CPU_SECONDS: (f64, &str) = (
 );
 
 /// Every count, for `--help`.
-pub const COUNTS: &[Count] = &[WORKERS, DOWNLOADS, DELAY_MS, FRAMES, FRAME_MS, BENCH_ROUNDS];
+pub const COUNTS: &[Count] = &[
+    WORKERS,
+    DOWNLOADS,
+    DELAY_MS,
+    FRAMES,
+    FRAME_MS,
+    BENCH_ROUNDS,
+    BLOCKING_JOBS,
+    BLOCKING_JOB_MS,
+    BLOCKING_CAP,
+];
 
 /// Every amount, for `--help`.
-pub const AMOUNTS: &[Amount] = &[TIME_SCALE, TIMEOUT, BENCH_SCALE];
+pub const AMOUNTS: &[Amount] = &[TIME_SCALE, TIMEOUT, BENCH_SCALE, LINGER_SECS];
 
 impl Count {
     /// Reads `text` as this count: the number, or why it is refused.
@@ -230,6 +279,30 @@ pub mod parse {
     /// `export FRAMES FRAME_MS`.
     pub fn frame_ms(text: &str) -> Result<NonZeroU64, String> {
         non_zero(FRAME_MS.parse(text)?)
+    }
+
+    /// `blocking-pool N`.
+    pub fn blocking_jobs(text: &str) -> Result<NonZeroU64, String> {
+        non_zero(BLOCKING_JOBS.parse(text)?)
+    }
+
+    /// `blocking-pool N JOB_MS`.
+    pub fn blocking_job_ms(text: &str) -> Result<NonZeroU64, String> {
+        non_zero(BLOCKING_JOB_MS.parse(text)?)
+    }
+
+    /// `blocking-pool --cap`.
+    pub fn blocking_cap(text: &str) -> Result<NonZeroUsize, String> {
+        let n = BLOCKING_CAP.parse(text)?;
+        usize::try_from(n)
+            .ok()
+            .and_then(NonZeroUsize::new)
+            .ok_or_else(|| "must not be 0".to_string())
+    }
+
+    /// `blocking-pool --after`: one of its values.
+    pub fn linger_secs(text: &str) -> Result<f64, String> {
+        LINGER_SECS.parse(text)
     }
 
     /// `bench --scale`.

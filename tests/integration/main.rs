@@ -25,6 +25,7 @@ mod race;
 mod registry;
 mod report;
 mod site_abuse;
+mod threads;
 mod timeline;
 mod trpl_api;
 mod usage;

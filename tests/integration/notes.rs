@@ -412,3 +412,42 @@ fn forgot_await_warns_that_futures_do_nothing() {
         "{warnings}"
     );
 }
+
+/// A task that borrows a local: every spawn that takes only `'static` tasks refuses it
+/// (tokio's, async-std's, smol's, the futures thread pool's, `std::thread::spawn`); the
+/// ways that end before the local does (futures joined in place, smol's `Executor<'a>`
+/// and `LocalExecutor<'a>`, `std::thread::scope`) are accepted, so none of them is in an
+/// error.
+#[test]
+fn a_borrowing_task_is_refused_by_every_static_spawn() {
+    let (built, errors) = compiler_output("scoped");
+    assert!(!built);
+    let refusals = errors.matches("error[E0597]").count() + errors.matches("error[E0373]").count();
+    assert_eq!(refusals, 5, "{errors}");
+    assert_eq!(
+        errors
+            .matches("argument requires that `data` is borrowed for `'static`")
+            .count(),
+        3,
+        "{errors}"
+    );
+    for refused in [
+        "tokio::spawn(sum(&data))",
+        "async_std::task::spawn(sum(&data))",
+        "smol::spawn(sum(&data))",
+        "pool.spawn_ok(async {",
+        "std::thread::spawn(|| futures::executor::block_on(sum(&data)));",
+    ] {
+        assert!(errors.contains(refused), "{refused} is refused:\n{errors}");
+    }
+    for accepted in [
+        "futures::future::join(sum(&data), sum(&data))",
+        "executor.run(executor.spawn(sum(&data)))",
+        ".spawn(|| futures::executor::block_on(sum(&data)))",
+    ] {
+        assert!(
+            !errors.contains(accepted),
+            "{accepted} is accepted:\n{errors}"
+        );
+    }
+}

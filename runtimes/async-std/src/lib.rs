@@ -21,8 +21,9 @@ use std::time::Duration;
 
 use async_lab_core::handle::poll_catching;
 use async_lab_core::registry::{
-    BusyTask, Capabilities, ChannelKind, Configuration, DroppedHandle, Http, NestedBlockOn,
-    PanicOnAwait, PollsOn, Timer,
+    BlockInPlace, BlockingThreads, BusyTask, Capabilities, ChannelKind, Configuration,
+    DetachedTask, DroppedHandle, Http, IdleThreads, NestedBlockOn, PanicOnAwait, PollsOn,
+    RuntimeDrop, Timer,
 };
 use async_lab_core::runtime::{BlockingWork, BoxTask, RawHandle, Runtime as LabRuntime, TaskError};
 
@@ -50,6 +51,18 @@ impl LabRuntime for AsyncStd {
             block_on: "async_std::task::block_on",
             nested_block_on: NestedBlockOn::Works,
             busy_task: BusyTask::OthersRunElsewhere,
+            // async_std::task::spawn_blocking is async-global-executor's, which is
+            // blocking::unblock: the blocking crate's pool.
+            blocking_threads: Some(BlockingThreads {
+                max: Some(500),
+                cap_setting: Some("blocking::set_max_blocking_threads"),
+                idle: IdleThreads::Kept,
+            }),
+            block_in_place: BlockInPlace::Absent,
+            detached_task: DetachedTask::RunsUntilExit,
+            runtime_drop: RuntimeDrop::StopsNothing,
+            scoped_spawn: None,
+            task_may_move: true,
         },
     }];
 
@@ -111,6 +124,13 @@ impl LabRuntime for AsyncStd {
     fn spawn_blocking(&self, work: BlockingWork) -> Result<(), TaskError> {
         drop(async_std::task::spawn_blocking(work));
         Ok(())
+    }
+
+    fn cap_blocking_pool(&self, cap: std::num::NonZeroUsize) -> Result<Self, TaskError> {
+        // async_std::task::spawn_blocking runs on the blocking crate's pool, one for the
+        // whole process.
+        blocking::set_max_blocking_threads(cap);
+        Ok(*self)
     }
 
     fn notes(&self) -> Vec<String> {

@@ -22,8 +22,8 @@ use std::time::Duration;
 
 use async_lab_core::census::{self, Role};
 use async_lab_core::registry::{
-    BusyTask, Capabilities, ChannelKind, Configuration, DroppedHandle, Http, NestedBlockOn,
-    PanicOnAwait, PollsOn, Timer,
+    BlockInPlace, BusyTask, Capabilities, ChannelKind, Configuration, DetachedTask, DroppedHandle,
+    Http, NestedBlockOn, PanicOnAwait, PollsOn, RuntimeDrop, Timer,
 };
 use async_lab_core::runtime::{
     self, BlockingWork, BoxTask, LocalTask, RawHandle, Runtime as LabRuntime, TaskError,
@@ -47,6 +47,13 @@ const FUTURES: Capabilities = Capabilities {
     block_on: "LocalPool::run_until",
     nested_block_on: NestedBlockOn::Panics,
     busy_task: BusyTask::StarvesOthers,
+    blocking_threads: None,
+    block_in_place: BlockInPlace::Absent,
+    // A fresh LocalPool for every block_on, dropped with its tasks.
+    detached_task: DetachedTask::StoppedWithBlockOn,
+    runtime_drop: RuntimeDrop::StopsNothing,
+    scoped_spawn: None,
+    task_may_move: false,
 };
 
 /// One of the futures crate's executors.
@@ -93,6 +100,10 @@ impl LabRuntime for Futures {
                 local_spawn: None,
                 block_on: "futures::executor::block_on",
                 busy_task: BusyTask::OthersRunElsewhere,
+                // Each task holds a handle to its pool (thread_pool.rs, `Task::exec`): the
+                // pool lives as long as its tasks.
+                detached_task: DetachedTask::RunsUntilExit,
+                task_may_move: true,
                 ..FUTURES
             },
         },

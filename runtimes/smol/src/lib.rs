@@ -31,8 +31,9 @@ use std::time::Duration;
 use async_lab_core::census::{self, Role};
 use async_lab_core::handle::{Spawned, poll_catching};
 use async_lab_core::registry::{
-    BusyTask, Capabilities, ChannelKind, Configuration, DroppedHandle, Http, NestedBlockOn,
-    PanicOnAwait, PollsOn, Timer,
+    BlockInPlace, BlockingThreads, BusyTask, Capabilities, ChannelKind, Configuration,
+    DetachedTask, DroppedHandle, Http, IdleThreads, NestedBlockOn, PanicOnAwait, PollsOn,
+    RuntimeDrop, Timer,
 };
 use async_lab_core::runtime::{
     BlockingWork, BoxTask, LocalTask, RawHandle, Runtime as LabRuntime, TaskError,
@@ -55,6 +56,19 @@ const SMOL: Capabilities = Capabilities {
     nested_block_on: NestedBlockOn::Blocks,
     // One thread (SMOL_THREADS) runs the global executor's tasks.
     busy_task: BusyTask::StarvesOthers,
+    // blocking/src/lib.rs: `DEFAULT_MAX_THREADS` 500, `BLOCKING_MAX_THREADS`; `main_loop`
+    // ends a thread only when there are more than the cap.
+    blocking_threads: Some(BlockingThreads {
+        max: Some(500),
+        cap_setting: Some("blocking::set_max_blocking_threads"),
+        idle: IdleThreads::Kept,
+    }),
+    block_in_place: BlockInPlace::Absent,
+    detached_task: DetachedTask::RunsUntilExit,
+    runtime_drop: RuntimeDrop::StopsNothing,
+    scoped_spawn: Some("smol::Executor<'a>"),
+    // One thread (SMOL_THREADS) runs the global executor's tasks.
+    task_may_move: false,
 };
 
 /// smol, in one of its configurations.
@@ -128,6 +142,7 @@ impl LabRuntime for Smol {
                 raw_spawn: "Executor::spawn",
                 nested_block_on: NestedBlockOn::Works,
                 busy_task: BusyTask::OthersRunElsewhere,
+                task_may_move: true,
                 ..SMOL
             },
         },
@@ -139,6 +154,9 @@ impl LabRuntime for Smol {
                 polls_on: PollsOn::BlockOnThread,
                 raw_spawn: "LocalExecutor::spawn",
                 local_spawn: Some("LocalExecutor::spawn"),
+                // A fresh LocalExecutor for every block_on, dropped with its tasks.
+                detached_task: DetachedTask::StoppedWithBlockOn,
+                scoped_spawn: Some("smol::LocalExecutor<'a>"),
                 ..SMOL
             },
         },
@@ -244,6 +262,12 @@ impl LabRuntime for Smol {
     fn spawn_blocking(&self, work: BlockingWork) -> Result<(), TaskError> {
         blocking::unblock(work).detach();
         Ok(())
+    }
+
+    fn cap_blocking_pool(&self, cap: std::num::NonZeroUsize) -> Result<Self, TaskError> {
+        // The blocking crate has one pool for the whole process.
+        blocking::set_max_blocking_threads(cap);
+        Ok(self.clone())
     }
 }
 

@@ -19,8 +19,9 @@ use std::time::Duration;
 
 use async_lab_core::census::{self, Role};
 use async_lab_core::registry::{
-    BusyTask, Capabilities, ChannelKind, Configuration, DroppedHandle, Http, NestedBlockOn,
-    PanicOnAwait, PollsOn, Timer,
+    BlockInPlace, BlockingThreads, BusyTask, Capabilities, ChannelKind, Configuration,
+    DetachedTask, DroppedHandle, Http, IdleThreads, NestedBlockOn, PanicOnAwait, PollsOn,
+    RuntimeDrop, Timer,
 };
 use async_lab_core::runtime::{
     self, BlockingWork, BoxTask, RawHandle, Runtime as LabRuntime, TaskError,
@@ -52,6 +53,16 @@ impl LabRuntime for Threads {
             block_on: "futures::executor::block_on",
             nested_block_on: NestedBlockOn::Panics,
             busy_task: BusyTask::OthersRunElsewhere,
+            blocking_threads: Some(BlockingThreads {
+                max: None,
+                cap_setting: None,
+                idle: IdleThreads::EndsWithJob,
+            }),
+            block_in_place: BlockInPlace::Absent,
+            detached_task: DetachedTask::RunsUntilExit,
+            runtime_drop: RuntimeDrop::StopsNothing,
+            scoped_spawn: Some("std::thread::scope"),
+            task_may_move: false,
         },
     }];
 

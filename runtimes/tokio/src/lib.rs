@@ -26,8 +26,9 @@ use std::time::Duration;
 use async_lab_core::census::{self, Role};
 use async_lab_core::handle::{Spawned, TokioJoin};
 use async_lab_core::registry::{
-    BusyTask, Capabilities, ChannelKind, Configuration, DroppedHandle, Http, NestedBlockOn,
-    PanicOnAwait, PollsOn, Timer,
+    BlockInPlace, BlockingThreads, BusyTask, Capabilities, ChannelKind, Configuration,
+    DetachedTask, DroppedHandle, Http, IdleThreads, NestedBlockOn, PanicOnAwait, PollsOn,
+    RuntimeDrop, Timer,
 };
 use async_lab_core::runtime::{
     BlockingWork, BoxTask, LocalTask, RawHandle, Runtime as LabRuntime, TaskError,
@@ -50,6 +51,18 @@ const TOKIO: Capabilities = Capabilities {
     block_on: "Runtime::block_on",
     nested_block_on: NestedBlockOn::Panics,
     busy_task: BusyTask::OthersRunElsewhere,
+    // tokio/src/runtime/builder.rs: `max_blocking_threads: 512`; blocking/pool.rs:
+    // `KEEP_ALIVE` is 10 s.
+    blocking_threads: Some(BlockingThreads {
+        max: Some(512),
+        cap_setting: Some("Builder::max_blocking_threads"),
+        idle: IdleThreads::KeptFor(10),
+    }),
+    block_in_place: BlockInPlace::Works,
+    detached_task: DetachedTask::RunsUntilDrop,
+    runtime_drop: RuntimeDrop::StopsAndWaits,
+    scoped_spawn: None,
+    task_may_move: true,
 };
 
 /// A tokio runtime in one of its flavors.
@@ -76,6 +89,46 @@ impl Drop for RestoreLocalSet {
 }
 
 impl Tokio {
+    /// Builds the runtime of `configuration`, with `workers` workers and at most
+    /// `blocking_cap` threads for blocking work where given.
+    fn build(
+        configuration: &'static Configuration,
+        workers: Option<usize>,
+        blocking_cap: Option<usize>,
+    ) -> Result<Tokio, String> {
+        let mut builder = match (configuration.flavor, workers) {
+            ("multi-thread", _) => {
+                let mut builder = tokio::runtime::Builder::new_multi_thread();
+                if let Some(n) = workers {
+                    builder.worker_threads(n);
+                }
+                builder
+            }
+            (_, Some(_)) => {
+                return Err(format!(
+                    "{} has no workers: every task runs on the block_on thread",
+                    configuration.flavor
+                ));
+            }
+            _ => tokio::runtime::Builder::new_current_thread(),
+        };
+        if let Some(cap) = blocking_cap {
+            builder.max_blocking_threads(cap);
+        }
+        // Only worker threads park; blocking-pool threads (which tokio names the same way)
+        // never call this hook. That is how the report tells them apart.
+        builder
+            .enable_all()
+            .on_thread_park(|| census::mark_current(Role::Worker));
+        let runtime = builder
+            .build()
+            .map_err(|e| format!("cannot start tokio: {e}"))?;
+        Ok(Tokio {
+            runtime: Arc::new(runtime),
+            configuration,
+        })
+    }
+
     fn is_local(&self) -> bool {
         self.configuration.flavor == "local"
     }
@@ -107,6 +160,9 @@ impl LabRuntime for Tokio {
                 polls_on: PollsOn::BlockOnThread,
                 takes_workers: false,
                 busy_task: BusyTask::StarvesOthers,
+                block_in_place: BlockInPlace::Panics,
+                detached_task: DetachedTask::PausedUntilDrop,
+                task_may_move: false,
                 ..TOKIO
             },
         },
@@ -121,44 +177,25 @@ impl LabRuntime for Tokio {
                 local_spawn: Some("tokio::task::spawn_local"),
                 block_on: "LocalSet::block_on",
                 busy_task: BusyTask::StarvesOthers,
+                block_in_place: BlockInPlace::Panics,
+                // A fresh LocalSet for every block_on, dropped with its tasks at the end.
+                detached_task: DetachedTask::StoppedWithBlockOn,
+                task_may_move: false,
                 ..TOKIO
             },
         },
     ];
 
     fn new(configuration: &'static Configuration, workers: Option<usize>) -> Result<Self, String> {
-        let mut builder = match (configuration.flavor, workers) {
-            ("multi-thread", _) => {
-                let mut builder = tokio::runtime::Builder::new_multi_thread();
-                if let Some(n) = workers {
-                    builder.worker_threads(n);
-                }
-                builder
-            }
-            (_, Some(_)) => {
-                return Err(format!(
-                    "{} has no workers: every task runs on the block_on thread",
-                    configuration.flavor
-                ));
-            }
-            _ => tokio::runtime::Builder::new_current_thread(),
-        };
-        // Only worker threads park; blocking-pool threads (which tokio names the same way)
-        // never call this hook. That is how the report tells them apart.
-        builder
-            .enable_all()
-            .on_thread_park(|| census::mark_current(Role::Worker));
-        let runtime = builder
-            .build()
-            .map_err(|e| format!("cannot start tokio: {e}"))?;
-        Ok(Tokio {
-            runtime: Arc::new(runtime),
-            configuration,
-        })
+        Tokio::build(configuration, workers, None)
     }
 
     fn configuration(&self) -> &'static Configuration {
         self.configuration
+    }
+
+    fn cap_blocking_pool(&self, cap: std::num::NonZeroUsize) -> Result<Self, TaskError> {
+        Tokio::build(self.configuration, None, Some(cap.get())).map_err(TaskError::SpawnFailed)
     }
 
     fn block_on<F: Future>(&self, future: F) -> F::Output {

@@ -19,8 +19,8 @@ use std::time::Duration;
 
 use async_lab_core::handle::{Spawned, TokioJoin};
 use async_lab_core::registry::{
-    BusyTask, Capabilities, ChannelKind, Configuration, DroppedHandle, Http, NestedBlockOn,
-    PanicOnAwait, PollsOn, Timer,
+    BlockInPlace, BusyTask, Capabilities, ChannelKind, Configuration, DetachedTask, DroppedHandle,
+    Http, NestedBlockOn, PanicOnAwait, PollsOn, RuntimeDrop, Timer,
 };
 use async_lab_core::runtime::{
     BlockingWork, BoxTask, RawHandle, Runtime as LabRuntime, TaskError, in_tokio_context,
@@ -51,6 +51,14 @@ impl LabRuntime for Trpl {
             block_on: "trpl::block_on",
             nested_block_on: NestedBlockOn::Panics,
             busy_task: BusyTask::OthersRunElsewhere,
+            blocking_threads: None,
+            // tokio underneath has it, but trpl does not export it.
+            block_in_place: BlockInPlace::Absent,
+            // trpl::block_on drops its runtime, and the tasks with it, when it returns.
+            detached_task: DetachedTask::StoppedWithBlockOn,
+            runtime_drop: RuntimeDrop::StopsNothing,
+            scoped_spawn: None,
+            task_may_move: true,
         },
     }];
 

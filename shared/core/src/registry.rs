@@ -66,6 +66,87 @@ pub struct Capabilities {
     /// What a task that computes without awaiting does to the other tasks (`busy-loop`),
     /// with the default number of threads (and at least two where `--workers` is taken).
     pub busy_task: BusyTask,
+    /// The threads of the pool behind [`Capabilities::blocking_pool`] (`blocking-pool`):
+    /// `None` exactly where there is no pool.
+    pub blocking_threads: Option<BlockingThreads>,
+    /// What `tokio::task::block_in_place` does in a task of this configuration
+    /// (`block-in-place`).
+    pub block_in_place: BlockInPlace,
+    /// What becomes of a detached task when `block_on` returns and when the runtime is
+    /// dropped (`shutdown`).
+    pub detached_task: DetachedTask,
+    /// What dropping the runtime's value does (`shutdown`).
+    pub runtime_drop: RuntimeDrop,
+    /// The runtime's way to spawn tasks that borrow a local, where it has one (`scoped`):
+    /// every runtime's spawn takes only `'static` tasks.
+    pub scoped_spawn: Option<&'static str>,
+    /// Whether a task may come back on another thread after an `.await`, with the default
+    /// number of threads on a machine of two cores or more (and `--workers 2` where it is
+    /// taken): then a `thread_local!` read after an `.await` may be another task's
+    /// (`thread-local`).
+    pub task_may_move: bool,
+}
+
+/// The threads of a pool for blocking work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BlockingThreads {
+    /// The most threads it starts by default; `None`: a thread for every job, no cap.
+    pub max: Option<usize>,
+    /// The runtime's own setting that caps it, where it has one.
+    pub cap_setting: Option<&'static str>,
+    /// What becomes of a thread whose job ended and that has no other.
+    pub idle: IdleThreads,
+}
+
+/// What becomes of a pool thread with no job left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdleThreads {
+    /// It waits this many seconds for another job, then ends (tokio's `thread_keep_alive`,
+    /// 10 s by default).
+    KeptFor(u64),
+    /// It stays until the process exits (the `blocking` crate 1.7 ends a thread only when
+    /// the pool has more threads than its cap).
+    Kept,
+    /// It ends with its job: a thread per job.
+    EndsWithJob,
+}
+
+/// What `tokio::task::block_in_place` does in a task of a configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlockInPlace {
+    /// It runs the closure on the task's thread, after handing the worker's other tasks
+    /// to another thread (tokio's multi-thread runtime).
+    Works,
+    /// It panics: only a multi-thread runtime can give the worker's tasks away.
+    Panics,
+    /// The runtime has none.
+    Absent,
+}
+
+/// What becomes of a detached task (its handle dropped) when `block_on` returns, then
+/// when the runtime is dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DetachedTask {
+    /// It runs on after `block_on`, on the runtime's workers, until the runtime is dropped.
+    RunsUntilDrop,
+    /// It waits while no `block_on` runs (the `block_on` thread is the only one that polls
+    /// it), runs again in the next one, and is dropped with the runtime.
+    PausedUntilDrop,
+    /// It is dropped when `block_on` returns (its executor lives only that long).
+    StoppedWithBlockOn,
+    /// It runs on until the process exits: nothing the program holds stops it.
+    RunsUntilExit,
+}
+
+/// What dropping a configuration's runtime value does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuntimeDrop {
+    /// It stops the tasks, waits for the running blocking jobs to end, and panics when
+    /// done inside async code, where waiting is not allowed (tokio).
+    StopsAndWaits,
+    /// It stops nothing: the executor is global, or lives with its tasks (or there is
+    /// none).
+    StopsNothing,
 }
 
 /// What a runtime's `block_on` does when it is called from inside one of its tasks.

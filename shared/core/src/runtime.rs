@@ -137,6 +137,22 @@ pub trait Runtime: Clone + Send + Sync + 'static {
         )))
     }
 
+    /// This configuration with its pool for blocking work capped at `cap` threads through
+    /// the runtime's own setting ([`BlockingThreads::cap_setting`]), where it has one:
+    /// tokio builds a new runtime with `Builder::max_blocking_threads`; the `blocking`
+    /// crate's cap is the whole process's (`blocking::set_max_blocking_threads`), so it
+    /// caps this runtime too. The default: [`TaskError::Unsupported`]. Drop a new tokio
+    /// runtime outside async code: tokio panics when a runtime is dropped inside it.
+    ///
+    /// [`BlockingThreads::cap_setting`]: crate::registry::BlockingThreads::cap_setting
+    fn cap_blocking_pool(&self, _cap: std::num::NonZeroUsize) -> Result<Self, TaskError> {
+        Err(TaskError::Unsupported(format!(
+            "{} ({}) has no setting that caps its pool for blocking work",
+            self.configuration().runtime,
+            self.configuration().flavor
+        )))
+    }
+
     /// Facts about this runtime that every report should carry (async-std being
     /// discontinued, say).
     fn notes(&self) -> Vec<String> {

@@ -9,7 +9,9 @@
 //! stderr as remarks ([`Output::remark`]) and into the report's `measurements`.
 
 mod bench;
+mod block_in_place;
 mod blocking;
+mod blocking_pool;
 mod busy_loop;
 mod cancel;
 mod channel;
@@ -27,11 +29,14 @@ mod page_title;
 mod pinning;
 mod race;
 mod raw;
+mod scoped;
+mod shutdown;
 mod spawn;
 mod streams;
 mod waker;
+mod thread_local;
 
-use std::num::NonZeroU64;
+use std::num::{NonZeroU64, NonZeroUsize};
 
 use clap::{Args, Subcommand};
 
@@ -105,6 +110,16 @@ pub enum Experiment {
     Fairness,
     /// cancellation safety: a batch read inside select loses the messages it held when dropped; one recv per select loses none
     Cancel,
+    /// threads: N blocking jobs at once on the runtime's pool: the threads it starts, how jobs queue, which threads are left 1 s and 15 s later; then the pool capped
+    BlockingPool(BlockingPool),
+    /// threads: tokio's block_in_place against spawn_blocking beside a future joined in the same task: which stalls it; the panic on a current-thread runtime
+    BlockInPlace,
+    /// threads: a task nobody joined, a detached task, a blocking job and a timer when block_on returns and when the runtime is dropped; the drop inside async code
+    Shutdown,
+    /// threads: a spawned task that borrows a local needs 'static (the compiler's error is in the notes); join_all, a scoped executor or thread::scope, and Arc instead
+    Scoped,
+    /// threads: a thread_local! written before an .await and read after it: another task's value wherever tasks share a thread or move between threads; a task-local stays right
+    ThreadLocal,
 }
 
 /// `page-title`'s arguments.
@@ -161,6 +176,24 @@ pub struct BusyLoop {
     pub yield_every: NonZeroU64,
 }
 
+/// `blocking-pool`'s arguments.
+#[derive(Debug, Clone, PartialEq, Args)]
+pub struct BlockingPool {
+    /// How many blocking jobs to start at once
+    #[arg(value_name = "N", default_value = "64", value_parser = bounds::parse::blocking_jobs)]
+    pub n: NonZeroU64,
+    /// How long each job blocks its thread, in milliseconds (scaled by --time-scale)
+    #[arg(value_name = "JOB_MS", default_value = "100", value_parser = bounds::parse::blocking_job_ms)]
+    pub job_ms: NonZeroU64,
+    /// The cap for the second part, set through the runtime's own setting
+    #[arg(long, value_name = "C", default_value = "4", value_parser = bounds::parse::blocking_cap)]
+    pub cap: NonZeroUsize,
+    /// When to count the pool's threads after the last job ended, in seconds (not scaled:
+    /// the pools' own waits are not)
+    #[arg(long, value_name = "SECS,...", value_delimiter = ',', default_value = "1,15", value_parser = bounds::parse::linger_secs)]
+    pub after: Vec<f64>,
+}
+
 impl Default for Experiment {
     /// `page-title` on the embedded site: what runs with no experiment named.
     fn default() -> Self {
@@ -200,6 +233,11 @@ impl Experiment {
             Experiment::Pinning => "pinning",
             Experiment::Fairness => "fairness",
             Experiment::Cancel => "cancel",
+            Experiment::BlockingPool(_) => "blocking-pool",
+            Experiment::BlockInPlace => "block-in-place",
+            Experiment::Shutdown => "shutdown",
+            Experiment::Scoped => "scoped",
+            Experiment::ThreadLocal => "thread-local",
         }
     }
 
@@ -221,6 +259,17 @@ impl Experiment {
     /// argument alone is in bounds but together they are not: `export 10000 10000` would
     /// compute for days. A one-line reason for a usage error.
     pub fn check(&self, time_scale: f64) -> Result<(), String> {
+        if let Experiment::BlockingPool(args) = self {
+            let (most, why) = bounds::BLOCKING_SECONDS;
+            let rounds = args.n.get().div_ceil(args.cap.get() as u64);
+            let seconds = rounds as f64 * args.job_ms.get() as f64 * time_scale / 1e3;
+            if seconds > most {
+                return Err(format!(
+                    "blocking-pool {} {} --cap {} at --time-scale {time_scale} blocks for {seconds:.0} s ({rounds} rounds of jobs on the capped pool); the most is {most:.0} s: {why}",
+                    args.n, args.job_ms, args.cap
+                ));
+            }
+        }
         if let Experiment::Export(Export { frames, frame_ms }) = self {
             let (most, why) = bounds::EXPORT_CPU_SECONDS;
             let seconds = 3.0 * frames.get() as f64 * frame_ms.get() as f64 * time_scale / 1e3;
@@ -289,6 +338,11 @@ impl Experiment {
             Experiment::Pinning => pinning::pinning(lab).await,
             Experiment::Fairness => fairness::fairness(lab).await,
             Experiment::Cancel => cancel::cancel(lab).await,
+            Experiment::BlockingPool(args) => blocking_pool::blocking_pool(lab, args).await,
+            Experiment::BlockInPlace => block_in_place::block_in_place(lab).await,
+            Experiment::Shutdown => shutdown::shutdown(lab).await,
+            Experiment::Scoped => scoped::scoped(lab).await,
+            Experiment::ThreadLocal => thread_local::thread_local(lab).await,
         }
     }
 }
