@@ -12,8 +12,8 @@
 //! and their helper crates are known to give.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -192,6 +192,8 @@ pub struct Census {
     pub lifetimes: BTreeMap<u64, (Instant, Instant)>,
     /// The threads alive at the first sample, before the runtime was built.
     pub at_start: Vec<u64>,
+    /// The threads alive once the runtime was built ([`Sampler::sample_built`]).
+    pub at_built: Vec<u64>,
     /// The threads alive when the most were (the first time there were that many).
     pub at_peak: Vec<u64>,
     /// The threads alive at the last sample, after the run.
@@ -203,10 +205,13 @@ pub struct Census {
 }
 
 /// Reads the thread list every millisecond (less often when a sample is slow) on a thread
-/// of its own (left out of the count) until stopped.
+/// of its own (left out of the count) until stopped, and whenever [`Sampler::sample`] is
+/// called: when the runtime has been built, when the main future is first polled and when
+/// it ends, so that even a run of a millisecond sees every thread its runtime started.
 pub struct Sampler {
     stop: Arc<AtomicBool>,
-    handle: Option<thread::JoinHandle<(Census, TaskList)>>,
+    state: Arc<Mutex<(Census, TaskList)>>,
+    handle: Option<thread::JoinHandle<()>>,
 }
 
 impl Sampler {
@@ -216,39 +221,72 @@ impl Sampler {
         let mut census = Census::default();
         let mut list = TaskList::open();
         take_sample(&mut census, &mut list);
-        let flag = stop.clone();
+        let state = Arc::new(Mutex::new((census, list)));
+        let (flag, shared) = (stop.clone(), state.clone());
+        let (started, running) = std::sync::mpsc::channel();
         let handle = thread::Builder::new()
             .name("lab-census".into())
             .spawn(move || {
                 exclude_current();
+                let _ = started.send(());
                 while !flag.load(Ordering::Relaxed) {
                     let began = Instant::now();
-                    take_sample(&mut census, &mut list);
+                    sample(&shared);
                     // Every millisecond, unless a sample is slow (thousands of threads):
                     // then the census keeps to a third of a core.
                     thread::sleep(Duration::from_millis(1).max(2 * began.elapsed()));
                 }
-                (census, list)
             })
             .ok();
-        Sampler { stop, handle }
+        // Left out before any other sample can see it under its parent's name.
+        if handle.is_some() {
+            let _ = running.recv();
+        }
+        Sampler {
+            stop,
+            state,
+            handle,
+        }
+    }
+
+    /// Takes a sample now, on the calling thread.
+    pub fn sample(&self) {
+        sample(&self.state);
+    }
+
+    /// Takes a sample now, and records its threads as the ones alive once the runtime was
+    /// built ([`Census::at_built`]).
+    pub fn sample_built(&self) {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let (census, list) = &mut *state;
+        take_sample(census, list);
+        census.at_built = census.at_end.clone();
     }
 
     /// Stops sampling, takes one last sample and returns what was seen.
     pub fn stop(mut self) -> Census {
         self.stop.store(true, Ordering::Relaxed);
-        let (mut census, mut list) = self
-            .handle
-            .take()
-            .and_then(|h| h.join().ok())
-            .unwrap_or_else(|| (Census::default(), TaskList::open()));
-        take_sample(&mut census, &mut list);
+        if let Some(handle) = self.handle.take() {
+            let _ = handle.join();
+        }
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let (census, list) = &mut *state;
+        take_sample(census, list);
+        let mut census = std::mem::take(census);
+        // A thread a runtime marked that started and ended between two samples.
+        for (tid, (name, at)) in async_lab_core::census::marked_threads() {
+            if !census.seen.contains_key(&tid) && census.available {
+                census.seen.insert(tid, name);
+                census.lifetimes.insert(tid, (at, at));
+            }
+        }
         // A lab thread may have been seen under its parent's name, before it named
         // itself: leave it out of what was seen, too.
         census.seen.retain(|tid, _| !is_excluded(*tid));
         census.lifetimes.retain(|tid, _| !is_excluded(*tid));
         for tids in [
             &mut census.at_start,
+            &mut census.at_built,
             &mut census.at_peak,
             &mut census.at_end,
         ] {
@@ -259,6 +297,12 @@ impl Sampler {
             .min(census.at_peak.len().max(census.at_end.len()));
         census
     }
+}
+
+fn sample(state: &Mutex<(Census, TaskList)>) {
+    let mut state = state.lock().unwrap_or_else(PoisonError::into_inner);
+    let (census, list) = &mut *state;
+    take_sample(census, list);
 }
 
 fn take_sample(census: &mut Census, list: &mut TaskList) {

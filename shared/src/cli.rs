@@ -263,6 +263,7 @@ fn measure<R: Runtime>(
     let sampler = Sampler::start();
     let rt =
         R::new(configuration, options.workers.map(NonZeroUsize::get)).map_err(CliError::Usage)?;
+    sampler.sample_built();
     let lab = Lab {
         rt: rt.clone(),
         out: Output::new(!options.json),
@@ -272,7 +273,12 @@ fn measure<R: Runtime>(
     };
     let started = Instant::now();
     // trpl's block_on: tasks the experiment spawned stop when its main future ends.
-    let outcome = book_api::block_on(&rt, trace::traced("main", experiment.run(&lab)));
+    // The thread list is read again when the main future is first polled (trpl builds
+    // its runtime inside `block_on`) and when it ends (before trpl drops that runtime).
+    let outcome = book_api::block_on(
+        &rt,
+        sampled(&sampler, trace::traced("main", experiment.run(&lab))),
+    );
     let wall = started.elapsed();
     let census = sampler.stop();
     if cfg!(debug_assertions) && !lab.out.measures().is_empty() {
@@ -301,6 +307,15 @@ fn measure<R: Runtime>(
         measurements: lab.out.measures(),
         spread: lab.out.spreads(),
     })
+}
+
+/// `future`, with a census sample before its first poll and after its last one (outside
+/// its spans, so the samples cost the run's tasks nothing).
+async fn sampled<F: std::future::Future>(sampler: &Sampler, future: F) -> F::Output {
+    sampler.sample();
+    let output = future.await;
+    sampler.sample();
+    output
 }
 
 /// Creates the output file `path` that `option` names, before the run: a path that

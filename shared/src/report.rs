@@ -56,6 +56,10 @@ pub struct Threads {
     /// The threads alive before the runtime was built (tids, as in `list`).
     #[serde(default)]
     pub at_start: Vec<u64>,
+    /// The threads alive once the runtime was built, before the run (trpl builds its
+    /// runtime later, inside each `block_on`).
+    #[serde(default)]
+    pub at_built: Vec<u64>,
     /// The threads alive when the most were.
     #[serde(default)]
     pub at_peak: Vec<u64>,
@@ -166,6 +170,7 @@ impl Report {
             peak: census.peak,
             list,
             at_start: census.at_start.clone(),
+            at_built: census.at_built.clone(),
             at_peak: census.at_peak.clone(),
             at_end: census.at_end.clone(),
         };
@@ -188,6 +193,7 @@ impl Report {
                 peak: 0,
                 list: Vec::new(),
                 at_start: Vec::new(),
+                at_built: Vec::new(),
                 at_peak: Vec::new(),
                 at_end: Vec::new(),
             },
@@ -246,7 +252,19 @@ fn thread_report(
     epoch: Instant,
     wall_ms: f64,
 ) -> ThreadReport {
-    let lifetime = census.lifetimes.get(&info.tid);
+    // A thread was alive while it polled, whatever the samples caught of it.
+    let mut lifetime = census
+        .lifetimes
+        .get(&info.tid)
+        .map(|(first, last)| (ms_since(epoch, *first), ms_since(epoch, *last)));
+    for span in tasks
+        .iter()
+        .flat_map(|t| &t.spans)
+        .filter(|s| s.tid == info.tid)
+    {
+        let (first, last) = (span.start_us / 1e3, span.end_us / 1e3);
+        lifetime = Some(lifetime.map_or((first, last), |(f, l)| (f.min(first), l.max(last))));
+    }
     let mut polls = 0;
     let mut tasks_polled = 0;
     let mut busy_us = 0.0;
@@ -266,8 +284,8 @@ fn thread_report(
         tid: info.tid,
         name: info.name,
         role: info.role,
-        first_seen_ms: lifetime.map(|(first, _)| ms_since(epoch, *first)),
-        last_seen_ms: lifetime.map(|(_, last)| ms_since(epoch, *last)),
+        first_seen_ms: lifetime.map(|(first, _)| first),
+        last_seen_ms: lifetime.map(|(_, last)| last),
         polls,
         tasks_polled,
         busy_ms,

@@ -6,6 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Mutex, PoisonError};
+use std::time::Instant;
 
 /// What a thread is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -77,6 +78,7 @@ impl Role {
 }
 
 static MARKS: Mutex<BTreeMap<u64, Role>> = Mutex::new(BTreeMap::new());
+static STARTED: Mutex<BTreeMap<u64, (String, Instant)>> = Mutex::new(BTreeMap::new());
 static EXCLUDED: Mutex<BTreeSet<u64>> = Mutex::new(BTreeSet::new());
 
 /// The calling thread's kernel thread id (a process-unique counter off Linux).
@@ -109,7 +111,34 @@ pub fn mark_current(role: Role) {
     let tid = current_tid();
     let mut marks = MARKS.lock().unwrap_or_else(PoisonError::into_inner);
     // A worker mark is never downgraded: a worker's hooks fire again and again.
-    marks.entry(tid).or_insert(role);
+    if let std::collections::btree_map::Entry::Vacant(entry) = marks.entry(tid) {
+        entry.insert(role);
+        drop(marks);
+        // The census samples the thread list now and then; a thread that starts and ends
+        // between two samples (a thread per task) is still known, by name, from here.
+        let name = std::thread::current()
+            .name()
+            .map_or_else(|| "(unnamed)".to_string(), kernel_name);
+        STARTED
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(tid, (name, Instant::now()));
+    }
+}
+
+/// `name` as the kernel keeps a thread's name: its first 15 bytes.
+fn kernel_name(name: &str) -> String {
+    let bytes = &name.as_bytes()[..name.len().min(15)];
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Every thread a runtime marked ([`mark_current`]), by tid: its name (as the kernel
+/// keeps it) and when it was first marked.
+pub fn marked_threads() -> BTreeMap<u64, (String, Instant)> {
+    STARTED
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone()
 }
 
 /// Leaves the calling thread out of every census: the embedded site's and the sampler's

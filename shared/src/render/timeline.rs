@@ -389,6 +389,7 @@ mod tests {
                     thread(3, "io", Role::Reactor),
                 ],
                 at_start: vec![1],
+                at_built: vec![1],
                 at_peak: vec![1, 2, 3],
                 at_end: vec![1, 2, 3],
             },
