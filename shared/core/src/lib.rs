@@ -16,7 +16,11 @@
 //!   is a drop-in `trpl` through the [`trpl_api!`] macro.
 //! - [`trace`]: the per-poll wrapper that records which OS thread polled which task, and
 //!   when; off, it costs a branch.
-//! - [`census`]: each thread's id and the role a runtime marks its threads with.
+//! - [`census`]: every OS thread of the process (read from the OS), each thread's id and
+//!   the role a runtime marks its threads with.
+//! - [`report`]: the report of a run as data: threads, tasks, futures, polls.
+//! - [`render`]: the report drawn for people: the text report, the timelines (text, SVG,
+//!   HTML).
 //! - [`compat`]: reqwest's tokio reactor, on any executor.
 //! - [`env`]: the environment variables the lab and its runtimes read, each with the
 //!   values it may take and why, checked before any runtime starts.
@@ -29,6 +33,8 @@ pub mod compat;
 pub mod env;
 pub mod handle;
 pub mod registry;
+pub mod render;
+pub mod report;
 pub mod runtime;
 pub mod trace;
 

@@ -57,9 +57,9 @@ async fn race_steps<R: Runtime>(lab: &Lab<R>, handover: Handover) {
             lab.out.line(format!("'{name}' finished."));
         }
     };
-    let a = pin!(steps("a", &[30, 10, 20]));
-    let b = pin!(steps("b", &[75, 10, 15, 350]));
-    select(a, b).await;
+    let a = steps("a", &[30, 10, 20]);
+    let b = steps("b", &[75, 10, 15, 350]);
+    crate::book_api::select(a, b).await;
 }
 
 /// Listings 17-14/17-15, then the same starvation across tasks: a ticker beside a task

@@ -4,10 +4,10 @@
 use std::future::Future;
 use std::pin::{Pin, pin};
 
-use futures::future::{Either, join, join3, select};
+use futures::future::{Either, select};
 
 use super::{Lab, Outcome, millis, ms};
-use crate::book_api::{self, Receiver, Sender};
+use crate::book_api::{self, Receiver, Sender, join, join3};
 use crate::runtime::Runtime;
 
 fn channel_of<R: Runtime, T>(lab: &Lab<R>) -> (Sender<T>, Receiver<T>) {
@@ -87,12 +87,12 @@ pub async fn join_all<R: Runtime>(lab: &Lab<R>) -> Outcome {
     let tx_fut = async move { send_words(lab, &tx, &SECOND, 1_500).await };
     let futures: Vec<Pin<Box<dyn Future<Output = ()> + '_>>> =
         vec![Box::pin(tx1_fut), Box::pin(rx_fut), Box::pin(tx_fut)];
-    futures::future::join_all(futures).await;
+    crate::book_api::join_all(futures).await;
 
     let a = async { 1u32 };
     let b = async { "Hello!" };
     let c = async { true };
-    let (a_result, b_result, c_result) = futures::join!(a, b, c);
+    let (a_result, b_result, c_result) = crate::book_api::join!(a, b, c);
     lab.out.line(format!("{a_result}, {b_result}, {c_result}"));
     Outcome::default()
 }

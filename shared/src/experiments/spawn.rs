@@ -48,6 +48,6 @@ pub async fn join<R: Runtime>(lab: &Lab<R>) -> Outcome {
             lab.sleep(ms(500)).await;
         }
     };
-    futures::future::join(first, second).await;
+    crate::book_api::join(first, second).await;
     Outcome::default()
 }

@@ -1,17 +1,17 @@
 //! The report of a run, as data: every thread, every task, every poll. Its JSON form
-//! (`--json`) is this data model serialized; the renderers that draw it for people
-//! (text, SVG, HTML) are in [`crate::render`], one floor up, and only read it.
+//! (`--json`, with the `serde` feature, which the lab turns on) is this data model
+//! serialized; the renderers that draw it for people (text, SVG, HTML) are in
+//! [`crate::render`], and only read it.
 
 use std::collections::BTreeMap;
 use std::time::Instant;
-
-use serde::{Deserialize, Serialize};
 
 use crate::census::{self, Census, Role, ThreadInfo};
 use crate::trace::TaskSummary;
 
 /// The report of one run. Its JSON form is the contract in DESIGN.md.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Report {
     /// The runtime's name.
     pub runtime: String,
@@ -40,12 +40,13 @@ pub struct Report {
     /// What the experiment measured, by name (milliseconds where the name ends in `_ms`).
     pub measurements: BTreeMap<String, f64>,
     /// For a measurement taken several times (its median in `measurements`): `[min, max]`.
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub spread: BTreeMap<String, [f64; 2]>,
 }
 
 /// The thread census of a run.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Threads {
     /// False where the OS does not list a process's threads (everywhere but Linux).
     pub census_available: bool,
@@ -54,53 +55,55 @@ pub struct Threads {
     /// Every thread seen during the run.
     pub list: Vec<ThreadReport>,
     /// The threads alive before the runtime was built (tids, as in `list`).
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub at_start: Vec<u64>,
     /// The threads alive once the runtime was built, before the run (trpl builds its
     /// runtime later, inside each `block_on`).
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub at_built: Vec<u64>,
     /// The threads alive when the most were.
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub at_peak: Vec<u64>,
     /// The threads alive after the run.
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub at_end: Vec<u64>,
 }
 
 /// One OS thread: who it is, when it lived and what it polled.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ThreadReport {
     /// The kernel's thread id.
     pub tid: u64,
     /// The thread's name, as the kernel keeps it (at most 15 bytes).
     pub name: String,
     /// What the thread is for.
-    #[serde(with = "census::role_key")]
+    #[cfg_attr(feature = "serde", serde(with = "census::role_key"))]
     pub role: Role,
     /// When the census first saw it, in ms from the start of the run (the call to
     /// `block_on`); negative for threads started before, with the runtime.
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub first_seen_ms: Option<f64>,
     /// When the census last saw it, in ms from the start of the run.
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub last_seen_ms: Option<f64>,
     /// Polls it ran, of any task.
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub polls: u64,
     /// How many tasks it polled at least once.
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub tasks_polled: usize,
     /// Time spent inside polls, in ms.
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub busy_ms: f64,
     /// `busy_ms` over the run's wall time: 1.0 is a thread that polled all the time.
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub busy_share: f64,
 }
 
 /// One task: how often it was polled, by which threads, and when.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct TaskReport {
     /// The task's name.
     pub name: String,
@@ -111,19 +114,20 @@ pub struct TaskReport {
     /// Moves from one thread to another between consecutive polls.
     pub migrations: u64,
     /// Time spent inside its polls, in ms.
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub busy_ms: f64,
     /// From spawn (or, for `main`, from the call to `block_on`) to its first poll, in
     /// ms; `None` when it was never polled.
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub first_poll_delay_ms: Option<f64>,
     /// Every poll: which thread, from when to when.
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub spans: Vec<SpanReport>,
 }
 
 /// One poll of a task, in microseconds from the start of the run.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct SpanReport {
     /// The thread that polled, as in `threads.list`.
     pub tid: u64,
