@@ -301,6 +301,7 @@ fn measure<R: Runtime>(
         wall_ms,
         threads,
         tasks,
+        futures: Report::futures_from(&trace::futures(), started),
         notes: rt.notes(),
         unsupported: outcome.unsupported,
         remarks: lab.out.remarks(),

@@ -19,7 +19,7 @@ crate::on_every_configuration!(
 
 /// The keys the README documents for `--json`, at each level of the report. The data
 /// model defaults some of them when absent, so only the raw JSON can show they are there.
-const REPORT_KEYS: [&str; 13] = [
+const REPORT_KEYS: [&str; 14] = [
     "runtime",
     "flavor",
     "experiment",
@@ -29,6 +29,7 @@ const REPORT_KEYS: [&str; 13] = [
     "wall_ms",
     "threads",
     "tasks",
+    "futures",
     "notes",
     "unsupported",
     "remarks",

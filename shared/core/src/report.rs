@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use crate::census::{self, Census, Role, ThreadInfo};
-use crate::trace::TaskSummary;
+use crate::trace::{FutureSummary, TaskSummary};
 
 /// The report of one run. Its JSON form is the contract in DESIGN.md.
 #[derive(Debug, Clone)]
@@ -31,6 +31,10 @@ pub struct Report {
     pub threads: Threads,
     /// Every traced task.
     pub tasks: Vec<TaskReport>,
+    /// Every traced future inside a task: the arguments of the book API's `join`,
+    /// `join3`, `join_all`, `join!` and `select`.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub futures: Vec<FutureReport>,
     /// Facts about the runtime worth knowing when reading the numbers.
     pub notes: Vec<String>,
     /// The parts of the experiment this runtime cannot do (`spawn_blocking`, say).
@@ -125,6 +129,22 @@ pub struct TaskReport {
     pub spans: Vec<SpanReport>,
 }
 
+/// One future inside a task: which task polled it, and each of its polls (which fall
+/// inside its task's polls).
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct FutureReport {
+    /// The index, in the report's `tasks`, of the task that polled it; `None` when no
+    /// traced task did.
+    pub task: Option<usize>,
+    /// The future's name: `join #1`, `select #2`, or its source text in `join!`.
+    pub name: String,
+    /// Polls.
+    pub polls: u64,
+    /// Every poll: which thread, from when to when.
+    pub spans: Vec<SpanReport>,
+}
+
 /// One poll of a task, in microseconds from the start of the run.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -181,6 +201,20 @@ impl Report {
         (threads, tasks)
     }
 
+    /// The futures traced inside tasks, timed from `epoch` as [`Report::threads_from`]
+    /// times the tasks.
+    pub fn futures_from(futures: &[FutureSummary], epoch: Instant) -> Vec<FutureReport> {
+        futures
+            .iter()
+            .map(|f| FutureReport {
+                task: f.task,
+                name: f.summary.name.clone(),
+                polls: f.summary.polls,
+                spans: spans_report(&f.summary, epoch),
+            })
+            .collect()
+    }
+
     /// The report of a run that left none (its process crashed, say): no lines, no
     /// threads, and `reason` as its one error.
     pub fn without_run(runtime: &str, flavor: &str, experiment: &str, reason: &str) -> Report {
@@ -202,6 +236,7 @@ impl Report {
                 at_end: Vec::new(),
             },
             tasks: Vec::new(),
+            futures: Vec::new(),
             notes: Vec::new(),
             unsupported: Vec::new(),
             remarks: Vec::new(),
@@ -221,7 +256,6 @@ impl Report {
 }
 
 fn task_report(task: &TaskSummary, epoch: Instant) -> TaskReport {
-    let us = |at: Instant| ms_since(epoch, at) * 1e3;
     TaskReport {
         name: task.name.clone(),
         polls: task.polls,
@@ -237,16 +271,21 @@ fn task_report(task: &TaskSummary, epoch: Instant) -> TaskReport {
             .spans
             .first()
             .map(|s| ms_since(task.created.max(epoch), s.start)),
-        spans: task
-            .spans
-            .iter()
-            .map(|s| SpanReport {
-                tid: s.tid,
-                start_us: us(s.start),
-                end_us: us(s.end),
-            })
-            .collect(),
+        spans: spans_report(task, epoch),
     }
+}
+
+/// `task`'s polls, in µs from `epoch`.
+fn spans_report(task: &TaskSummary, epoch: Instant) -> Vec<SpanReport> {
+    let us = |at: Instant| ms_since(epoch, at) * 1e3;
+    task.spans
+        .iter()
+        .map(|s| SpanReport {
+            tid: s.tid,
+            start_us: us(s.start),
+            end_us: us(s.end),
+        })
+        .collect()
 }
 
 fn thread_report(
