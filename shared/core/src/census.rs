@@ -425,40 +425,50 @@ impl Sampler {
         census.at_built = census.at_end.clone();
     }
 
+    /// Takes a sample now and returns what was seen so far; sampling goes on.
+    pub fn census(&self) -> Census {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let (census, list) = &mut *state;
+        take_sample(census, list);
+        finish(census.clone())
+    }
+
     /// Stops sampling, takes one last sample and returns what was seen.
     pub fn stop(mut self) -> Census {
         self.stop.store(true, Ordering::Relaxed);
         if let Some(handle) = self.handle.take() {
             let _ = handle.join();
         }
-        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        let (census, list) = &mut *state;
-        take_sample(census, list);
-        let mut census = std::mem::take(census);
-        // A thread a runtime marked that started and ended between two samples.
-        for (tid, (name, at)) in marked_threads() {
-            if !census.seen.contains_key(&tid) && census.available {
-                census.seen.insert(tid, name);
-                census.lifetimes.insert(tid, (at, at));
-            }
-        }
-        // A lab thread may have been seen under its parent's name, before it named
-        // itself: leave it out of what was seen, too.
-        census.seen.retain(|tid, _| !is_excluded(*tid));
-        census.lifetimes.retain(|tid, _| !is_excluded(*tid));
-        for tids in [
-            &mut census.at_start,
-            &mut census.at_built,
-            &mut census.at_peak,
-            &mut census.at_end,
-        ] {
-            tids.retain(|tid| !is_excluded(*tid));
-        }
-        census.peak = census
-            .peak
-            .min(census.at_peak.len().max(census.at_end.len()));
-        census
+        self.census()
     }
+}
+
+/// What was seen, with what the samples could not see added (threads a runtime marked)
+/// and the lab's own threads left out.
+fn finish(mut census: Census) -> Census {
+    // A thread a runtime marked that started and ended between two samples.
+    for (tid, (name, at)) in marked_threads() {
+        if !census.seen.contains_key(&tid) && census.available {
+            census.seen.insert(tid, name);
+            census.lifetimes.insert(tid, (at, at));
+        }
+    }
+    // A lab thread may have been seen under its parent's name, before it named
+    // itself: leave it out of what was seen, too.
+    census.seen.retain(|tid, _| !is_excluded(*tid));
+    census.lifetimes.retain(|tid, _| !is_excluded(*tid));
+    for tids in [
+        &mut census.at_start,
+        &mut census.at_built,
+        &mut census.at_peak,
+        &mut census.at_end,
+    ] {
+        tids.retain(|tid| !is_excluded(*tid));
+    }
+    census.peak = census
+        .peak
+        .min(census.at_peak.len().max(census.at_end.len()));
+    census
 }
 
 fn sample(state: &Mutex<(Census, TaskList)>) {

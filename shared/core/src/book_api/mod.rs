@@ -89,14 +89,15 @@ impl<R: Runtime> BookRuntime<R> {
     /// (`ASYNC_LAB_FLAVOR` names a flavor it lacks, say: see [`crate::env`]).
     pub fn new() -> std::io::Result<Self> {
         let configuration = crate::env::configuration(R::CONFIGURATIONS)?;
-        R::new(configuration, None)
-            .map(|runtime| BookRuntime { runtime })
-            .map_err(std::io::Error::other)
+        crate::book_report::before_runtime();
+        let runtime = R::new(configuration, None).map_err(std::io::Error::other)?;
+        crate::book_report::runtime_built();
+        Ok(BookRuntime { runtime })
     }
 
-    /// Runs `future` to completion, as [`block_on`] does.
+    /// Runs `future` to completion, as [`block_on_reported`] does.
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
-        block_on(&self.runtime, future)
+        block_on_reported(&self.runtime, future)
     }
 }
 
@@ -117,6 +118,13 @@ pub fn block_on<R: Runtime, F: Future>(rt: &R, future: F) -> F::Output {
     rt.block_on(std::future::poll_fn(|cx| {
         Scope::enter(&scope.0, future.as_mut(), cx)
     }))
+}
+
+/// trpl's `block_on` as a book program calls it: [`block_on`], and at its end the
+/// thread report, timeline or trace that `ASYNC_LAB_REPORT`, `ASYNC_LAB_TIMELINE` or
+/// `ASYNC_LAB_TRACE` ask for ([`crate::book_report`]); without them, just [`block_on`].
+pub fn block_on_reported<R: Runtime, F: Future>(rt: &R, future: F) -> F::Output {
+    crate::book_report::block_on(rt, future)
 }
 
 /// A handle to a task started by [`spawn_task`]: runtime `R`'s own handle. Awaiting it
@@ -199,7 +207,7 @@ macro_rules! trpl_api {
 
         /// Runs `future` to completion; tasks it spawned that are still running then stop.
         pub fn block_on<F: ::std::future::Future>(future: F) -> F::Output {
-            $crate::book_api::block_on(runtime(), future)
+            $crate::book_api::block_on_reported(runtime(), future)
         }
 
         /// The book's first name for [`block_on`].
