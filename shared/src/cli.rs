@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! runtime-<rt> [--flavor F] [--workers N] [--json] [--timeline FILE.svg]
-//!              [--time-scale X] [--timeout SECS] [EXPERIMENT [ARGS...]]
+//!              [--trace FILE.json] [--time-scale X] [--timeout SECS]
+//!              [EXPERIMENT [ARGS...]]
 //! runtime-<rt> list
 //! runtime-<rt> EXPERIMENT --help
 //! ```
@@ -104,6 +105,10 @@ pub struct Options {
     /// Also draw the run's timeline (one row per thread, time across) as an SVG picture
     #[arg(long, value_name = "FILE.svg", global = true)]
     pub timeline: Option<PathBuf>,
+    /// Also write every poll in the Chrome trace event format (open it in Perfetto or
+    /// chrome://tracing)
+    #[arg(long, value_name = "FILE.json", global = true)]
+    pub trace: Option<PathBuf>,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub run: RunOptions,
@@ -209,6 +214,10 @@ fn run<R: Runtime>(options: Options) -> Result<ExitCode, CliError> {
         Some(path) => Some((path, create_output("--timeline", path)?)),
         None => None,
     };
+    let trace = match &options.trace {
+        Some(path) => Some((path, create_output("--trace", path)?)),
+        None => None,
+    };
     quiet_panics();
     // As servers do: thousands of connections need thousands of descriptors.
     resources::raise_descriptor_limit();
@@ -221,6 +230,16 @@ fn run<R: Runtime>(options: Options) -> Result<ExitCode, CliError> {
                 "cannot write the timeline to {}: {e}",
                 path.display()
             ));
+        }
+    }
+    if let Some((path, file)) = trace {
+        let pid = u64::from(std::process::id());
+        let document = async_lab_core::chrome_trace::document(&[(pid, &report)]);
+        if let Err(e) = write_all(file, document.as_bytes()) {
+            report.ok = false;
+            report
+                .errors
+                .push(format!("cannot write the trace to {}: {e}", path.display()));
         }
     }
     if options.json {

@@ -52,4 +52,6 @@ pub mod title;
 #[cfg(test)]
 mod title_properties;
 
-pub use async_lab_core::{JoinHandle, Runtime, TaskError, book_api, report, runtime, spawn, trace};
+pub use async_lab_core::{
+    JoinHandle, Runtime, TaskError, book_api, chrome_trace, report, runtime, spawn, trace,
+};
