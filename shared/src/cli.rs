@@ -324,6 +324,7 @@ fn measure<R: Runtime>(
         notes: rt.notes(),
         unsupported: outcome.unsupported,
         remarks: lab.out.remarks(),
+        parts: lab.out.parts(),
         measurements: lab.out.measures(),
         spread: lab.out.spreads(),
     })

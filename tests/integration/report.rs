@@ -19,7 +19,7 @@ crate::on_every_configuration!(
 
 /// The keys the README documents for `--json`, at each level of the report. The data
 /// model defaults some of them when absent, so only the raw JSON can show they are there.
-const REPORT_KEYS: [&str; 14] = [
+const REPORT_KEYS: [&str; 15] = [
     "runtime",
     "flavor",
     "experiment",
@@ -33,6 +33,7 @@ const REPORT_KEYS: [&str; 14] = [
     "notes",
     "unsupported",
     "remarks",
+    "parts",
     "measurements",
 ];
 const THREADS_KEYS: [&str; 7] = [

@@ -96,6 +96,7 @@ pub(crate) fn block_on<R: Runtime, F: Future>(rt: &R, future: F) -> F::Output {
         notes: rt.notes(),
         unsupported: Vec::new(),
         remarks: Vec::new(),
+        parts: Vec::new(),
         measurements: Default::default(),
         spread: Default::default(),
     };

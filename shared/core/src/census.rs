@@ -78,6 +78,30 @@ impl Role {
         Role::ALL.into_iter().find(|r| r.key() == key)
     }
 
+    /// What the role means, in a phrase (the notes' tables explain their roles with it).
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Role::Main => "the thread that called `block_on`, where the main future runs",
+            Role::Worker => "an executor thread that polled tasks",
+            Role::Reactor => {
+                "async-io's thread, waiting on sockets and timers for smol and async-std"
+            }
+            Role::Timer => "futures-timer's thread, firing every sleep",
+            Role::BlockingPool => {
+                "a thread of a pool for blocking work (`spawn_blocking`, `unblock`)"
+            }
+            Role::CompatBridge => {
+                "the tokio thread async-compat starts so that reqwest runs off tokio"
+            }
+            Role::TokioIdle => {
+                "a thread tokio started that polled no task: an idle worker or a blocking-pool thread (tokio names both alike)"
+            }
+            Role::Other => {
+                "a thread none of the other rules names (an experiment's own plain thread, a helper crate's)"
+            }
+        }
+    }
+
     /// How the report names the role.
     pub fn label(self) -> &'static str {
         match self {

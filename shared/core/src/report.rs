@@ -41,6 +41,11 @@ pub struct Report {
     pub unsupported: Vec<String>,
     /// The experiment's own remarks (printed to stderr, prefixed `## `).
     pub remarks: Vec<String>,
+    /// The remarks that belong among the lines, each with where it stands: the title of
+    /// each part of the experiment (which listing each block of lines is), and what
+    /// happened at a point of it. Each is also one of the `remarks`.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub parts: Vec<Part>,
     /// What the experiment measured, by name (milliseconds where the name ends in `_ms`).
     pub measurements: BTreeMap<String, f64>,
     /// For a measurement taken several times (its median in `measurements`): `[min, max]`.
@@ -127,6 +132,16 @@ pub struct TaskReport {
     /// Every poll: which thread, from when to when.
     #[cfg_attr(feature = "serde", serde(default))]
     pub spans: Vec<SpanReport>,
+}
+
+/// A remark that belongs among the lines: a part's title (a listing, say).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Part {
+    /// How many of the experiment's lines came before it.
+    pub line: usize,
+    /// The remark: `listing 17-9: one message`.
+    pub title: String,
 }
 
 /// One future inside a task: which task polled it, and each of its polls (which fall
@@ -240,6 +255,7 @@ impl Report {
             notes: Vec::new(),
             unsupported: Vec::new(),
             remarks: Vec::new(),
+            parts: Vec::new(),
             measurements: BTreeMap::new(),
             spread: BTreeMap::new(),
         }

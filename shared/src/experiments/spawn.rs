@@ -26,9 +26,8 @@ pub async fn spawn<R: Runtime>(lab: &Lab<R>, await_handle: bool) -> Outcome {
             outcome.fail(format!("the first task: {e}"));
         }
     } else {
-        lab.out.remark(
-            "the main future ends here, and the spawned task with it: it never counts to 9",
-        );
+        lab.out
+            .part("the main future ends here, and the spawned task with it: it never counts to 9");
     }
     outcome
 }

@@ -526,6 +526,7 @@ mod tests {
             notes: Vec::new(),
             unsupported: Vec::new(),
             remarks: Vec::new(),
+            parts: Vec::new(),
             measurements: Default::default(),
             spread: Default::default(),
         }
