@@ -8,8 +8,8 @@
 //! - Off (the default, and whenever [`enable`] was not called when the future was
 //!   wrapped), a poll costs one branch on a field of the future: no clock, no atomic, no
 //!   allocation, and the future grows by one pointer (it is held in place, not boxed).
-//! - On, a poll reads the clock twice and pushes one span onto a buffer that lives inside
-//!   the task's own future. The clock is the CPU's time-stamp counter where it runs at a
+//! - On, a poll reads the clock twice and writes one span into a buffer that the task's
+//!   own future holds. The clock is the CPU's time-stamp counter where it runs at a
 //!   constant rate (through `quanta`, calibrated once against the OS clock when tracing is
 //!   turned on, with the `tsc` feature, which the lab turns on; a book program's build
 //!   uses `Instant::now()`): a read is an instruction, where `Instant::now()` is a call
