@@ -51,6 +51,10 @@ struct Options {
     /// one time axis in DIR/index.html
     #[arg(long, value_name = "DIR", global = true)]
     timeline: Option<PathBuf>,
+    /// Write every configuration's polls to one file in the Chrome trace event format (a
+    /// process per configuration; open it in Perfetto or chrome://tracing)
+    #[arg(long, value_name = "FILE.json", global = true)]
+    trace: Option<PathBuf>,
     /// With bench: also draw each figure as a bar chart, DIR/<figure>.svg
     #[arg(long, value_name = "DIR", global = true)]
     charts: Option<PathBuf>,
@@ -68,10 +72,11 @@ struct Options {
 }
 
 /// The driver's own options, which its children do not take: (name, takes a value).
-const DRIVER_ONLY: [(&str, bool); 5] = [
+const DRIVER_ONLY: [(&str, bool); 6] = [
     ("--json", false),
     ("--markdown", false),
     ("--timeline", true),
+    ("--trace", true),
     ("--only", true),
     ("--charts", true),
 ];
@@ -199,6 +204,10 @@ fn drive(options: &Options, args: &[OsString]) -> Result<ExitCode, CliError> {
     let configurations = selected(&options.only)?;
     cli::check(&experiment, &options.run)?;
     let timelines = check_outputs(options)?;
+    let trace = match &options.trace {
+        Some(path) => Some((path, cli::create_output("--trace", path)?)),
+        None => None,
+    };
     // The site holds a descriptor per connection of every child's run.
     resources::raise_descriptor_limit();
     let site = Site::start()
@@ -235,6 +244,15 @@ fn drive(options: &Options, args: &[OsString]) -> Result<ExitCode, CliError> {
             stdio::eprintln(format_args!(
                 "async-lab: cannot write {}: {e}",
                 dir.join("index.html").display()
+            ));
+        }
+    }
+    if let Some((path, file)) = trace {
+        if let Err(e) = write_trace(file, &rows) {
+            all_ok = false;
+            stdio::eprintln(format_args!(
+                "async-lab: cannot write {}: {e}",
+                path.display()
             ));
         }
     }
@@ -351,4 +369,22 @@ fn write_timelines(index: File, experiment: &str, rows: &[table::Row]) -> std::i
         &reports,
     );
     cli::write_all(index, page.as_bytes())
+}
+
+/// Writes `--trace FILE.json` (`file`, created before the run): every configuration's
+/// polls in the Chrome trace event format, each configuration a process of its own
+/// (numbered in the order they ran, as the table lists them).
+fn write_trace(file: File, rows: &[table::Row]) -> std::io::Result<()> {
+    let reports: Vec<Report> = rows
+        .iter()
+        .filter(|r| r.crashed.is_none())
+        .filter_map(|r| serde_json::from_value(r.report.clone()).ok())
+        .collect();
+    let runs: Vec<(u64, &Report)> = reports
+        .iter()
+        .enumerate()
+        .map(|(i, report)| (i as u64 + 1, report))
+        .collect();
+    let document = async_lab_shared::chrome_trace::document(&runs);
+    cli::write_all(file, document.as_bytes())
 }

@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 
 use async_lab::Configuration;
 use async_lab::registry::{BusyTask, DroppedHandle, Http, NestedBlockOn, PanicOnAwait, Timer};
+use async_lab_shared::census::Role;
 use serde_json::Value;
 
 /// One configuration's run: its report, and whether its process crashed.
@@ -58,6 +59,37 @@ impl Row {
                 self.crashed.as_deref().unwrap_or("")
             )],
         }
+    }
+
+    /// The lines, with the title of each part of the experiment (`## listing 17-9: one
+    /// message`, as it stands on stderr in a terminal) before the lines it printed.
+    fn transcript(&self) -> Vec<String> {
+        let lines = self.lines();
+        let Some(report) = self.run() else {
+            return lines;
+        };
+        let parts: Vec<(usize, String)> = report["parts"]
+            .as_array()
+            .map(|parts| {
+                parts
+                    .iter()
+                    .filter_map(|p| {
+                        let line = usize::try_from(p["line"].as_u64()?).ok()?;
+                        Some((line, p["title"].as_str()?.to_string()))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut transcript = Vec::new();
+        let mut parts = parts.into_iter().peekable();
+        for (i, line) in lines.into_iter().enumerate() {
+            while let Some((_, title)) = parts.next_if(|(at, _)| *at <= i) {
+                transcript.push(format!("## {title}"));
+            }
+            transcript.push(line);
+        }
+        transcript.extend(parts.map(|(_, title)| format!("## {title}")));
+        transcript
     }
 
     /// The cells after the name: ok, wall ms, peak threads, polling threads, threads by role.
@@ -228,6 +260,12 @@ pub fn markdown(experiment: &str, rows: &[Row]) -> String {
         "`{experiment}` on {} runtime configurations, each in its own process.\n\n",
         rows.len()
     );
+    if let Some((_, shows)) = async_lab_shared::experiments::list()
+        .into_iter()
+        .find(|(name, _)| name == experiment)
+    {
+        let _ = writeln!(s, "What it runs: {shows}.\n");
+    }
     let _ = writeln!(s, "| {} |", HEADERS.join(" | "));
     let _ = writeln!(s, "|{}", "---|".repeat(HEADERS.len()));
     for r in rows {
@@ -241,6 +279,7 @@ pub fn markdown(experiment: &str, rows: &[Row]) -> String {
         );
     }
     s.push('\n');
+    s.push_str(&roles_legend(rows));
     if let Some((headers, cells)) = measurement_cells(rows) {
         let _ = writeln!(
             s,
@@ -265,6 +304,35 @@ pub fn markdown(experiment: &str, rows: &[Row]) -> String {
     s
 }
 
+/// What each role in the table's "threads by role" column means, for the roles it shows.
+fn roles_legend(rows: &[Row]) -> String {
+    let shown: Vec<Role> = Role::ALL
+        .into_iter()
+        .filter(|role| {
+            rows.iter().any(|r| {
+                r.run()
+                    .and_then(|rep| rep["threads"]["list"].as_array())
+                    .is_some_and(|list| list.iter().any(|t| t["role"] == role.key()))
+            })
+        })
+        .collect();
+    if shown.is_empty() {
+        return String::new();
+    }
+    let mut s = String::from("Roles in the table:");
+    for (i, role) in shown.iter().enumerate() {
+        let _ = write!(
+            s,
+            "{} `{}`, {}",
+            if i == 0 { "" } else { ";" },
+            role.key(),
+            role.meaning()
+        );
+    }
+    s.push_str(".\n\n");
+    s
+}
+
 /// Each configuration's failures that its lines do not already show (a crash, a part
 /// of an experiment that failed), one a line after `bullet`: every reason reaches the
 /// table.
@@ -282,11 +350,12 @@ fn failures(rows: &[Row], bullet: &str) -> String {
     s
 }
 
-/// Configurations grouped by the exact lines they printed, in table order.
+/// Configurations grouped by the exact lines they printed (with the titles of the
+/// experiment's parts among them), in table order.
 fn groups(rows: &[Row]) -> Vec<(Vec<String>, Vec<String>)> {
     let mut groups: Vec<(Vec<String>, Vec<String>)> = Vec::new();
     for row in rows {
-        let lines = row.lines();
+        let lines = row.transcript();
         match groups.iter_mut().find(|(_, l)| *l == lines) {
             Some((names, _)) => names.push(row.name()),
             None => groups.push((vec![row.name()], lines)),

@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! runtime-<rt> [--flavor F] [--workers N] [--json] [--timeline FILE.svg]
-//!              [--time-scale X] [--timeout SECS] [EXPERIMENT [ARGS...]]
+//!              [--trace FILE.json] [--time-scale X] [--timeout SECS]
+//!              [EXPERIMENT [ARGS...]]
 //! runtime-<rt> list
 //! runtime-<rt> EXPERIMENT --help
 //! ```
@@ -104,6 +105,10 @@ pub struct Options {
     /// Also draw the run's timeline (one row per thread, time across) as an SVG picture
     #[arg(long, value_name = "FILE.svg", global = true)]
     pub timeline: Option<PathBuf>,
+    /// Also write every poll in the Chrome trace event format (open it in Perfetto or
+    /// chrome://tracing)
+    #[arg(long, value_name = "FILE.json", global = true)]
+    pub trace: Option<PathBuf>,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub run: RunOptions,
@@ -209,6 +214,10 @@ fn run<R: Runtime>(options: Options) -> Result<ExitCode, CliError> {
         Some(path) => Some((path, create_output("--timeline", path)?)),
         None => None,
     };
+    let trace = match &options.trace {
+        Some(path) => Some((path, create_output("--trace", path)?)),
+        None => None,
+    };
     quiet_panics();
     // As servers do: thousands of connections need thousands of descriptors.
     resources::raise_descriptor_limit();
@@ -221,6 +230,16 @@ fn run<R: Runtime>(options: Options) -> Result<ExitCode, CliError> {
                 "cannot write the timeline to {}: {e}",
                 path.display()
             ));
+        }
+    }
+    if let Some((path, file)) = trace {
+        let pid = u64::from(std::process::id());
+        let document = async_lab_core::chrome_trace::document(&[(pid, &report)]);
+        if let Err(e) = write_all(file, document.as_bytes()) {
+            report.ok = false;
+            report
+                .errors
+                .push(format!("cannot write the trace to {}: {e}", path.display()));
         }
     }
     if options.json {
@@ -263,6 +282,7 @@ fn measure<R: Runtime>(
     let sampler = Sampler::start();
     let rt =
         R::new(configuration, options.workers.map(NonZeroUsize::get)).map_err(CliError::Usage)?;
+    sampler.sample_built();
     let lab = Lab {
         rt: rt.clone(),
         out: Output::new(!options.json),
@@ -272,7 +292,12 @@ fn measure<R: Runtime>(
     };
     let started = Instant::now();
     // trpl's block_on: tasks the experiment spawned stop when its main future ends.
-    let outcome = book_api::block_on(&rt, trace::traced("main", experiment.run(&lab)));
+    // The thread list is read again when the main future is first polled (trpl builds
+    // its runtime inside `block_on`) and when it ends (before trpl drops that runtime).
+    let outcome = book_api::block_on(
+        &rt,
+        sampled(&sampler, trace::traced("main", experiment.run(&lab))),
+    );
     let wall = started.elapsed();
     let census = sampler.stop();
     if cfg!(debug_assertions) && !lab.out.measures().is_empty() {
@@ -295,12 +320,23 @@ fn measure<R: Runtime>(
         wall_ms,
         threads,
         tasks,
+        futures: Report::futures_from(&trace::futures(), started),
         notes: rt.notes(),
         unsupported: outcome.unsupported,
         remarks: lab.out.remarks(),
+        parts: lab.out.parts(),
         measurements: lab.out.measures(),
         spread: lab.out.spreads(),
     })
+}
+
+/// `future`, with a census sample before its first poll and after its last one (outside
+/// its spans, so the samples cost the run's tasks nothing).
+async fn sampled<F: std::future::Future>(sampler: &Sampler, future: F) -> F::Output {
+    sampler.sample();
+    let output = future.await;
+    sampler.sample();
+    output
 }
 
 /// Creates the output file `path` that `option` names, before the run: a path that

@@ -44,7 +44,6 @@ pub mod experiments;
 pub mod fetch;
 pub mod progress;
 pub mod render;
-pub mod report;
 pub mod resources;
 pub mod site;
 pub mod stdio;
@@ -53,4 +52,6 @@ pub mod title;
 #[cfg(test)]
 mod title_properties;
 
-pub use async_lab_core::{JoinHandle, Runtime, TaskError, book_api, runtime, spawn, trace};
+pub use async_lab_core::{
+    JoinHandle, Runtime, TaskError, book_api, chrome_trace, report, runtime, spawn, trace,
+};

@@ -109,3 +109,78 @@ fn a_bad_configuration_name_is_a_usage_error() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("--only nope"));
 }
+
+/// The driver's Markdown says which listing each block of lines is: each part's title
+/// (`## listing 17-9: one message`) stands before the lines it printed, as the report's
+/// `parts` place it; and every role in the table is explained under it.
+#[test]
+fn markdown_labels_each_listing_and_explains_each_role() {
+    let only = ["--only", "tokio:current-thread", "--only", "smol:executor"];
+    let json = driver(&[&only[..], &["--json", "--time-scale", "0.01", "channel"]].concat());
+    assert_eq!(
+        json.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&json.stderr)
+    );
+    let reports: Vec<Report> = serde_json::from_slice(&json.stdout).expect("the reports");
+    for report in &reports {
+        let titles: Vec<&str> = report.parts.iter().map(|p| p.title.as_str()).collect();
+        assert!(
+            titles.iter().filter(|t| t.starts_with("listing")).count() >= 4,
+            "a part per listing: {titles:?}"
+        );
+        let mut previous = 0;
+        for part in &report.parts {
+            assert!(
+                part.line >= previous && part.line <= report.lines.len(),
+                "{part:?} stands among {} lines, in order",
+                report.lines.len()
+            );
+            assert!(
+                report.remarks.contains(&part.title),
+                "{part:?} is a remark too"
+            );
+            previous = part.line;
+        }
+    }
+    let markdown = driver(
+        &[
+            &only[..],
+            &["--markdown", "--time-scale", "0.01", "channel"],
+        ]
+        .concat(),
+    );
+    assert_eq!(markdown.status.code(), Some(0));
+    let markdown = String::from_utf8_lossy(&markdown.stdout);
+    let report = &reports[0];
+    let first = &report.parts[0];
+    let block: Vec<&str> = markdown
+        .split("```text\n")
+        .nth(1)
+        .expect("a block of lines")
+        .lines()
+        .collect();
+    assert_eq!(
+        block[first.line],
+        format!("## {}", first.title),
+        "{markdown}"
+    );
+    for part in &report.parts {
+        assert!(
+            markdown.contains(&format!("## {}", part.title)),
+            "{markdown}"
+        );
+    }
+    for thread in reports.iter().flat_map(|r| &r.threads.list) {
+        assert!(
+            markdown.contains(&format!(
+                "`{}`, {}",
+                thread.role.key(),
+                thread.role.meaning()
+            )),
+            "the role {} is explained: {markdown}",
+            thread.role.key()
+        );
+    }
+}

@@ -13,6 +13,7 @@
 mod support;
 
 mod bench;
+mod chrome_trace;
 mod driver;
 mod experiments;
 mod failures;

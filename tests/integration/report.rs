@@ -14,11 +14,12 @@ crate::on_every_configuration!(
     json_report_names_the_threads_that_polled_each_task,
     json_report_times_every_poll,
     embedded_site_in_the_process_is_never_counted,
+    a_short_run_keeps_every_thread_and_every_poll,
 );
 
 /// The keys the README documents for `--json`, at each level of the report. The data
 /// model defaults some of them when absent, so only the raw JSON can show they are there.
-const REPORT_KEYS: [&str; 13] = [
+const REPORT_KEYS: [&str; 15] = [
     "runtime",
     "flavor",
     "experiment",
@@ -28,15 +29,18 @@ const REPORT_KEYS: [&str; 13] = [
     "wall_ms",
     "threads",
     "tasks",
+    "futures",
     "notes",
     "unsupported",
     "remarks",
+    "parts",
     "measurements",
 ];
-const THREADS_KEYS: [&str; 6] = [
+const THREADS_KEYS: [&str; 7] = [
     "census_available",
     "peak",
     "at_start",
+    "at_built",
     "at_peak",
     "at_end",
     "list",
@@ -323,4 +327,56 @@ fn embedded_site_in_the_process_is_never_counted(config: Config) {
     );
     let peak = report.threads.peak;
     assert!(peak <= list.len(), "peak {peak}, {} threads", list.len());
+}
+
+/// A run of a few milliseconds (`blocking` at a small time scale): the census, read when
+/// the runtime is built and when the main future starts and ends, not only every
+/// millisecond, names every thread that polled and sees the runtime's threads before the
+/// run; and the ticker task, stopped by the experiment at the end and never polled
+/// again on a one-thread executor, still shows the polls it ran.
+fn a_short_run_keeps_every_thread_and_every_poll(config: Config) {
+    let run = config.run_scaled(0.01, &["--json", "blocking"]);
+    assert_eq!(run.code, Some(0), "stderr:\n{}", run.stderr);
+    let report = run.report();
+    let list = &report.threads.list;
+    let main_tid = list
+        .iter()
+        .find(|t| t.role == Role::Main)
+        .map(|t| t.tid)
+        .expect("a main thread");
+    let built = tids(&report.threads.at_built);
+    assert!(built.contains(&main_tid), "at_built {built:?}");
+    for tid in &built {
+        let thread = list.iter().find(|t| t.tid == *tid).expect("listed");
+        let first = thread.first_seen_ms.expect("seen");
+        assert!(
+            first <= 0.0,
+            "alive once the runtime was built, so seen before the run: {thread:?}"
+        );
+    }
+    for task in &report.tasks {
+        for span in &task.spans {
+            let thread = list
+                .iter()
+                .find(|t| t.tid == span.tid)
+                .unwrap_or_else(|| panic!("thread {} of {task:?} not listed", span.tid));
+            assert_ne!(thread.name, "(ended)", "seen by its name: {thread:?}");
+            let (first, last) = (thread.first_seen_ms, thread.last_seen_ms);
+            // A nanosecond's slack: JSON numbers are read back to the nearest float or so.
+            assert!(
+                first.is_some_and(|f| f <= span.start_us / 1e3 + 1e-6)
+                    && last.is_some_and(|l| l >= span.end_us / 1e3 - 1e-6),
+                "thread seen alive while it polled: {thread:?}, {span:?}"
+            );
+        }
+    }
+    let ticker = report
+        .tasks
+        .iter()
+        .find(|t| t.name == "ticker")
+        .expect("a ticker task");
+    assert!(
+        ticker.polls >= 1 && ticker.spans.len() as u64 == ticker.polls,
+        "the ticker ran (it waits on its first tick), so its polls are kept: {ticker:?}"
+    );
 }

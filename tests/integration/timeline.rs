@@ -13,7 +13,8 @@ use crate::support::Config;
 
 crate::on_every_configuration!(
     svg_timeline_has_one_row_per_thread,
-    text_timeline_has_one_row_per_thread
+    text_timeline_has_one_row_per_thread,
+    futures_inside_a_task_have_rows_of_their_own,
 );
 
 fn scratch(name: &str) -> PathBuf {
@@ -218,4 +219,75 @@ fn driver_draws_every_configuration_side_by_side() {
         })
         .collect();
     assert_eq!(last_ticks.len(), 1, "one time axis for all: {last_ticks:?}");
+}
+
+/// Listing 17-8 (`join`) and 17-15 (`blocking`, two futures raced with `select`): each
+/// future of the book API's `join` and `select` is in the report, tied to the task that
+/// polled it, with every poll inside one of that task's polls on the same thread; and
+/// the text and SVG timelines draw a row for each, under the threads.
+fn futures_inside_a_task_have_rows_of_their_own(config: Config) {
+    let path = scratch(&format!("futures-{}-{}.svg", config.runtime, config.flavor));
+    for (experiment, names) in [
+        ("join", ["join #1", "join #2"]),
+        ("blocking", ["select #1", "select #2"]),
+    ] {
+        let run = config.run_scaled(
+            0.01,
+            &[
+                "--json",
+                "--timeline",
+                path.to_str().expect("UTF-8"),
+                experiment,
+            ],
+        );
+        assert_eq!(run.code, Some(0), "stderr:\n{}", run.stderr);
+        let report = run.report();
+        for name in names {
+            let future = report
+                .futures
+                .iter()
+                .find(|f| f.name == name)
+                .unwrap_or_else(|| {
+                    panic!("{experiment}: no future '{name}': {:?}", report.futures)
+                });
+            let task = &report.tasks[future.task.expect("polled inside a task")];
+            assert_eq!(
+                task.name, "main",
+                "{experiment}: the book's futures run in main"
+            );
+            assert!(future.polls >= 1 && future.spans.len() as u64 == future.polls);
+            for span in &future.spans {
+                assert!(
+                    task.spans.iter().any(|t| t.tid == span.tid
+                        && t.start_us <= span.start_us + 1e-3
+                        && span.end_us <= t.end_us + 1e-3),
+                    "{experiment}: {name}'s poll {span:?} is inside one of its task's polls"
+                );
+            }
+        }
+        let svg = std::fs::read_to_string(&path).expect("the timeline was written");
+        let doc = roxmltree::Document::parse(&svg).expect("XML");
+        let future_rows = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("g") && n.attribute("class") == Some("future"))
+            .count();
+        assert_eq!(
+            future_rows,
+            report.futures.len(),
+            "{experiment}: a row per future"
+        );
+
+        let text = config.run_scaled(0.01, &[experiment]);
+        assert_eq!(text.code, Some(0), "stderr:\n{}", text.stderr);
+        for name in names {
+            let row = format!("A › {name}");
+            assert!(
+                text.stderr
+                    .lines()
+                    .any(|l| l.trim_start().starts_with(&row) && l.ends_with('|')),
+                "{experiment}: a text row for {name} under main (A):\n{}",
+                text.stderr
+            );
+        }
+    }
 }

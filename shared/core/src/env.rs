@@ -50,6 +50,11 @@ pub enum Takes {
     /// A proxy's URL, `http://` or `https://` (`HOST:PORT` alone means `http://`), or
     /// nothing (empty: no proxy).
     ProxyUrl,
+    /// `1` (on) or `0` (off): only a program on the trpl API reads it.
+    Switch,
+    /// The path of a file to write, ending in this extension, in a folder that exists:
+    /// only a program on the trpl API reads it.
+    OutputFile(&'static str),
     /// Nothing: the variable must not be set.
     Unset,
     /// Any text.
@@ -62,6 +67,11 @@ impl fmt::Display for Takes {
             Takes::Count { min, max } => write!(f, "a whole number from {min} to {max}"),
             Takes::Flavor => f.write_str("a flavor of the runtime crate"),
             Takes::ProxyUrl => f.write_str("an http:// or https:// URL with a host, or nothing"),
+            Takes::Switch => f.write_str("1 (on) or 0 (off)"),
+            Takes::OutputFile(extension) => write!(
+                f,
+                "the path of a .{extension} file, in a folder that exists"
+            ),
             Takes::Unset => f.write_str("nothing: it must not be set"),
             Takes::Anything => f.write_str("any text"),
         }
@@ -82,6 +92,24 @@ pub const VARIABLES: &[Variable] = &[
         read_by: "the trpl API of every runtime crate (the runtime-<rt> binaries take --flavor)",
         takes: Takes::Flavor,
         why: "a run on another configuration than the one asked for would make every comparison wrong",
+    },
+    Variable {
+        names: &["ASYNC_LAB_REPORT"],
+        read_by: "the trpl API of every runtime crate: 1 prints the thread report and the timeline to stderr at the end of each block_on (the runtime-<rt> binaries always report)",
+        takes: Takes::Switch,
+        why: "any other value would leave it unclear whether the report was asked for",
+    },
+    Variable {
+        names: &["ASYNC_LAB_TIMELINE"],
+        read_by: "the trpl API of every runtime crate: the timeline of each block_on, drawn as SVG into this file (the binaries take --timeline)",
+        takes: Takes::OutputFile("svg"),
+        why: "a path that cannot be written would lose the picture at the end of the run",
+    },
+    Variable {
+        names: &["ASYNC_LAB_TRACE"],
+        read_by: "the trpl API of every runtime crate: every poll of each block_on, in the Chrome trace event format, into this file (the binaries take --trace)",
+        takes: Takes::OutputFile("json"),
+        why: "a path that cannot be written would lose the trace at the end of the run",
     },
     Variable {
         names: &["TOKIO_WORKER_THREADS"],
@@ -202,7 +230,7 @@ pub fn check_in(
     lookup: impl Fn(&str) -> Option<OsString>,
 ) -> Result<(), EnvError> {
     for variable in VARIABLES {
-        if variable.takes == Takes::Flavor && flavors.is_none() {
+        if variable.takes.book_only() && flavors.is_none() {
             continue;
         }
         for &name in variable.names {
@@ -231,9 +259,19 @@ pub fn check_in(
     Ok(())
 }
 
+impl Takes {
+    /// True for the variables only a program on the trpl API reads (the binaries take
+    /// options instead), which the binaries leave unchecked.
+    pub fn book_only(self) -> bool {
+        matches!(self, Takes::Flavor | Takes::Switch | Takes::OutputFile(_))
+    }
+}
+
 /// What is wrong with `value` for a variable that takes `takes`, if anything.
 fn problem(takes: Takes, value: &str) -> Option<String> {
     match takes {
+        Takes::Switch => (!matches!(value, "0" | "1")).then(|| format!("takes {takes}")),
+        Takes::OutputFile(extension) => output_file_problem(value, extension),
         Takes::Count { min, max } => match value.parse::<u64>() {
             Ok(n) if (min..=max).contains(&n) => None,
             _ => Some(format!("takes {takes}")),
@@ -242,6 +280,41 @@ fn problem(takes: Takes, value: &str) -> Option<String> {
         Takes::Unset => Some("must not be set".into()),
         Takes::Flavor | Takes::Anything => None,
     }
+}
+
+/// What is wrong with the path of an output file, if anything: it must end in
+/// `.extension` and name a file (not a folder) in a folder that exists.
+fn output_file_problem(value: &str, extension: &str) -> Option<String> {
+    let path = std::path::Path::new(value);
+    let ends_right = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case(extension));
+    if !ends_right {
+        return Some(format!("takes the path of a .{extension} file"));
+    }
+    let folder = match path.parent() {
+        Some(folder) if !folder.as_os_str().is_empty() => folder,
+        _ => std::path::Path::new("."),
+    };
+    if !folder.is_dir() {
+        return Some(format!("no folder {}", folder.display()));
+    }
+    if path.is_dir() {
+        return Some("a folder, not a file".into());
+    }
+    None
+}
+
+/// A switch variable ([`Takes::Switch`]) is on: set to `1`.
+pub fn is_on(name: &str) -> bool {
+    std::env::var_os(name).is_some_and(|v| v == "1")
+}
+
+/// An output file variable ([`Takes::OutputFile`]), when set and not empty.
+pub fn output_file(name: &str) -> Option<std::path::PathBuf> {
+    std::env::var_os(name)
+        .filter(|v| !v.is_empty())
+        .map(std::path::PathBuf::from)
 }
 
 /// What is wrong with a proxy variable's value, if anything.
@@ -348,6 +421,29 @@ mod tests {
     fn a_value_is_quoted_so_it_cannot_forge_a_line() {
         let error = with(&[("SMOL_THREADS", "1\nok")]).unwrap_err();
         assert_eq!(error.to_string().lines().count(), 1, "{error}");
+    }
+
+    #[test]
+    fn a_book_program_s_report_variables_are_checked() {
+        let book = |vars: &[(&str, &str)]| {
+            let vars: Vec<(String, OsString)> = vars
+                .iter()
+                .map(|(k, v)| (k.to_string(), OsString::from(v)))
+                .collect();
+            check_in(Some(&[]), |name| {
+                vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+            })
+        };
+        assert_eq!(book(&[("ASYNC_LAB_REPORT", "1")]), Ok(()));
+        assert_eq!(book(&[("ASYNC_LAB_REPORT", "0")]), Ok(()));
+        assert!(book(&[("ASYNC_LAB_REPORT", "yes")]).is_err());
+        assert_eq!(book(&[("ASYNC_LAB_TIMELINE", "out.svg")]), Ok(()));
+        assert!(book(&[("ASYNC_LAB_TIMELINE", "out.png")]).is_err());
+        assert!(book(&[("ASYNC_LAB_TIMELINE", "/no/such/folder/out.svg")]).is_err());
+        assert!(book(&[("ASYNC_LAB_TRACE", "")]).is_err());
+        assert_eq!(book(&[("ASYNC_LAB_TRACE", "trace.JSON")]), Ok(()));
+        // The binaries take options instead, and leave these alone.
+        assert_eq!(with(&[("ASYNC_LAB_REPORT", "yes")]), Ok(()));
     }
 
     #[test]

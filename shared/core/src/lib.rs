@@ -16,7 +16,14 @@
 //!   is a drop-in `trpl` through the [`trpl_api!`] macro.
 //! - [`trace`]: the per-poll wrapper that records which OS thread polled which task, and
 //!   when; off, it costs a branch.
-//! - [`census`]: each thread's id and the role a runtime marks its threads with.
+//! - [`book_report`]: a book program's own thread report, timeline and trace, asked for
+//!   with `ASYNC_LAB_REPORT`, `ASYNC_LAB_TIMELINE` and `ASYNC_LAB_TRACE`.
+//! - [`chrome_trace`]: a run in the Chrome trace event format (Perfetto).
+//! - [`census`]: every OS thread of the process (read from the OS), each thread's id and
+//!   the role a runtime marks its threads with.
+//! - [`report`]: the report of a run as data: threads, tasks, futures, polls.
+//! - [`render`]: the report drawn for people: the text report, the timelines (text, SVG,
+//!   HTML).
 //! - [`compat`]: reqwest's tokio reactor, on any executor.
 //! - [`env`]: the environment variables the lab and its runtimes read, each with the
 //!   values it may take and why, checked before any runtime starts.
@@ -24,11 +31,15 @@
 #![forbid(unsafe_code)]
 
 pub mod book_api;
+pub mod book_report;
 pub mod census;
+pub mod chrome_trace;
 pub mod compat;
 pub mod env;
 pub mod handle;
 pub mod registry;
+pub mod render;
+pub mod report;
 pub mod runtime;
 pub mod trace;
 

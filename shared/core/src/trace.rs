@@ -8,22 +8,32 @@
 //! - Off (the default, and whenever [`enable`] was not called when the future was
 //!   wrapped), a poll costs one branch on a field of the future: no clock, no atomic, no
 //!   allocation, and the future grows by one pointer (it is held in place, not boxed).
-//! - On, a poll reads the clock twice and pushes one span onto a buffer that lives inside
-//!   the task's own future. The clock is the CPU's time-stamp counter where it runs at a
+//! - On, a poll reads the clock twice and writes one span into a buffer that the task's
+//!   own future holds. The clock is the CPU's time-stamp counter where it runs at a
 //!   constant rate (through `quanta`, calibrated once against the OS clock when tracing is
 //!   turned on, with the `tsc` feature, which the lab turns on; a book program's build
 //!   uses `Instant::now()`): a read is an instruction, where `Instant::now()` is a call
 //!   into the OS's clock code. The raw counts are turned into `Instant`s only when a report asks
-//!   ([`tasks`]). Only one thread polls a future at a time, so the buffer needs no lock;
-//!   it is handed whole (no copy) to the process-wide list every [`FLUSH_EVERY`] polls
-//!   and when the task ends or is dropped. A task still running when the report is made
-//!   shows the polls flushed so far.
+//!   ([`tasks`]). Only one thread polls a future at a time, so the buffer has one writer
+//!   and needs no lock: a span is three relaxed stores and a release store of the
+//!   buffer's length, which a report reads with an acquire load. The buffer is a chain of
+//!   chunks (4 spans, then twice as many each time up to [`CHUNK_MOST`]), each
+//!   registered with the process-wide list when it is made, so a report sees every poll
+//!   that has returned, of a task that ended, of one still running, and of one that
+//!   never runs again (a task stopped with its `block_on`, whose future a
+//!   single-threaded runtime never polls nor drops afterwards).
+//!
+//! Futures inside one task (the arguments of the book API's `join`, `select`, ...) are
+//! traced the same way with [`traced_future`]; each is tied to the task that polled it
+//! first (a traced task says which one it is, in a thread-local, for the length of its
+//! poll), so the timeline can draw a row per future under its task.
 //!
 //! `benches/trace_overhead.rs` measures both costs.
 
+use std::cell::Cell;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::task::{Context, Poll};
 use std::time::Instant;
@@ -32,11 +42,20 @@ use pin_project_lite::pin_project;
 
 use crate::census::current_tid;
 
-/// How many spans a task buffers before handing them to the process-wide list.
-pub const FLUSH_EVERY: usize = 1024;
+/// The most spans one chunk of a task's buffer holds.
+pub const CHUNK_MOST: usize = 1024;
+
+/// How many spans a task's first chunk holds.
+const CHUNK_FIRST: usize = 4;
 
 static ENABLED: AtomicBool = AtomicBool::new(false);
 static TASKS: Mutex<Vec<Arc<TaskStats>>> = Mutex::new(Vec::new());
+static FUTURES: Mutex<Vec<Arc<TaskStats>>> = Mutex::new(Vec::new());
+
+thread_local! {
+    /// Which task is polling on this thread now: its index in [`TASKS`], or `usize::MAX`.
+    static CURRENT_TASK: Cell<usize> = const { Cell::new(usize::MAX) };
+}
 
 /// Turns tracing on for every future wrapped from now on. The runtime binaries do this
 /// before a run, since the report is made of what tracing records. The first call
@@ -66,7 +85,6 @@ pub struct Span {
     /// When the poll returned.
     pub end: Instant,
 }
-
 /// The clock polls are timed with, and how its raw counts become `Instant`s.
 #[cfg(feature = "tsc")]
 struct Clock {
@@ -137,21 +155,48 @@ fn clock() -> &'static Clock {
     CLOCK.get_or_init(Clock::new)
 }
 
-/// One poll as recorded: raw counts of the [`Clock`], turned into a [`Span`] on demand.
-#[derive(Debug, Clone, Copy)]
-struct RawSpan {
-    tid: u64,
-    start: u64,
-    end: u64,
+/// A run of spans a task's buffer holds: three counters a span (tid, start, end), and how
+/// many spans are written. One thread writes, any thread may read.
+struct Chunk {
+    len: AtomicUsize,
+    slots: Box<[AtomicU64]>,
 }
 
-/// One traced task, as registered process-wide.
+impl Chunk {
+    fn new(spans: usize) -> Chunk {
+        Chunk {
+            len: AtomicUsize::new(0),
+            slots: (0..3 * spans).map(|_| AtomicU64::new(0)).collect(),
+        }
+    }
+
+    fn capacity(&self) -> usize {
+        self.slots.len() / 3
+    }
+
+    /// The spans written so far, as raw counts: (tid, start, end).
+    fn read(&self) -> impl Iterator<Item = (u64, u64, u64)> + '_ {
+        let len = self.len.load(Ordering::Acquire);
+        self.slots[..3 * len].chunks_exact(3).map(|s| {
+            (
+                s[0].load(Ordering::Relaxed),
+                s[1].load(Ordering::Relaxed),
+                s[2].load(Ordering::Relaxed),
+            )
+        })
+    }
+}
+
+/// One traced task or future, as registered process-wide.
 struct TaskStats {
     name: String,
-    /// When the task was wrapped, in raw counts.
+    /// When it was wrapped, in raw counts.
     created: u64,
-    /// The flushed buffers, each in poll order, in the order they were flushed.
-    spans: Mutex<Vec<Vec<RawSpan>>>,
+    /// Its chunks, in poll order.
+    chunks: Mutex<Vec<Arc<Chunk>>>,
+    /// For a future: the index in [`TASKS`] of the task that first polled it (set on its
+    /// first poll), `usize::MAX` until then or when no traced task polled it.
+    task: AtomicUsize,
 }
 
 /// What was seen of one task's polls.
@@ -171,42 +216,83 @@ pub struct TaskSummary {
     pub spans: Vec<Span>,
 }
 
-/// The buffer of one traced task: lives in the task's own future, flushed on drop.
+/// What was seen of one future inside a task ([`traced_future`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FutureSummary {
+    /// The index, in [`tasks`], of the task that polled it; `None` when no traced task
+    /// did (it ran outside one, or never ran).
+    pub task: Option<usize>,
+    /// Its polls, as for a task.
+    pub summary: TaskSummary,
+}
+
+/// Whether a [`Recorder`] records a task or a future inside one.
+#[derive(Clone, Copy)]
+enum Kind {
+    /// A task: its index in [`TASKS`], which it makes the thread's current task while it
+    /// is polled.
+    Task(usize),
+    /// A future inside a task.
+    Future,
+}
+
+/// The buffer of one traced task or future: lives in its own future.
 struct Recorder {
     stats: Arc<TaskStats>,
     clock: &'static Clock,
-    spans: Vec<RawSpan>,
+    kind: Kind,
+    /// The chunk being written, and how many spans it holds (its only writer is here).
+    chunk: Option<Arc<Chunk>>,
+    len: usize,
 }
 
 impl Recorder {
-    /// Hands the buffer to the process-wide list. `more` says whether more polls will
-    /// come: then the next buffer is made full size at once.
-    fn flush(&mut self, more: bool) {
-        if !self.spans.is_empty() {
-            let next = if more {
-                Vec::with_capacity(FLUSH_EVERY)
-            } else {
-                Vec::new()
-            };
-            let full = std::mem::replace(&mut self.spans, next);
-            self.stats
-                .spans
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .push(full);
+    fn new(name: String, kind: impl FnOnce(&Arc<TaskStats>) -> Kind) -> Recorder {
+        let clock = clock();
+        let stats = Arc::new(TaskStats {
+            name,
+            created: clock.raw(),
+            chunks: Mutex::new(Vec::new()),
+            task: AtomicUsize::new(usize::MAX),
+        });
+        Recorder {
+            kind: kind(&stats),
+            stats,
+            clock,
+            chunk: None,
+            len: 0,
         }
     }
-}
 
-impl Drop for Recorder {
-    // Runs when the task ends, and also when it is cancelled (dropped unfinished).
-    fn drop(&mut self) {
-        self.flush(false);
+    /// Records one poll.
+    fn record(&mut self, tid: u64, start: u64, end: u64) {
+        let chunk = match &self.chunk {
+            Some(chunk) if self.len < chunk.capacity() => chunk,
+            full => {
+                let spans = full
+                    .as_ref()
+                    .map_or(CHUNK_FIRST, |c| (2 * c.capacity()).min(CHUNK_MOST));
+                let chunk = Arc::new(Chunk::new(spans));
+                self.stats
+                    .chunks
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push(chunk.clone());
+                self.len = 0;
+                self.chunk.insert(chunk)
+            }
+        };
+        let at = 3 * self.len;
+        chunk.slots[at].store(tid, Ordering::Relaxed);
+        chunk.slots[at + 1].store(start, Ordering::Relaxed);
+        chunk.slots[at + 2].store(end, Ordering::Relaxed);
+        self.len += 1;
+        chunk.len.store(self.len, Ordering::Release);
     }
 }
 
 pin_project! {
-    /// A future whose polls are recorded, made by [`traced`].
+    /// A future whose polls are recorded, made by [`traced`] or [`traced_future`].
     pub struct Traced<F> {
         #[pin]
         inner: F,
@@ -215,24 +301,33 @@ pin_project! {
     }
 }
 
-/// Wraps `future` so that its polls are recorded under `name` while tracing is on.
+/// Wraps `future`, a task, so that its polls are recorded under `name` while tracing is on.
 pub fn traced<F: Future>(name: impl Into<String>, future: F) -> Traced<F> {
     let recorder = is_enabled().then(|| {
-        let clock = clock();
-        let stats = Arc::new(TaskStats {
-            name: name.into(),
-            created: clock.raw(),
-            spans: Mutex::new(Vec::new()),
-        });
-        TASKS
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(stats.clone());
-        Box::new(Recorder {
-            stats,
-            clock,
-            spans: Vec::new(),
-        })
+        Box::new(Recorder::new(name.into(), |stats| {
+            let mut tasks = TASKS.lock().unwrap_or_else(PoisonError::into_inner);
+            tasks.push(stats.clone());
+            Kind::Task(tasks.len() - 1)
+        }))
+    });
+    Traced {
+        inner: future,
+        recorder,
+    }
+}
+
+/// Wraps `future`, one of several inside a task (the book API's `join`, `select`, ...),
+/// so that its polls are recorded under `name`, tied to the task that polls it, while
+/// tracing is on.
+pub fn traced_future<F: Future>(name: impl Into<String>, future: F) -> Traced<F> {
+    let recorder = is_enabled().then(|| {
+        Box::new(Recorder::new(name.into(), |stats| {
+            FUTURES
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(stats.clone());
+            Kind::Future
+        }))
     });
     Traced {
         inner: future,
@@ -249,17 +344,28 @@ impl<F: Future> Future for Traced<F> {
             return this.inner.poll(cx);
         };
         let tid = current_tid();
-        let start = recorder.clock.raw();
-        let poll = this.inner.poll(cx);
-        let end = recorder.clock.raw();
-        recorder.spans.push(RawSpan { tid, start, end });
-        if poll.is_ready() {
-            // At once, not on drop: whoever awaits this task may make the report next.
-            recorder.flush(false);
-        } else if recorder.spans.len() >= FLUSH_EVERY {
-            recorder.flush(true);
+        match recorder.kind {
+            Kind::Task(index) => {
+                let outer = CURRENT_TASK.with(|current| current.replace(index));
+                let start = recorder.clock.raw();
+                let poll = this.inner.poll(cx);
+                let end = recorder.clock.raw();
+                CURRENT_TASK.with(|current| current.set(outer));
+                recorder.record(tid, start, end);
+                poll
+            }
+            Kind::Future => {
+                if recorder.chunk.is_none() {
+                    let task = CURRENT_TASK.with(Cell::get);
+                    recorder.stats.task.store(task, Ordering::Relaxed);
+                }
+                let start = recorder.clock.raw();
+                let poll = this.inner.poll(cx);
+                let end = recorder.clock.raw();
+                recorder.record(tid, start, end);
+                poll
+            }
         }
-        poll
     }
 }
 
@@ -267,15 +373,15 @@ impl TaskStats {
     fn summary(&self) -> TaskSummary {
         let clock = clock();
         let spans: Vec<Span> = self
-            .spans
+            .chunks
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .iter()
-            .flatten()
-            .map(|raw| Span {
-                tid: raw.tid,
-                start: clock.instant(raw.start),
-                end: clock.instant(raw.end),
+            .flat_map(|chunk| chunk.read().collect::<Vec<_>>())
+            .map(|(tid, start, end)| Span {
+                tid,
+                start: clock.instant(start),
+                end: clock.instant(end),
             })
             .collect();
         let mut threads: Vec<u64> = Vec::new();
@@ -299,19 +405,38 @@ impl TaskStats {
     }
 }
 
-/// Every task traced so far in this process, in the order they were created.
+/// Every task traced so far in this process, in the order they were created, each with
+/// every poll that has returned (also of a task still running, or stopped and never
+/// dropped).
 pub fn tasks() -> Vec<TaskSummary> {
-    TASKS
+    let tasks: Vec<Arc<TaskStats>> = TASKS.lock().unwrap_or_else(PoisonError::into_inner).clone();
+    tasks.iter().map(|t| t.summary()).collect()
+}
+
+/// Every future traced inside a task so far ([`traced_future`]), in the order they were
+/// created.
+pub fn futures() -> Vec<FutureSummary> {
+    let futures: Vec<Arc<TaskStats>> = FUTURES
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
+        .clone();
+    futures
         .iter()
-        .map(|t| t.summary())
+        .map(|f| FutureSummary {
+            task: Some(f.task.load(Ordering::Relaxed)).filter(|&t| t != usize::MAX),
+            summary: f.summary(),
+        })
         .collect()
 }
 
-/// Forgets every task traced so far (benchmarks run many rounds in one process).
+/// Forgets every task and future traced so far (benchmarks run many rounds in one
+/// process).
 pub fn clear() {
     TASKS.lock().unwrap_or_else(PoisonError::into_inner).clear();
+    FUTURES
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clear();
 }
 
 #[cfg(test)]
@@ -354,5 +479,42 @@ mod tests {
         drop(cancelled);
         let cancelled = tasks().into_iter().find(|t| t.name == "cancelled").unwrap();
         assert_eq!(cancelled.polls, 1);
+
+        // A task that is neither finished nor dropped when the report is made (a task
+        // stopped with its `block_on` on a single-threaded runtime, which never polls it
+        // again) still shows every poll it ran, across chunks.
+        enable();
+        let mut parked = Box::pin(traced("parked", std::future::pending::<()>()));
+        disable();
+        let polls = CHUNK_FIRST + CHUNK_MOST + 3;
+        for _ in 0..polls {
+            let _ = parked
+                .as_mut()
+                .poll(&mut std::task::Context::from_waker(&waker));
+        }
+        let seen = tasks().into_iter().find(|t| t.name == "parked").unwrap();
+        assert_eq!(seen.polls, polls as u64);
+        drop(parked);
+
+        // Futures inside a task are tied to the task that polls them.
+        enable();
+        let joined = futures::executor::block_on(traced(
+            "joiner",
+            futures::future::join(
+                traced_future("left", async {
+                    crate::runtime::yield_once().await;
+                    1
+                }),
+                traced_future("right", async { 2 }),
+            ),
+        ));
+        disable();
+        assert_eq!(joined, (1, 2));
+        let index = tasks().iter().position(|t| t.name == "joiner").unwrap();
+        let futures = futures();
+        let left = futures.iter().find(|f| f.summary.name == "left").unwrap();
+        let right = futures.iter().find(|f| f.summary.name == "right").unwrap();
+        assert_eq!((left.task, right.task), (Some(index), Some(index)));
+        assert_eq!((left.summary.polls, right.summary.polls), (2, 1));
     }
 }

@@ -57,15 +57,15 @@ async fn race_steps<R: Runtime>(lab: &Lab<R>, handover: Handover) {
             lab.out.line(format!("'{name}' finished."));
         }
     };
-    let a = pin!(steps("a", &[30, 10, 20]));
-    let b = pin!(steps("b", &[75, 10, 15, 350]));
-    select(a, b).await;
+    let a = steps("a", &[30, 10, 20]);
+    let b = steps("b", &[75, 10, 15, 350]);
+    crate::book_api::select(a, b).await;
 }
 
 /// Listings 17-14/17-15, then the same starvation across tasks: a ticker beside a task
 /// that blocks its thread.
 pub async fn blocking<R: Runtime>(lab: &Lab<R>) -> Outcome {
-    lab.out.remark("listing 17-15: blocking steps run each future to its first real await before the other starts");
+    lab.out.part("listing 17-15: blocking steps run each future to its first real await before the other starts");
     race_steps(lab, Handover::Never).await;
 
     let blocked = ms(200);
@@ -102,12 +102,14 @@ pub async fn blocking<R: Runtime>(lab: &Lab<R>) -> Outcome {
 /// `yield_now`s.
 pub async fn yielding<R: Runtime>(lab: &Lab<R>) -> Outcome {
     lab.out
-        .remark("listing 17-16: a 1 ms sleep between steps hands control back");
+        .part("listing 17-16: a 1 ms sleep between steps hands control back");
     race_steps(lab, Handover::Sleep).await;
     lab.out
-        .remark("listing 17-17: yield_now between steps hands control back");
+        .part("listing 17-17: yield_now between steps hands control back");
     race_steps(lab, Handover::Yield).await;
 
+    lab.out
+        .part("from the earlier edition: 999 sleeps of 1 ns against 999 yield_now calls");
     let one_ns = Duration::from_nanos(1);
     let start = Instant::now();
     for _ in 1..1000 {

@@ -4,10 +4,10 @@
 use std::future::Future;
 use std::pin::{Pin, pin};
 
-use futures::future::{Either, join, join3, select};
+use futures::future::{Either, select};
 
 use super::{Lab, Outcome, millis, ms};
-use crate::book_api::{self, Receiver, Sender};
+use crate::book_api::{self, Receiver, Sender, join, join3};
 use crate::runtime::Runtime;
 
 fn channel_of<R: Runtime, T>(lab: &Lab<R>) -> (Sender<T>, Receiver<T>) {
@@ -35,7 +35,7 @@ const SECOND: [&str; 4] = ["more", "messages", "for", "you"];
 
 /// Listings 17-9 to 17-13.
 pub async fn channel<R: Runtime>(lab: &Lab<R>) -> Outcome {
-    lab.out.remark("listing 17-9: one message");
+    lab.out.part("listing 17-9: one message");
     let (tx, mut rx) = channel_of::<R, String>(lab);
     let _ = tx.send(String::from("hi"));
     if let Some(received) = rx.recv().await {
@@ -43,7 +43,7 @@ pub async fn channel<R: Runtime>(lab: &Lab<R>) -> Outcome {
     }
 
     lab.out
-        .remark("listings 17-10/17-11: a loop over a channel whose sender is never dropped");
+        .part("listings 17-10/17-11: a loop over a channel whose sender is never dropped");
     let (tx, mut rx) = channel_of::<R, String>(lab);
     let deadline = lab.scaled(ms(3_000));
     {
@@ -52,7 +52,7 @@ pub async fn channel<R: Runtime>(lab: &Lab<R>) -> Outcome {
             receive_all(lab, &mut rx)
         ));
         if let Either::Right(_) = select(exchange, pin!(lab.rt.sleep(deadline))).await {
-            lab.out.remark(format!(
+            lab.out.part(format!(
                 "the loop was still waiting after {}: its sender was never dropped, so recv() never gave None",
                 millis(deadline)
             ));
@@ -60,15 +60,14 @@ pub async fn channel<R: Runtime>(lab: &Lab<R>) -> Outcome {
     }
     drop(tx);
 
-    lab.out.remark(
+    lab.out.part(
         "listing 17-12: `async move` drops the sender when its future ends, and the loop ends",
     );
     let (tx, mut rx) = channel_of::<R, String>(lab);
     let sender = async move { send_words(lab, &tx, &FIRST, 500).await };
     join(sender, receive_all(lab, &mut rx)).await;
 
-    lab.out
-        .remark("listing 17-13: two producers, cloned senders");
+    lab.out.part("listing 17-13: two producers, cloned senders");
     let (tx, mut rx) = channel_of::<R, String>(lab);
     let tx1 = tx.clone();
     let first = async move { send_words(lab, &tx1, &FIRST, 500).await };
@@ -80,6 +79,7 @@ pub async fn channel<R: Runtime>(lab: &Lab<R>) -> Outcome {
 /// Listings 17-23/17-24: the futures of listing 17-13 in a `Vec` of boxed trait objects,
 /// awaited with `join_all`; then `join!` over futures of different types.
 pub async fn join_all<R: Runtime>(lab: &Lab<R>) -> Outcome {
+    lab.out.part("listing 17-23's join_all, over boxed futures as the earlier edition's listing 17-18 made them");
     let (tx, mut rx) = channel_of::<R, String>(lab);
     let tx1 = tx.clone();
     let tx1_fut = async move { send_words(lab, &tx1, &FIRST, 500).await };
@@ -87,12 +87,14 @@ pub async fn join_all<R: Runtime>(lab: &Lab<R>) -> Outcome {
     let tx_fut = async move { send_words(lab, &tx, &SECOND, 1_500).await };
     let futures: Vec<Pin<Box<dyn Future<Output = ()> + '_>>> =
         vec![Box::pin(tx1_fut), Box::pin(rx_fut), Box::pin(tx_fut)];
-    futures::future::join_all(futures).await;
+    crate::book_api::join_all(futures).await;
 
+    lab.out
+        .part("the earlier edition's listing 17-20: join! over futures of different types");
     let a = async { 1u32 };
     let b = async { "Hello!" };
     let c = async { true };
-    let (a_result, b_result, c_result) = futures::join!(a, b, c);
+    let (a_result, b_result, c_result) = crate::book_api::join!(a, b, c);
     lab.out.line(format!("{a_result}, {b_result}, {c_result}"));
     Outcome::default()
 }

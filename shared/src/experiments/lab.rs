@@ -12,6 +12,7 @@ use crate::fetch::Fetcher;
 use crate::runtime::Runtime;
 use crate::site::Site;
 use async_lab_core::registry::Capabilities;
+use async_lab_core::report::Part;
 
 /// The run's runtime and settings, cloned into every task that needs them.
 #[derive(Clone)]
@@ -143,6 +144,7 @@ pub struct Output {
 struct Recorded {
     lines: Vec<String>,
     remarks: Vec<String>,
+    parts: Vec<Part>,
     measures: BTreeMap<String, f64>,
     spreads: BTreeMap<String, [f64; 2]>,
 }
@@ -182,6 +184,27 @@ impl Output {
             crate::stdio::eprintln(format_args!("## {remark}"));
         }
         recorded.remarks.push(remark);
+    }
+
+    /// A remark that belongs among the lines: the title of a part of the experiment
+    /// (`listing 17-9: one message`), or what happened at that point (`the loop was still
+    /// waiting`). Printed as a remark, and marked in the report where it stands among the
+    /// lines, so that every output of the run (the driver's table, the notes) says which
+    /// listing each block of lines is.
+    pub fn part(&self, title: impl Into<String>) {
+        let title = one_line(title.into());
+        let mut recorded = self.recorded();
+        if self.echo {
+            crate::stdio::eprintln(format_args!("## {title}"));
+        }
+        let line = recorded.lines.len();
+        recorded.remarks.push(title.clone());
+        recorded.parts.push(Part { line, title });
+    }
+
+    /// Every part so far.
+    pub fn parts(&self) -> Vec<Part> {
+        self.recorded().parts.clone()
     }
 
     /// Records a measurement for the report.

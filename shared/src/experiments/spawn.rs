@@ -26,9 +26,8 @@ pub async fn spawn<R: Runtime>(lab: &Lab<R>, await_handle: bool) -> Outcome {
             outcome.fail(format!("the first task: {e}"));
         }
     } else {
-        lab.out.remark(
-            "the main future ends here, and the spawned task with it: it never counts to 9",
-        );
+        lab.out
+            .part("the main future ends here, and the spawned task with it: it never counts to 9");
     }
     outcome
 }
@@ -48,6 +47,6 @@ pub async fn join<R: Runtime>(lab: &Lab<R>) -> Outcome {
             lab.sleep(ms(500)).await;
         }
     };
-    futures::future::join(first, second).await;
+    crate::book_api::join(first, second).await;
     Outcome::default()
 }

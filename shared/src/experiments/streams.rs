@@ -60,14 +60,14 @@ where
 /// Streams from iterators, `filter`, a per-item `timeout`, then messages merged with
 /// throttled intervals and cut with `take`.
 pub async fn streams<R: Runtime>(lab: &Lab<R>) -> Outcome {
-    lab.out.remark("a stream from an iterator");
+    lab.out.part("listing 17-22: a stream from an iterator");
     let values = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
     let mut stream = book_api::stream_from_iter(values.iter().map(|n| n * 2));
     while let Some(value) = stream.next().await {
         lab.out.line(format!("The value was: {value}"));
     }
 
-    lab.out.remark("filter");
+    lab.out.part("from the earlier edition: filter");
     let mut filtered = book_api::stream_from_iter((1..101).map(|n| n * 2))
         .filter(|value| value % 3 == 0 || value % 5 == 0);
     while let Some(value) = filtered.next().await {
@@ -75,13 +75,13 @@ pub async fn streams<R: Runtime>(lab: &Lab<R>) -> Outcome {
     }
 
     let timeout = lab.scaled(ms(200));
-    lab.out.remark(format!(
-        "messages 100 and 300 ms apart, each given {timeout:?} to come"
+    lab.out.part(format!(
+        "from the earlier edition: messages 100 and 300 ms apart, each given {timeout:?} to come"
     ));
     print_results(lab, get_messages(lab).timeout(timeout)).await;
 
-    lab.out.remark(
-        "the same messages merged with a 1 ms count throttled to one per 100 ms; the first 20",
+    lab.out.part(
+        "from the earlier edition: the same messages merged with a 1 ms count throttled to one per 100 ms; the first 20",
     );
     let messages = get_messages(lab).timeout(timeout);
     let intervals = get_intervals(lab)

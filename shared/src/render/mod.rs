@@ -1,41 +1,9 @@
 //! The renderers: the report drawn for people, as text for the terminal ([`text`]), as
 //! timelines in text, SVG and HTML ([`timeline`]), and measurements as bar charts
-//! ([`chart`]). They read [`crate::report`]'s data model and nothing reads them back.
+//! ([`chart`]). They read [`crate::report`]'s data model and nothing reads them back. The
+//! text report and the timelines live in `async-lab-core` (a book program's report
+//! needs them too), re-exported here.
 
 pub mod chart;
-pub mod text;
-pub mod timeline;
 
-use std::fmt::Write as _;
-
-/// The most threads, tasks or timeline rows the text report lists; `--json` has them all,
-/// so that a run with thousands of tasks does not drown its own output.
-pub const TEXT_ROWS: usize = 24;
-
-/// "… and N more", when a list was cut at [`TEXT_ROWS`].
-pub fn more_rows(s: &mut String, total: usize, what: &str) {
-    if total > TEXT_ROWS {
-        let _ = writeln!(
-            s,
-            "  … and {} more {what} (--json lists them all)",
-            total - TEXT_ROWS
-        );
-    }
-}
-
-/// `text` cut to `width` characters, keeping its end (`…` marks the cut).
-pub fn shorten(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
-        text.to_string()
-    } else {
-        let tail: String = text
-            .chars()
-            .rev()
-            .take(width - 1)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect();
-        format!("…{tail}")
-    }
-}
+pub use async_lab_core::render::{TEXT_ROWS, more_rows, shorten, text, timeline};

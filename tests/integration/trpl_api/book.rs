@@ -33,6 +33,31 @@ fn slow(log: &Log, name: &str, millis: u64) {
     note(log, format!("'{name}' ran for {millis}ms"));
 }
 
+/// A learner's own small program: listing 17-8's two loops joined, then a task. Its
+/// lines go to stdout, each marked `book:` (the test harness prints its own lines too);
+/// `a_book_program_reports_on_stderr_when_asked` runs it in a child process with and
+/// without `ASYNC_LAB_REPORT`.
+#[test]
+fn a_small_book_program() {
+    trpl::block_on(async {
+        let fut1 = async {
+            for i in 1..4 {
+                println!("book: hi number {i} from the first task!");
+                trpl::yield_now().await;
+            }
+        };
+        let fut2 = async {
+            for i in 1..3 {
+                println!("book: hi number {i} from the second task!");
+                trpl::yield_now().await;
+            }
+        };
+        trpl::join(fut1, fut2).await;
+        let handle = trpl::spawn_task(async { println!("book: hi from a task!") });
+        handle.await.unwrap();
+    });
+}
+
 #[test]
 fn block_on_and_run_return_the_output() {
     assert_eq!(trpl::block_on(async { "Hello" }), "Hello");

@@ -35,11 +35,13 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use crate::runtime::{self, Runtime};
-use crate::trace;
+use crate::trace::{self, Traced};
 
+pub use crate::join;
 pub use channel::{ChannelKind, Receiver, ReceiverStream, SendError, Sender, channel};
-pub use futures::future::{Either, join, join_all, join3};
-pub use futures::join;
+pub use futures::future::Either;
+#[doc(hidden)]
+pub use futures::join as futures_join;
 pub use html::{Html, Response, get};
 pub use scope::Scope;
 use scope::{Cancelled, ScopedTask};
@@ -87,14 +89,15 @@ impl<R: Runtime> BookRuntime<R> {
     /// (`ASYNC_LAB_FLAVOR` names a flavor it lacks, say: see [`crate::env`]).
     pub fn new() -> std::io::Result<Self> {
         let configuration = crate::env::configuration(R::CONFIGURATIONS)?;
-        R::new(configuration, None)
-            .map(|runtime| BookRuntime { runtime })
-            .map_err(std::io::Error::other)
+        crate::book_report::before_runtime();
+        let runtime = R::new(configuration, None).map_err(std::io::Error::other)?;
+        crate::book_report::runtime_built();
+        Ok(BookRuntime { runtime })
     }
 
-    /// Runs `future` to completion, as [`block_on`] does.
+    /// Runs `future` to completion, as [`block_on_reported`] does.
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
-        block_on(&self.runtime, future)
+        block_on_reported(&self.runtime, future)
     }
 }
 
@@ -115,6 +118,13 @@ pub fn block_on<R: Runtime, F: Future>(rt: &R, future: F) -> F::Output {
     rt.block_on(std::future::poll_fn(|cx| {
         Scope::enter(&scope.0, future.as_mut(), cx)
     }))
+}
+
+/// trpl's `block_on` as a book program calls it: [`block_on`], and at its end the
+/// thread report, timeline or trace that `ASYNC_LAB_REPORT`, `ASYNC_LAB_TIMELINE` or
+/// `ASYNC_LAB_TRACE` ask for ([`crate::book_report`]); without them, just [`block_on`].
+pub fn block_on_reported<R: Runtime, F: Future>(rt: &R, future: F) -> F::Output {
+    crate::book_report::block_on(rt, future)
 }
 
 /// A handle to a task started by [`spawn_task`]: runtime `R`'s own handle. Awaiting it
@@ -197,7 +207,7 @@ macro_rules! trpl_api {
 
         /// Runs `future` to completion; tasks it spawned that are still running then stop.
         pub fn block_on<F: ::std::future::Future>(future: F) -> F::Output {
-            $crate::book_api::block_on(runtime(), future)
+            $crate::book_api::block_on_reported(runtime(), future)
         }
 
         /// The book's first name for [`block_on`].
@@ -271,14 +281,87 @@ macro_rules! trpl_api {
 }
 
 /// The first of two futures to finish; the other one is dropped (which cancels it).
+/// With tracing on, each future's polls are recorded as `select #1` and `select #2`.
 pub async fn select<A, B, F1, F2>(f1: F1, f2: F2) -> Either<A, B>
 where
     F1: Future<Output = A>,
     F2: Future<Output = B>,
 {
+    let f1 = trace::traced_future("select #1", f1);
+    let f2 = trace::traced_future("select #2", f2);
     let (f1, f2) = (std::pin::pin!(f1), std::pin::pin!(f2));
     match futures::future::select(f1, f2).await {
         Either::Left((a, _)) => Either::Left(a),
         Either::Right((b, _)) => Either::Right(b),
     }
+}
+
+/// trpl's `join`: both futures to completion, polled in turn within the task that awaits
+/// it. With tracing on, each future's polls are recorded as `join #1` and `join #2`, so
+/// the timeline shows them taking turns inside one task.
+pub fn join<A: Future, B: Future>(a: A, b: B) -> futures::future::Join<Traced<A>, Traced<B>> {
+    futures::future::join(
+        trace::traced_future("join #1", a),
+        trace::traced_future("join #2", b),
+    )
+}
+
+/// trpl's `join3`: [`join`] for three futures (`join3 #1` to `join3 #3`).
+pub fn join3<A: Future, B: Future, C: Future>(
+    a: A,
+    b: B,
+    c: C,
+) -> futures::future::Join3<Traced<A>, Traced<B>, Traced<C>> {
+    futures::future::join3(
+        trace::traced_future("join3 #1", a),
+        trace::traced_future("join3 #2", b),
+        trace::traced_future("join3 #3", c),
+    )
+}
+
+/// trpl's `join_all`: every future of `futures` to completion (`join_all #1`, ...).
+pub fn join_all<I>(futures: I) -> futures::future::JoinAll<Traced<I::Item>>
+where
+    I: IntoIterator,
+    I::Item: Future,
+{
+    let on = trace::is_enabled();
+    futures::future::join_all(futures.into_iter().enumerate().map(|(i, future)| {
+        // No name is made with tracing off: the wrapper records nothing then.
+        let name = if on {
+            format!("join_all #{}", i + 1)
+        } else {
+            String::new()
+        };
+        trace::traced_future(name, future)
+    }))
+}
+
+/// `future`, one argument of [`join!`](crate::join), traced under its source text
+/// (`tx_fut`), its white space collapsed and cut to 40 characters.
+#[doc(hidden)]
+pub fn join_argument<F: Future>(source: &'static str, future: F) -> Traced<F> {
+    let name = if trace::is_enabled() {
+        let words: Vec<&str> = source.split_whitespace().collect();
+        let name = words.join(" ");
+        match name.char_indices().nth(40) {
+            Some((cut, _)) => format!("{}…", &name[..cut]),
+            None => name,
+        }
+    } else {
+        String::new()
+    };
+    trace::traced_future(name, future)
+}
+
+/// trpl's `join!`: every future to completion, the outputs as a tuple. With tracing on,
+/// each future's polls are recorded under its source text (`join!(tx_fut, rx_fut)`:
+/// `tx_fut` and `rx_fut`).
+#[macro_export]
+macro_rules! join {
+    ($($future:expr),+ $(,)?) => {
+        $crate::book_api::futures_join!(
+            $($crate::book_api::join_argument(::core::stringify!($future), $future)),+
+        )
+    };
 }

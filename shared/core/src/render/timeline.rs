@@ -45,8 +45,50 @@ fn spans(report: &Report) -> impl Iterator<Item = (usize, &SpanReport)> {
         .flat_map(|(i, t)| t.spans.iter().map(move |s| (i, s)))
 }
 
+/// Adds `span`'s time to the cells it covers, under `key`, with `cell_us` a cell.
+fn fill(cells: &mut [BTreeMap<usize, f64>], key: usize, span: &SpanReport, cell_us: f64) {
+    let columns = cells.len();
+    let (start, end) = (span.start_us.max(0.0), span.end_us.max(0.0));
+    let first = ((start / cell_us) as usize).min(columns - 1);
+    // A poll that ends right on a cell's edge does not spill into the next cell.
+    let last = (((end / cell_us).ceil() as usize).saturating_sub(1)).clamp(first, columns - 1);
+    for (c, cell) in cells.iter_mut().enumerate().take(last + 1).skip(first) {
+        let overlap = end.min((c + 1) as f64 * cell_us) - start.max(c as f64 * cell_us);
+        // Even a poll far shorter than a cell shows: that is where the task ran.
+        *cell.entry(key).or_default() += overlap.max(1e-3);
+    }
+}
+
+/// A row of cells as text: the letter of the task that ran longest in each, `·` where none.
+fn row_text(cells: &[BTreeMap<usize, f64>]) -> String {
+    cells
+        .iter()
+        .map(|cell| {
+            cell.iter()
+                .max_by(|a, b| a.1.total_cmp(b.1))
+                .map_or('·', |(task, _)| letter(*task))
+        })
+        .collect()
+}
+
+/// The futures traced inside tasks, as (future index, task index), grouped by task in
+/// the tasks' order; futures no traced task polled are left out.
+fn futures_by_task(report: &Report) -> Vec<(usize, usize)> {
+    let mut futures: Vec<(usize, usize)> = report
+        .futures
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| f.task.filter(|t| *t < report.tasks.len()).map(|t| (i, t)))
+        .collect();
+    futures.sort_by_key(|&(i, task)| (task, i));
+    futures
+}
+
 /// The terminal timeline, `columns` wide: in each cell, the letter of the task that ran
-/// longest there on that thread, `·` where the thread polled nothing.
+/// longest there on that thread, `·` where the thread polled nothing. Then, when tasks
+/// awaited several futures at once (`join`, `select`), a row per future under its task's
+/// letter, with that letter where the future was polled: the futures' turns inside one
+/// task.
 pub fn text(report: &Report, columns: usize) -> String {
     let axis_us = axis_ms(report) * 1e3;
     let cell_us = axis_us / columns as f64;
@@ -56,15 +98,7 @@ pub fn text(report: &Report, columns: usize) -> String {
         let cells = rows
             .entry(span.tid)
             .or_insert_with(|| vec![BTreeMap::new(); columns]);
-        let (start, end) = (span.start_us.max(0.0), span.end_us.max(0.0));
-        let first = ((start / cell_us) as usize).min(columns - 1);
-        // A poll that ends right on a cell's edge does not spill into the next cell.
-        let last = (((end / cell_us).ceil() as usize).saturating_sub(1)).clamp(first, columns - 1);
-        for (c, cell) in cells.iter_mut().enumerate().take(last + 1).skip(first) {
-            let overlap = end.min((c + 1) as f64 * cell_us) - start.max(c as f64 * cell_us);
-            // Even a poll far shorter than a cell shows: that is where the task ran.
-            *cell.entry(task).or_default() += overlap.max(1e-3);
-        }
+        fill(cells, task, span, cell_us);
     }
     let label = |tid: u64| format!("{} [{tid}]", report.thread_name(tid));
     let width = report
@@ -84,14 +118,7 @@ pub fn text(report: &Report, columns: usize) -> String {
     );
     for thread in report.threads.list.iter().take(TEXT_ROWS) {
         let row: String = match rows.get(&thread.tid) {
-            Some(cells) => cells
-                .iter()
-                .map(|cell| {
-                    cell.iter()
-                        .max_by(|a, b| a.1.total_cmp(b.1))
-                        .map_or('·', |(task, _)| letter(*task))
-                })
-                .collect(),
+            Some(cells) => row_text(cells),
             None => "·".repeat(columns),
         };
         let _ = writeln!(
@@ -101,8 +128,41 @@ pub fn text(report: &Report, columns: usize) -> String {
         );
     }
     more_rows(&mut s, report.threads.list.len(), "threads");
+    let futures = futures_by_task(report);
+    if !futures.is_empty() {
+        let _ = writeln!(
+            s,
+            "futures inside a task (a row per future, its task's letter where it was polled):"
+        );
+        let width = width.max(15);
+        for &(i, task) in futures.iter().take(TEXT_ROWS) {
+            let future = &report.futures[i];
+            let mut cells = vec![BTreeMap::new(); columns];
+            for span in &future.spans {
+                fill(&mut cells, task, span, cell_us);
+            }
+            let name = format!("{} › {}", letter(task), future.name);
+            let _ = writeln!(
+                s,
+                "  {:<width$} |{}|",
+                shorten_start(&name, width),
+                row_text(&cells)
+            );
+        }
+        more_rows(&mut s, futures.len(), "futures");
+    }
     s.push_str(&legend(report));
     s
+}
+
+/// `text` cut to `width` characters, keeping its start (`…` marks the cut).
+fn shorten_start(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        text.to_string()
+    } else {
+        let head: String = text.chars().take(width - 1).collect();
+        format!("{head}…")
+    }
 }
 
 /// `A main  B page-title …/plain ...`, wrapped to about 80 columns.
@@ -189,17 +249,23 @@ const LABEL: f64 = 200.0;
 const PLOT: f64 = WIDTH - LABEL - 20.0;
 const ROW: f64 = 30.0;
 const TOP: f64 = 56.0;
+/// The most rows of futures a picture draws.
+const SVG_FUTURES: usize = 100;
 
 /// The run's timeline as an SVG document, with `axis_ms` of time across (pass
 /// [`axis_ms`] of the report, or a common one to draw several runs on one scale).
 ///
-/// Each thread is a `<g class="thread" data-tid="…">` row; each poll a rectangle in its
-/// task's colour (polls closer than half a pixel are merged, so a million polls still
+/// Each thread is a `<g class="thread" data-tid="…">` row, then each future inside a task
+/// a `<g class="future" data-task="…">` row (its polls in its task's colour); each poll a
+/// rectangle in its task's colour (polls closer than half a pixel are merged, so a million polls still
 /// make a small file), with a tooltip naming the task.
 pub fn svg(report: &Report, axis_ms: f64) -> String {
     let axis_us = axis_ms.max(0.001) * 1e3;
     let x = |us: f64| LABEL + (us.max(0.0) / axis_us).min(1.0) * PLOT;
-    let rows = report.threads.list.len() as f64;
+    let futures = futures_by_task(report);
+    let shown = futures.len().min(SVG_FUTURES);
+    let thread_rows = report.threads.list.len() as f64;
+    let rows = thread_rows + shown as f64 + f64::from(u8::from(shown < futures.len()));
     let legend_top = TOP + rows * ROW + 24.0;
     let height = legend_top + report.tasks.len() as f64 * 18.0 + 10.0;
     let mut s = String::new();
@@ -245,6 +311,48 @@ pub fn svg(report: &Report, axis_ms: f64) -> String {
             );
         }
         s.push_str("</g>\n");
+    }
+    // A row per future inside a task, under the threads, in its task's colour.
+    for (row, &(i, task)) in futures.iter().take(shown).enumerate() {
+        let future = &report.futures[i];
+        let y = TOP + (thread_rows + row as f64) * ROW;
+        let _ = writeln!(
+            s,
+            r##"<g class="future" data-task="{task}"><text x="10" y="{:.1}">{}</text><text x="10" y="{:.1}" font-size="10" fill="#666">a future in {}</text><rect x="{LABEL}" y="{:.1}" width="{PLOT}" height="{:.1}" fill="#fafafa"/>"##,
+            y + 13.0,
+            escape(&future.name),
+            y + 25.0,
+            escape(&shorten(&local_pages(&report.tasks[task].name), 24)),
+            y + 8.0,
+            ROW - 16.0
+        );
+        for (start, end) in merged(
+            future.spans.iter().map(|s| (s.start_us, s.end_us)),
+            axis_us / PLOT / 2.0,
+        ) {
+            let (x0, x1) = (x(start), x(end));
+            let _ = writeln!(
+                s,
+                r#"<rect x="{x0:.2}" y="{:.1}" width="{:.2}" height="{:.1}" fill="{}"><title>{}: {:.3}..{:.3} ms</title></rect>"#,
+                y + 8.0,
+                (x1 - x0).max(1.0),
+                ROW - 16.0,
+                colour(task),
+                escape(&future.name),
+                start / 1e3,
+                end / 1e3
+            );
+        }
+        s.push_str("</g>\n");
+    }
+    if shown < futures.len() {
+        let y = TOP + (thread_rows + shown as f64) * ROW;
+        let _ = writeln!(
+            s,
+            r#"<text x="10" y="{:.1}">… and {} more futures (--json lists them all)</text>"#,
+            y + 13.0,
+            futures.len() - shown
+        );
     }
     for (i, task) in report.tasks.iter().enumerate() {
         let y = legend_top + i as f64 * 18.0;
@@ -312,6 +420,20 @@ fn merged_spans(report: &Report, tid: u64, gap_us: f64) -> Vec<(usize, f64, f64)
     merged
 }
 
+/// Polls (start µs, end µs), in time order, with those less than `gap_us` apart merged.
+fn merged(polls: impl Iterator<Item = (f64, f64)>, gap_us: f64) -> Vec<(f64, f64)> {
+    let mut polls: Vec<(f64, f64)> = polls.collect();
+    polls.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut merged: Vec<(f64, f64)> = Vec::new();
+    for (start, end) in polls {
+        match merged.last_mut() {
+            Some(last) if start - last.1 < gap_us => last.1 = last.1.max(end),
+            _ => merged.push((start, end)),
+        }
+    }
+    merged
+}
+
 /// One HTML page with every report's timeline, one above the other, on the same time
 /// axis (the longest run's), so runs can be compared at a glance.
 pub fn html_page(title: &str, reports: &[Report]) -> String {
@@ -319,7 +441,7 @@ pub fn html_page(title: &str, reports: &[Report]) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><title>{}</title></head>\n<body style=\"font-family: sans-serif\">\n<h1>{}</h1>\n<p>One row per OS thread, time across (0 to {:.1} ms on every picture), one colour per task. One busy row switching between tasks is concurrency; several busy rows at once are parallelism.</p>",
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><title>{}</title></head>\n<body style=\"font-family: sans-serif\">\n<h1>{}</h1>\n<p>One row per OS thread, time across (0 to {:.1} ms on every picture), one colour per task; under the threads, a row per future inside a task (joined or raced), in its task's colour. One busy row switching between tasks is concurrency; several busy rows at once are parallelism.</p>",
         escape(title),
         escape(title),
         axis
@@ -389,6 +511,7 @@ mod tests {
                     thread(3, "io", Role::Reactor),
                 ],
                 at_start: vec![1],
+                at_built: vec![1],
                 at_peak: vec![1, 2, 3],
                 at_end: vec![1, 2, 3],
             },
@@ -399,9 +522,11 @@ mod tests {
                     &[(2, 9000.0, 9500.0), (2, 9505.0, 9700.0)],
                 ),
             ],
+            futures: Vec::new(),
             notes: Vec::new(),
             unsupported: Vec::new(),
             remarks: Vec::new(),
+            parts: Vec::new(),
             measurements: Default::default(),
             spread: Default::default(),
         }

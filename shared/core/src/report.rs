@@ -1,17 +1,17 @@
 //! The report of a run, as data: every thread, every task, every poll. Its JSON form
-//! (`--json`) is this data model serialized; the renderers that draw it for people
-//! (text, SVG, HTML) are in [`crate::render`], one floor up, and only read it.
+//! (`--json`, with the `serde` feature, which the lab turns on) is this data model
+//! serialized; the renderers that draw it for people (text, SVG, HTML) are in
+//! [`crate::render`], and only read it.
 
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use serde::{Deserialize, Serialize};
-
 use crate::census::{self, Census, Role, ThreadInfo};
-use crate::trace::TaskSummary;
+use crate::trace::{FutureSummary, TaskSummary};
 
 /// The report of one run. Its JSON form is the contract in DESIGN.md.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Report {
     /// The runtime's name.
     pub runtime: String,
@@ -31,21 +31,31 @@ pub struct Report {
     pub threads: Threads,
     /// Every traced task.
     pub tasks: Vec<TaskReport>,
+    /// Every traced future inside a task: the arguments of the book API's `join`,
+    /// `join3`, `join_all`, `join!` and `select`.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub futures: Vec<FutureReport>,
     /// Facts about the runtime worth knowing when reading the numbers.
     pub notes: Vec<String>,
     /// The parts of the experiment this runtime cannot do (`spawn_blocking`, say).
     pub unsupported: Vec<String>,
     /// The experiment's own remarks (printed to stderr, prefixed `## `).
     pub remarks: Vec<String>,
+    /// The remarks that belong among the lines, each with where it stands: the title of
+    /// each part of the experiment (which listing each block of lines is), and what
+    /// happened at a point of it. Each is also one of the `remarks`.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub parts: Vec<Part>,
     /// What the experiment measured, by name (milliseconds where the name ends in `_ms`).
     pub measurements: BTreeMap<String, f64>,
     /// For a measurement taken several times (its median in `measurements`): `[min, max]`.
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub spread: BTreeMap<String, [f64; 2]>,
 }
 
 /// The thread census of a run.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Threads {
     /// False where the OS does not list a process's threads (everywhere but Linux).
     pub census_available: bool,
@@ -54,49 +64,55 @@ pub struct Threads {
     /// Every thread seen during the run.
     pub list: Vec<ThreadReport>,
     /// The threads alive before the runtime was built (tids, as in `list`).
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub at_start: Vec<u64>,
+    /// The threads alive once the runtime was built, before the run (trpl builds its
+    /// runtime later, inside each `block_on`).
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub at_built: Vec<u64>,
     /// The threads alive when the most were.
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub at_peak: Vec<u64>,
     /// The threads alive after the run.
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub at_end: Vec<u64>,
 }
 
 /// One OS thread: who it is, when it lived and what it polled.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ThreadReport {
     /// The kernel's thread id.
     pub tid: u64,
     /// The thread's name, as the kernel keeps it (at most 15 bytes).
     pub name: String,
     /// What the thread is for.
-    #[serde(with = "census::role_key")]
+    #[cfg_attr(feature = "serde", serde(with = "census::role_key"))]
     pub role: Role,
     /// When the census first saw it, in ms from the start of the run (the call to
     /// `block_on`); negative for threads started before, with the runtime.
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub first_seen_ms: Option<f64>,
     /// When the census last saw it, in ms from the start of the run.
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub last_seen_ms: Option<f64>,
     /// Polls it ran, of any task.
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub polls: u64,
     /// How many tasks it polled at least once.
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub tasks_polled: usize,
     /// Time spent inside polls, in ms.
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub busy_ms: f64,
     /// `busy_ms` over the run's wall time: 1.0 is a thread that polled all the time.
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub busy_share: f64,
 }
 
 /// One task: how often it was polled, by which threads, and when.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct TaskReport {
     /// The task's name.
     pub name: String,
@@ -107,19 +123,46 @@ pub struct TaskReport {
     /// Moves from one thread to another between consecutive polls.
     pub migrations: u64,
     /// Time spent inside its polls, in ms.
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub busy_ms: f64,
     /// From spawn (or, for `main`, from the call to `block_on`) to its first poll, in
     /// ms; `None` when it was never polled.
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
     pub first_poll_delay_ms: Option<f64>,
     /// Every poll: which thread, from when to when.
-    #[serde(default)]
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub spans: Vec<SpanReport>,
+}
+
+/// A remark that belongs among the lines: a part's title (a listing, say).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Part {
+    /// How many of the experiment's lines came before it.
+    pub line: usize,
+    /// The remark: `listing 17-9: one message`.
+    pub title: String,
+}
+
+/// One future inside a task: which task polled it, and each of its polls (which fall
+/// inside its task's polls).
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct FutureReport {
+    /// The index, in the report's `tasks`, of the task that polled it; `None` when no
+    /// traced task did.
+    pub task: Option<usize>,
+    /// The future's name: `join #1`, `select #2`, or its source text in `join!`.
+    pub name: String,
+    /// Polls.
+    pub polls: u64,
+    /// Every poll: which thread, from when to when.
     pub spans: Vec<SpanReport>,
 }
 
 /// One poll of a task, in microseconds from the start of the run.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct SpanReport {
     /// The thread that polled, as in `threads.list`.
     pub tid: u64,
@@ -166,10 +209,25 @@ impl Report {
             peak: census.peak,
             list,
             at_start: census.at_start.clone(),
+            at_built: census.at_built.clone(),
             at_peak: census.at_peak.clone(),
             at_end: census.at_end.clone(),
         };
         (threads, tasks)
+    }
+
+    /// The futures traced inside tasks, timed from `epoch` as [`Report::threads_from`]
+    /// times the tasks.
+    pub fn futures_from(futures: &[FutureSummary], epoch: Instant) -> Vec<FutureReport> {
+        futures
+            .iter()
+            .map(|f| FutureReport {
+                task: f.task,
+                name: f.summary.name.clone(),
+                polls: f.summary.polls,
+                spans: spans_report(&f.summary, epoch),
+            })
+            .collect()
     }
 
     /// The report of a run that left none (its process crashed, say): no lines, no
@@ -188,13 +246,16 @@ impl Report {
                 peak: 0,
                 list: Vec::new(),
                 at_start: Vec::new(),
+                at_built: Vec::new(),
                 at_peak: Vec::new(),
                 at_end: Vec::new(),
             },
             tasks: Vec::new(),
+            futures: Vec::new(),
             notes: Vec::new(),
             unsupported: Vec::new(),
             remarks: Vec::new(),
+            parts: Vec::new(),
             measurements: BTreeMap::new(),
             spread: BTreeMap::new(),
         }
@@ -211,7 +272,6 @@ impl Report {
 }
 
 fn task_report(task: &TaskSummary, epoch: Instant) -> TaskReport {
-    let us = |at: Instant| ms_since(epoch, at) * 1e3;
     TaskReport {
         name: task.name.clone(),
         polls: task.polls,
@@ -227,16 +287,21 @@ fn task_report(task: &TaskSummary, epoch: Instant) -> TaskReport {
             .spans
             .first()
             .map(|s| ms_since(task.created.max(epoch), s.start)),
-        spans: task
-            .spans
-            .iter()
-            .map(|s| SpanReport {
-                tid: s.tid,
-                start_us: us(s.start),
-                end_us: us(s.end),
-            })
-            .collect(),
+        spans: spans_report(task, epoch),
     }
+}
+
+/// `task`'s polls, in µs from `epoch`.
+fn spans_report(task: &TaskSummary, epoch: Instant) -> Vec<SpanReport> {
+    let us = |at: Instant| ms_since(epoch, at) * 1e3;
+    task.spans
+        .iter()
+        .map(|s| SpanReport {
+            tid: s.tid,
+            start_us: us(s.start),
+            end_us: us(s.end),
+        })
+        .collect()
 }
 
 fn thread_report(
@@ -246,7 +311,19 @@ fn thread_report(
     epoch: Instant,
     wall_ms: f64,
 ) -> ThreadReport {
-    let lifetime = census.lifetimes.get(&info.tid);
+    // A thread was alive while it polled, whatever the samples caught of it.
+    let mut lifetime = census
+        .lifetimes
+        .get(&info.tid)
+        .map(|(first, last)| (ms_since(epoch, *first), ms_since(epoch, *last)));
+    for span in tasks
+        .iter()
+        .flat_map(|t| &t.spans)
+        .filter(|s| s.tid == info.tid)
+    {
+        let (first, last) = (span.start_us / 1e3, span.end_us / 1e3);
+        lifetime = Some(lifetime.map_or((first, last), |(f, l)| (f.min(first), l.max(last))));
+    }
     let mut polls = 0;
     let mut tasks_polled = 0;
     let mut busy_us = 0.0;
@@ -266,8 +343,8 @@ fn thread_report(
         tid: info.tid,
         name: info.name,
         role: info.role,
-        first_seen_ms: lifetime.map(|(first, _)| ms_since(epoch, *first)),
-        last_seen_ms: lifetime.map(|(_, last)| ms_since(epoch, *last)),
+        first_seen_ms: lifetime.map(|(first, _)| first),
+        last_seen_ms: lifetime.map(|(_, last)| last),
         polls,
         tasks_polled,
         busy_ms,
