@@ -2,8 +2,9 @@
 //! does, and so does every `select!` in a loop); a future that had done part of its work
 //! loses that work with it.
 //!
-//! A producer task sends [`BURST`] messages a round, then a tick on a second channel, and
-//! waits for the consumer to see the tick before the next round. The consumer selects
+//! A producer task sends [`BURST`] messages a round, then a tick on a second channel, then
+//! says on a third that the round is sent, and waits for the consumer to see the tick
+//! before the next round. The consumer waits until the round is sent, then selects
 //! between the messages and the tick, with the book's `select`, which polls its first
 //! future first. Two patterns:
 //! - **lost**: the first future reads a whole batch of [`BATCH`] messages; when a round
@@ -14,6 +15,11 @@
 //!
 //! The counts depend on the arithmetic, not on timing: each round sends [`BURST`]
 //! messages, and a batch of [`BATCH`] that is short when the tick comes is dropped.
+//! Waiting for the whole round is what makes that so where the producer runs on another
+//! thread: a consumer that selected while the round was still being sent could find the
+//! channel empty between two messages and the tick already there, and take the tick
+//! first; the rest of the round would then wait in the channel, and the loss would
+//! depend on how the two threads interleaved.
 
 use super::{Lab, Outcome};
 use crate::book_api::{self, Either, Receiver, Sender};
@@ -41,7 +47,12 @@ async fn read_batch(rx: &mut Receiver<usize>, n: usize) -> Option<Vec<usize>> {
 
 /// The producer: [`ROUNDS`] rounds of [`BURST`] messages and a tick, each round after the
 /// consumer saw the last tick. Gives how many messages it sent.
-async fn produce(data: Sender<usize>, tick: Sender<()>, mut next_round: Receiver<()>) -> usize {
+async fn produce(
+    data: Sender<usize>,
+    tick: Sender<()>,
+    sent_all: Sender<()>,
+    mut next_round: Receiver<()>,
+) -> usize {
     let mut sent = 0;
     for _ in 0..ROUNDS {
         for _ in 0..BURST {
@@ -49,7 +60,10 @@ async fn produce(data: Sender<usize>, tick: Sender<()>, mut next_round: Receiver
                 sent += 1;
             }
         }
-        if tick.send(()).is_err() || next_round.recv().await.is_none() {
+        if tick.send(()).is_err()
+            || sent_all.send(()).is_err()
+            || next_round.recv().await.is_none()
+        {
             break;
         }
     }
@@ -60,6 +74,8 @@ async fn produce(data: Sender<usize>, tick: Sender<()>, mut next_round: Receiver
 struct Run<R: Runtime> {
     data: Receiver<usize>,
     tick: Receiver<()>,
+    /// A message a round, once the round's messages and its tick are sent.
+    sent_all: Receiver<()>,
     next_round: Sender<()>,
     producer: book_api::JoinHandle<usize, R>,
 }
@@ -68,11 +84,16 @@ fn start<R: Runtime>(lab: &Lab<R>) -> Run<R> {
     let kind = lab.capabilities().channel;
     let (data_tx, data) = book_api::channel(kind);
     let (tick_tx, tick) = book_api::channel(kind);
+    let (sent_all_tx, sent_all) = book_api::channel(kind);
     let (next_round, next_round_rx) = book_api::channel(kind);
-    let producer = lab.spawn("producer", produce(data_tx, tick_tx, next_round_rx));
+    let producer = lab.spawn(
+        "producer",
+        produce(data_tx, tick_tx, sent_all_tx, next_round_rx),
+    );
     Run {
         data,
         tick,
+        sent_all,
         next_round,
         producer,
     }
@@ -81,37 +102,46 @@ fn start<R: Runtime>(lab: &Lab<R>) -> Run<R> {
 /// Batches read inside the select: the counts (processed).
 async fn batch_in_select(run: &mut Run<impl Runtime>) -> usize {
     let mut processed = 0;
-    loop {
-        match book_api::select(read_batch(&mut run.data, BATCH), run.tick.recv()).await {
-            Either::Left(Some(batch)) => processed += batch.len(),
-            Either::Right(Some(())) => {
-                let _ = run.next_round.send(());
+    // A round at a time, once it is all sent; the producer's end closes `sent_all`.
+    while run.sent_all.recv().await.is_some() {
+        loop {
+            match book_api::select(read_batch(&mut run.data, BATCH), run.tick.recv()).await {
+                Either::Left(Some(batch)) => processed += batch.len(),
+                Either::Right(Some(())) => {
+                    let _ = run.next_round.send(());
+                    break;
+                }
+                Either::Left(None) | Either::Right(None) => return processed,
             }
-            Either::Left(None) | Either::Right(None) => return processed,
         }
     }
+    processed
 }
 
 /// One `recv` inside the select, the batch outside it; a tick flushes a short batch.
 async fn batch_outside(run: &mut Run<impl Runtime>) -> usize {
     let (mut processed, mut batch) = (0, Vec::with_capacity(BATCH));
-    loop {
-        match book_api::select(run.data.recv(), run.tick.recv()).await {
-            Either::Left(Some(message)) => {
-                batch.push(message);
-                if batch.len() == BATCH {
+    while run.sent_all.recv().await.is_some() {
+        loop {
+            match book_api::select(run.data.recv(), run.tick.recv()).await {
+                Either::Left(Some(message)) => {
+                    batch.push(message);
+                    if batch.len() == BATCH {
+                        processed += batch.len();
+                        batch.clear();
+                    }
+                }
+                Either::Right(Some(())) => {
                     processed += batch.len();
                     batch.clear();
+                    let _ = run.next_round.send(());
+                    break;
                 }
+                Either::Left(None) | Either::Right(None) => break,
             }
-            Either::Right(Some(())) => {
-                processed += batch.len();
-                batch.clear();
-                let _ = run.next_round.send(());
-            }
-            Either::Left(None) | Either::Right(None) => return processed + batch.len(),
         }
     }
+    processed + batch.len()
 }
 
 /// Runs one pattern; prints its counts. `None` when the producer failed.
