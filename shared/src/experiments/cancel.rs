@@ -60,9 +60,7 @@ async fn produce(
                 sent += 1;
             }
         }
-        if tick.send(()).is_err()
-            || sent_all.send(()).is_err()
-            || next_round.recv().await.is_none()
+        if tick.send(()).is_err() || sent_all.send(()).is_err() || next_round.recv().await.is_none()
         {
             break;
         }

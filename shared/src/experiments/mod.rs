@@ -33,8 +33,8 @@ mod scoped;
 mod shutdown;
 mod spawn;
 mod streams;
-mod waker;
 mod thread_local;
+mod waker;
 
 use std::num::{NonZeroU64, NonZeroUsize};
 
