@@ -42,7 +42,7 @@ pub fn report(report: &Report) -> String {
     );
     for t in report.threads.list.iter().take(TEXT_ROWS) {
         let seen = match (t.first_seen_ms, t.last_seen_ms) {
-            (Some(first), Some(last)) => format!("{first:.1}..{last:.1}"),
+            (Some(first), Some(last)) => format!("{}..{}", tenths(first), tenths(last)),
             _ => "-".into(),
         };
         let _ = writeln!(
@@ -128,4 +128,23 @@ fn thread_names(report: &Report, tids: &[u64]) -> String {
         String::new()
     };
     format!("{} ({}{more})", tids.len(), names[..shown].join(", "))
+}
+
+/// `ms` to a tenth, without the `-0.0` of a thread seen a few µs before the run started.
+fn tenths(ms: f64) -> String {
+    let rounded = (ms * 10.0).round() / 10.0;
+    // -0.0 == 0.0: both print as 0.0.
+    format!("{:.1}", if rounded == 0.0 { 0.0 } else { rounded })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tenths;
+
+    #[test]
+    fn a_moment_before_the_start_is_not_minus_zero() {
+        assert_eq!(tenths(-0.04), "0.0");
+        assert_eq!(tenths(-0.5), "-0.5");
+        assert_eq!(tenths(20.44), "20.4");
+    }
 }
