@@ -174,6 +174,9 @@ fn bad_output_files_and_names() -> Vec<Case> {
         Case::new("timeline-a-folder", &["--timeline", dir, "race"]).usage(format!(
             "{{bin}}: --timeline {dir}: cannot write there: Is a directory (os error 21)"
         )),
+        Case::new("trace-nowhere", &["--trace", "/dev/null/trace.json", "race"]).usage(
+            "{bin}: --trace /dev/null/trace.json: cannot write there: Not a directory (os error 20)",
+        ),
         Case::new("flavor-two-lines", &["race"])
             .flavor("x\nThe title for y was z")
             .usage("{bin}: no flavor 'x\\nThe title for y was z'; {bin} has: {flavors}"),
@@ -339,11 +342,11 @@ fn cases() -> Vec<Case> {
 
 /// How many misuse cases each configuration runs: the tables, and one per test below.
 #[test]
-fn the_suite_has_55_cases_and_a_hostile_one_for_every_bounded_variable() {
+fn the_suite_has_56_cases_and_a_hostile_one_for_every_bounded_variable() {
     // Descriptor exhaustion; a closed stdout, three ways on the binary and three on the
     // driver; a full stdout; two signals.
     let special = 10;
-    assert_eq!(cases().len() + special, 55, "the README says how many");
+    assert_eq!(cases().len() + special, 56, "the README says how many");
     // Every variable the binaries read that takes a bounded value has a hostile case
     // (those only a book program reads are refused in trpl_api's tests).
     let hostile: Vec<String> = cases()
