@@ -178,22 +178,6 @@ fn block_in_place_stalls_panics_or_is_absent_as_declared(config: Config) {
     );
 }
 
-/// The words the experiment uses for each fate.
-fn fate(fate: DetachedTask) -> &'static str {
-    match fate {
-        DetachedTask::RunsUntilDrop => {
-            "it ran on after block_on returned, until the runtime was dropped"
-        }
-        DetachedTask::PausedUntilDrop => {
-            "it stood still after block_on returned, ran again in the next block_on, and stopped when the runtime was dropped"
-        }
-        DetachedTask::StoppedWithBlockOn => "it stopped when block_on returned",
-        DetachedTask::RunsUntilExit => {
-            "it ran on after block_on returned and after the runtime was dropped: it runs until the process exits"
-        }
-    }
-}
-
 fn shutdown_stops_what_the_registry_says(config: Config) {
     let capabilities = config.capabilities();
     let report = ok(&config.run(&["--json", "shutdown"]));
@@ -210,12 +194,12 @@ fn shutdown_stops_what_the_registry_says(config: Config) {
         format!(
             "a task nobody joined (started with {}, its handle dropped with the main future): {}",
             capabilities.raw_spawn,
-            fate(unjoined)
+            unjoined.words()
         )
     );
     assert_eq!(
         lines[1],
-        format!("a detached task: {}", fate(capabilities.detached_task))
+        format!("a detached task: {}", capabilities.detached_task.words())
     );
     let job = match (capabilities.blocking_pool, capabilities.runtime_drop) {
         (None, _) => not_available(config),

@@ -138,6 +138,24 @@ pub enum DetachedTask {
     RunsUntilExit,
 }
 
+impl DetachedTask {
+    /// The fate in words, as the `shutdown` experiment prints it.
+    pub fn words(self) -> &'static str {
+        match self {
+            DetachedTask::RunsUntilDrop => {
+                "it ran on after block_on returned, until the runtime was dropped"
+            }
+            DetachedTask::PausedUntilDrop => {
+                "it stood still after block_on returned, ran again in the next block_on, and stopped when the runtime was dropped"
+            }
+            DetachedTask::StoppedWithBlockOn => "it stopped when block_on returned",
+            DetachedTask::RunsUntilExit => {
+                "it ran on after block_on returned and after the runtime was dropped: it runs until the process exits"
+            }
+        }
+    }
+}
+
 /// What dropping a configuration's runtime value does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RuntimeDrop {

@@ -97,22 +97,6 @@ impl Counts {
     }
 }
 
-/// The words for a task's fate.
-fn fate_words(fate: DetachedTask) -> &'static str {
-    match fate {
-        DetachedTask::RunsUntilDrop => {
-            "it ran on after block_on returned, until the runtime was dropped"
-        }
-        DetachedTask::PausedUntilDrop => {
-            "it stood still after block_on returned, ran again in the next block_on, and stopped when the runtime was dropped"
-        }
-        DetachedTask::StoppedWithBlockOn => "it stopped when block_on returned",
-        DetachedTask::RunsUntilExit => {
-            "it ran on after block_on returned and after the runtime was dropped: it runs until the process exits"
-        }
-    }
-}
-
 /// What the thread saw.
 struct Seen {
     unjoined: Counts,
@@ -251,12 +235,10 @@ pub async fn shutdown<R: Runtime>(lab: &Lab<R>) -> Outcome {
     lab.out.line(format!(
         "a task nobody joined (started with {}, its handle dropped with the main future): {}",
         capabilities.raw_spawn,
-        fate_words(seen.unjoined.fate())
+        seen.unjoined.fate().words()
     ));
-    lab.out.line(format!(
-        "a detached task: {}",
-        fate_words(seen.detached.fate())
-    ));
+    lab.out
+        .line(format!("a detached task: {}", seen.detached.fate().words()));
     for (name, counts) in [("unjoined", seen.unjoined), ("detached", seen.detached)] {
         lab.out.remark(format!(
             "{name} task's ticks: {} when block_on returned, {} before the second, {} after it, {} after the drop, {} at the end",
