@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::{TEXT_ROWS, more_rows, shorten};
-use crate::report::{Report, SpanReport};
+use crate::report::{Report, SpanReport, ThreadReport};
 
 /// How many columns of time the terminal timeline has: with the row labels, a row fits
 /// in 80 columns.
@@ -112,7 +112,7 @@ pub fn text(report: &Report, columns: usize) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "timeline (one row per thread, 0 to {:.1} ms, {:.2} ms a column; a letter per task, · idle):",
+        "timeline (one row per thread, 0 to {:.1} ms, {:.2} ms a column; a letter per task, · idle, blank where the thread was not alive):",
         axis_us / 1e3,
         cell_us / 1e3
     );
@@ -121,6 +121,7 @@ pub fn text(report: &Report, columns: usize) -> String {
             Some(cells) => row_text(cells),
             None => "·".repeat(columns),
         };
+        let row = blank_outside_lifetime(&row, thread, cell_us);
         let _ = writeln!(
             s,
             "  {:<width$} |{row}|",
@@ -153,6 +154,30 @@ pub fn text(report: &Report, columns: usize) -> String {
     }
     s.push_str(&legend(report));
     s
+}
+
+/// When the census saw `thread` alive, in µs from the start of the run, where it knows.
+fn lifetime_us(thread: &ThreadReport) -> Option<(f64, f64)> {
+    Some((thread.first_seen_ms? * 1e3, thread.last_seen_ms? * 1e3))
+}
+
+/// `row` with a blank in each cell that lies wholly outside the time the census saw the
+/// thread alive (before it started, after it ended): a pool's threads come and go.
+fn blank_outside_lifetime(row: &str, thread: &ThreadReport, cell_us: f64) -> String {
+    let Some((first, last)) = lifetime_us(thread) else {
+        return row.to_string();
+    };
+    row.chars()
+        .enumerate()
+        .map(|(i, c)| {
+            let (start, end) = (i as f64 * cell_us, (i + 1) as f64 * cell_us);
+            if c == '·' && (end <= first || start > last) {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect()
 }
 
 /// `text` cut to `width` characters, keeping its start (`…` marks the cut).
@@ -286,7 +311,7 @@ pub fn svg(report: &Report, axis_ms: f64) -> String {
         let y = TOP + row as f64 * ROW;
         let _ = writeln!(
             s,
-            r##"<g class="thread" data-tid="{}"><text x="10" y="{:.1}">{} [{}]</text><text x="10" y="{:.1}" font-size="10" fill="#666">{}</text><rect x="{LABEL}" y="{:.1}" width="{PLOT}" height="{:.1}" fill="#f4f4f4"/>"##,
+            r##"<g class="thread" data-tid="{}"><text x="10" y="{:.1}">{} [{}]</text><text x="10" y="{:.1}" font-size="10" fill="#666">{}</text><rect x="{LABEL}" y="{:.1}" width="{PLOT}" height="{:.1}" fill="#fafafa"/>"##,
             thread.tid,
             y + 13.0,
             escape(&thread.name),
@@ -296,6 +321,20 @@ pub fn svg(report: &Report, axis_ms: f64) -> String {
             y + 4.0,
             ROW - 8.0
         );
+        // Where the census saw the thread alive, a darker band: a pool growing and
+        // shrinking shows as bands that start and end.
+        if let Some((first, last)) = lifetime_us(thread) {
+            let (x0, x1) = (x(first), x(last));
+            let _ = writeln!(
+                s,
+                r##"<rect class="alive" x="{x0:.2}" y="{:.1}" width="{:.2}" height="{:.1}" fill="#e4e4e4"><title>alive {:.1}..{:.1} ms</title></rect>"##,
+                y + 4.0,
+                (x1 - x0).max(1.0),
+                ROW - 8.0,
+                first / 1e3,
+                last / 1e3
+            );
+        }
         for (task, start, end) in merged_spans(report, thread.tid, axis_us / PLOT / 2.0) {
             let (x0, x1) = (x(start), x(end));
             let _ = writeln!(
@@ -544,6 +583,23 @@ mod tests {
     }
 
     #[test]
+    fn a_thread_that_comes_and_goes_is_blank_outside_its_life() {
+        let mut report = report();
+        // The reactor started at 3 ms and was last seen at 5.5 ms.
+        report.threads.list[2].first_seen_ms = Some(3.0);
+        report.threads.list[2].last_seen_ms = Some(5.5);
+        let text = text(&report, 10);
+        let rows: Vec<&str> = text.lines().filter(|l| l.ends_with('|')).collect();
+        assert!(rows[2].ends_with("|   ···    |"), "{text}");
+        // A thread the census never timed keeps its whole row.
+        report.threads.list[2].first_seen_ms = None;
+        let text = super::text(&report, 10);
+        assert!(text.contains("|··········|"), "{text}");
+        let svg = svg(&report, 10.0);
+        assert_eq!(svg.matches(r#"class="alive""#).count(), 2, "{svg}");
+    }
+
+    #[test]
     fn svg_is_xml_with_a_row_per_thread_whatever_the_names() {
         let svg = svg(&report(), 20.0);
         let doc = roxmltree::Document::parse(&svg).unwrap();
@@ -557,6 +613,7 @@ mod tests {
         let polls = doc
             .descendants()
             .filter(|n| n.has_tag_name("title"))
+            .filter(|n| n.parent().and_then(|p| p.attribute("class")) != Some("alive"))
             .count();
         assert_eq!(polls, 2, "{svg}");
         assert!(
