@@ -85,6 +85,7 @@ pub struct Span {
     /// When the poll returned.
     pub end: Instant,
 }
+
 /// The clock polls are timed with, and how its raw counts become `Instant`s.
 #[cfg(feature = "tsc")]
 struct Clock {
