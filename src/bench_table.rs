@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
+use async_lab_shared::output::OutputFile;
 use async_lab_shared::render::chart::{self, Bar};
 use async_lab_shared::report::Report;
 
@@ -237,7 +238,11 @@ pub fn write_charts(dir: &Path, runs: &[Run]) -> std::io::Result<()> {
                 figure.unit,
                 &bars,
             );
-            std::fs::write(dir.join(format!("{}.svg", figure.key)), svg)?;
+            let file = OutputFile {
+                option: "--charts",
+                path: dir.join(format!("{}.svg", figure.key)),
+            };
+            file.write(svg.as_bytes())?;
         }
     }
     Ok(())

@@ -3,7 +3,9 @@
 //! driver keeps of a child that left no report.
 
 use std::ffi::OsString;
+use std::io::Read;
 use std::process::{Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
 
 use async_lab::Configuration;
 use async_lab_shared::cli::CliError;
@@ -49,6 +51,8 @@ pub struct Child<'a> {
     pub timeline: Option<std::path::PathBuf>,
     /// The rest of the driver's command line.
     pub args: &'a [OsString],
+    /// How long the child may run: past it, it is killed and its row says so.
+    pub deadline: Duration,
 }
 
 impl Child<'_> {
@@ -67,10 +71,8 @@ impl Child<'_> {
         if let Some(n) = self.workers {
             command.args(["--workers", &n.to_string()]);
         }
-        let output = command
-            .args(self.args)
-            .stdin(Stdio::null())
-            .output()
+        command.args(self.args);
+        let output = run_within(&mut command, self.deadline)
             .map_err(|e| CliError::Start(format!("cannot start {runtime} ({flavor}): {e}")))?;
         let stderr = String::from_utf8_lossy(&output.stderr);
         let last_line = stderr
@@ -84,9 +86,16 @@ impl Child<'_> {
             ));
         }
         let (report, crashed) = match serde_json::from_slice::<Value>(&output.stdout) {
-            Ok(report) if report.is_object() => (report, None),
+            Ok(report) if report.is_object() && !output.overran => (report, None),
             _ => {
-                let reason = crash_reason(output.status, last_line.as_deref());
+                let reason = if output.overran {
+                    format!(
+                        "stopped: still running after its deadline of {} (--deadline)",
+                        async_lab_shared::fetch::seconds(self.deadline)
+                    )
+                } else {
+                    crash_reason(output.status, last_line.as_deref())
+                };
                 let report = Report::without_run(runtime, flavor, self.experiment, &reason);
                 (
                     serde_json::to_value(report).unwrap_or(Value::Null),
@@ -102,6 +111,65 @@ impl Child<'_> {
             crashed,
         })
     }
+}
+
+/// What a child left: its status, its output, and whether it ran past its deadline.
+struct Output {
+    status: ExitStatus,
+    stdout: Vec<u8>,
+    stderr: Vec<u8>,
+    overran: bool,
+}
+
+/// Runs `command` to its end, or kills it at `deadline`: its stdout and stderr are read
+/// on threads of their own meanwhile, so a child that writes much never blocks on a full
+/// pipe while the driver waits.
+fn run_within(command: &mut Command, deadline: Duration) -> std::io::Result<Output> {
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let drain = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_end(&mut bytes);
+            }
+            bytes
+        })
+    };
+    let stdout = drain(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let stderr = drain(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let started = Instant::now();
+    let mut overran = false;
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        if started.elapsed() > deadline {
+            overran = true;
+            let _ = child.kill();
+            break child.wait()?;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    Ok(Output {
+        status,
+        stdout: stdout.join().unwrap_or_default(),
+        stderr: stderr.join().unwrap_or_default(),
+        overran,
+    })
 }
 
 /// Why a child left no report: how it ended, and its last line on stderr.

@@ -15,15 +15,16 @@ mod table;
 
 use std::ffi::OsString;
 use std::fmt::Write as _;
-use std::fs::File;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use async_lab::{Configuration, RUNTIMES, configurations, runtime_named};
 use async_lab_shared::bounds;
 use async_lab_shared::cli::{self, CliError, RunOptions};
 use async_lab_shared::escape;
 use async_lab_shared::experiments::Experiment;
+use async_lab_shared::output::{self, OutputFile};
 use async_lab_shared::render::timeline;
 use async_lab_shared::report::Report;
 use async_lab_shared::resources;
@@ -58,6 +59,10 @@ struct Options {
     /// With bench: also draw each figure as a bar chart, DIR/<figure>.svg
     #[arg(long, value_name = "DIR", global = true)]
     charts: Option<PathBuf>,
+    /// How long one configuration's process may run before it is stopped and its row
+    /// says so
+    #[arg(long, value_name = "SECS", default_value_t = 600.0, global = true, value_parser = bounds::parse::deadline)]
+    deadline: f64,
     /// Print every configuration of the registry and what it can do, and stop
     #[arg(long)]
     configurations: bool,
@@ -72,13 +77,14 @@ struct Options {
 }
 
 /// The driver's own options, which its children do not take: (name, takes a value).
-const DRIVER_ONLY: [(&str, bool); 6] = [
+const DRIVER_ONLY: [(&str, bool); 7] = [
     ("--json", false),
     ("--markdown", false),
     ("--timeline", true),
     ("--trace", true),
     ("--only", true),
     ("--charts", true),
+    ("--deadline", true),
 ];
 
 fn main() -> ExitCode {
@@ -166,13 +172,18 @@ fn selected(only: &[String]) -> Result<Vec<&'static Configuration>, CliError> {
 }
 
 /// The driver's command line as each child takes it: without the driver's own options,
-/// and without the program's name.
+/// and without the program's name. Everything after `--` is an argument, not an option,
+/// and goes through untouched, whatever it looks like.
 fn child_args(args: &[OsString]) -> Vec<OsString> {
     let mut rest = Vec::new();
     let mut skip_value = false;
-    for arg in args.iter().skip(1) {
+    for (i, arg) in args.iter().enumerate().skip(1) {
         if std::mem::take(&mut skip_value) {
             continue;
+        }
+        if arg == "--" {
+            rest.extend_from_slice(&args[i..]);
+            break;
         }
         let text = arg.to_string_lossy();
         let (name, inline_value) = match text.split_once('=') {
@@ -203,11 +214,7 @@ fn drive(options: &Options, args: &[OsString]) -> Result<ExitCode, CliError> {
     let name = experiment.name();
     let configurations = selected(&options.only)?;
     cli::check(&experiment, &options.run)?;
-    let timelines = check_outputs(options)?;
-    let trace = match &options.trace {
-        Some(path) => Some((path, cli::create_output("--trace", path)?)),
-        None => None,
-    };
+    let outputs = Outputs::check(options, &configurations)?;
     // The site holds a descriptor per connection of every child's run.
     resources::raise_descriptor_limit();
     let site = Site::start()
@@ -228,33 +235,32 @@ fn drive(options: &Options, args: &[OsString]) -> Result<ExitCode, CliError> {
             workers: *workers,
             experiment: name,
             site: site.base(),
-            timeline: timelines
+            timeline: outputs
+                .timelines
                 .as_ref()
-                .map(|(dir, _)| dir.join(format!("{runtime}-{flavor}.svg"))),
+                .map(|dir| timeline_file(dir, configuration).path),
             args: &passed_on,
+            deadline: Duration::from_secs_f64(options.deadline),
         };
         rows.push(child.run()?);
     }
 
     let mut all_ok = rows.iter().all(table::Row::ok);
-    if let Some((dir, index)) = timelines {
-        if let Err(e) = write_timelines(index, name, &rows) {
-            // Said last, after the table, so that it is not lost above it.
+    // Said last, after the table, so that it is not lost above it.
+    let mut written = |file: &OutputFile, result: std::io::Result<()>| {
+        if let Err(e) = result {
             all_ok = false;
             stdio::eprintln(format_args!(
                 "async-lab: cannot write {}: {e}",
-                dir.join("index.html").display()
+                file.path.display()
             ));
         }
+    };
+    if let Some(index) = &outputs.index {
+        written(index, write_timelines(index, name, &rows));
     }
-    if let Some((path, file)) = trace {
-        if let Err(e) = write_trace(file, &rows) {
-            all_ok = false;
-            stdio::eprintln(format_args!(
-                "async-lab: cannot write {}: {e}",
-                path.display()
-            ));
-        }
+    if let Some(trace) = &outputs.trace {
+        written(trace, write_trace(trace, &rows));
     }
     if options.json {
         let reports: Vec<Value> = rows.iter().map(|r| r.report.clone()).collect();
@@ -275,19 +281,73 @@ fn drive(options: &Options, args: &[OsString]) -> Result<ExitCode, CliError> {
     })
 }
 
-/// Checks the output folders before the run, so that a run is never lost to a folder it
-/// cannot write: creates `--timeline DIR` and its index (returned, to be written at the
-/// end), and checks that `--charts DIR` takes files.
-fn check_outputs(options: &Options) -> Result<Option<(&PathBuf, File)>, CliError> {
-    if let Some(dir) = &options.charts {
-        cli::check_output_dir("--charts", dir)?;
+/// The driver's output files and folders, every one checked before the run (see
+/// `async_lab_shared::output`): nothing is created until all of them have passed.
+struct Outputs {
+    /// `--timeline DIR`: each configuration's SVG goes there (written by its child).
+    timelines: Option<PathBuf>,
+    /// `--timeline DIR`'s `index.html`, written by the driver at the end.
+    index: Option<OutputFile>,
+    /// `--trace FILE.json`.
+    trace: Option<OutputFile>,
+}
+
+impl Outputs {
+    /// Checks every output the options name, the files each configuration's child will
+    /// write among them, then creates the folders.
+    fn check(options: &Options, configurations: &[&Configuration]) -> Result<Outputs, CliError> {
+        if let Some(dir) = &options.charts {
+            output::check_folder("--charts", dir)?;
+        }
+        let trace = cli::output_option("--trace", options.trace.as_deref())?;
+        let mut files: Vec<OutputFile> = trace.iter().cloned().collect();
+        let mut index = None;
+        if let Some(dir) = &options.timeline {
+            output::check_folder("--timeline", dir)?;
+            let in_dir = |file: OutputFile| -> Result<OutputFile, CliError> {
+                // A folder the run will create holds nothing yet to check.
+                if dir.is_dir() {
+                    OutputFile::check(file.option, &file.path)
+                } else {
+                    Ok(file)
+                }
+            };
+            let page = in_dir(OutputFile {
+                option: "--timeline",
+                path: dir.join("index.html"),
+            })?;
+            for configuration in configurations {
+                files.push(in_dir(timeline_file(dir, configuration))?);
+            }
+            files.push(page.clone());
+            index = Some(page);
+        }
+        output::distinct(&files.iter().collect::<Vec<_>>())?;
+        for (option, dir) in [
+            ("--charts", &options.charts),
+            ("--timeline", &options.timeline),
+        ] {
+            if let Some(dir) = dir {
+                output::create_folder(option, dir)?;
+            }
+        }
+        Ok(Outputs {
+            timelines: options.timeline.clone(),
+            index,
+            trace,
+        })
     }
-    let Some(dir) = &options.timeline else {
-        return Ok(None);
-    };
-    cli::check_output_dir("--timeline", dir)?;
-    let index = cli::create_output("--timeline", &dir.join("index.html"))?;
-    Ok(Some((dir, index)))
+}
+
+/// The SVG timeline a configuration's child draws in `--timeline DIR`.
+fn timeline_file(dir: &Path, configuration: &Configuration) -> OutputFile {
+    OutputFile {
+        option: "--timeline",
+        path: dir.join(format!(
+            "{}-{}.svg",
+            configuration.runtime, configuration.flavor
+        )),
+    }
 }
 
 /// What runs: every configuration; for `bench`, each pool of workers again with 1 to as
@@ -355,10 +415,14 @@ fn bench(rows: &[table::Row], options: &Options) -> (String, bool) {
     (s, charts_failed)
 }
 
-/// Writes DIR/index.html (`index`, created before the run): every configuration's
+/// Writes DIR/index.html (`index`, checked before the run): every configuration's
 /// timeline, one above the other, on the same time axis. (Each child already drew its
 /// own, on its own axis, as an SVG file.)
-fn write_timelines(index: File, experiment: &str, rows: &[table::Row]) -> std::io::Result<()> {
+fn write_timelines(
+    index: &OutputFile,
+    experiment: &str,
+    rows: &[table::Row],
+) -> std::io::Result<()> {
     let reports: Vec<Report> = rows
         .iter()
         .filter(|r| r.crashed.is_none())
@@ -368,13 +432,13 @@ fn write_timelines(index: File, experiment: &str, rows: &[table::Row]) -> std::i
         &format!("{experiment} on {} runtime configurations", reports.len()),
         &reports,
     );
-    cli::write_all(index, page.as_bytes())
+    index.write(page.as_bytes())
 }
 
-/// Writes `--trace FILE.json` (`file`, created before the run): every configuration's
+/// Writes `--trace FILE.json` (`file`, checked before the run): every configuration's
 /// polls in the Chrome trace event format, each configuration a process of its own
 /// (numbered in the order they ran, as the table lists them).
-fn write_trace(file: File, rows: &[table::Row]) -> std::io::Result<()> {
+fn write_trace(file: &OutputFile, rows: &[table::Row]) -> std::io::Result<()> {
     let reports: Vec<Report> = rows
         .iter()
         .filter(|r| r.crashed.is_none())
@@ -386,5 +450,5 @@ fn write_trace(file: File, rows: &[table::Row]) -> std::io::Result<()> {
         .map(|(i, report)| (i as u64 + 1, report))
         .collect();
     let document = async_lab_shared::chrome_trace::document(&runs);
-    cli::write_all(file, document.as_bytes())
+    file.write(document.as_bytes())
 }

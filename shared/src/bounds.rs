@@ -130,6 +130,14 @@ pub const BLOCKING_SECONDS: (f64, &str) = (
     "ten minutes of blocked threads is a hang, not an experiment",
 );
 
+/// The driver's `--deadline SECS`: how long one configuration's process may run.
+pub const DEADLINE: Amount = Amount {
+    arg: ("deadline", None),
+    min: 1.0,
+    max: 86_400.0,
+    why: "a process needs a second to start, and one that has not ended in a day will not",
+};
+
 /// `bench --scale X`.
 pub const BENCH_SCALE: Amount = Amount {
     arg: ("scale", Some("bench")),
@@ -153,6 +161,14 @@ pub const EXPORT_CPU_SECONDS: (f64, &str) = (
     "ten minutes of computation is a hang, not an experiment",
 );
 
+/// The most work `bench` may ask for in all, in units of one round at `--scale 1`
+/// (`--scale` times its rounds, the warm-up round included), and why. The default is
+/// 6 units (5 rounds and the warm-up), some 15 s per configuration in a release build.
+pub const BENCH_WORK: (f64, &str) = (
+    60.0,
+    "ten times the default already runs for minutes per configuration; more is a hang, not a benchmark",
+);
+
 /// Every count, for `--help`.
 pub const COUNTS: &[Count] = &[
     WORKERS,
@@ -167,7 +183,7 @@ pub const COUNTS: &[Count] = &[
 ];
 
 /// Every amount, for `--help`.
-pub const AMOUNTS: &[Amount] = &[TIME_SCALE, TIMEOUT, BENCH_SCALE, LINGER_SECS];
+pub const AMOUNTS: &[Amount] = &[TIME_SCALE, TIMEOUT, DEADLINE, BENCH_SCALE, LINGER_SECS];
 
 impl Count {
     /// Reads `text` as this count: the number, or why it is refused.
@@ -249,6 +265,11 @@ pub mod parse {
             .ok()
             .and_then(NonZeroUsize::new)
             .ok_or_else(|| "must not be 0".to_string())
+    }
+
+    /// The driver's `--deadline`.
+    pub fn deadline(text: &str) -> Result<f64, String> {
+        DEADLINE.parse(text)
     }
 
     /// `--time-scale`.

@@ -15,8 +15,6 @@
 //! 2 bad usage, with a one-line message.
 
 use std::ffi::OsString;
-use std::fs::File;
-use std::io::Write as _;
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -31,6 +29,7 @@ use crate::census::Sampler;
 use crate::escape;
 use crate::experiments::{self, Experiment, Lab, Output};
 use crate::fetch::Fetcher;
+use crate::output::{self, OutputFile};
 use crate::render::{self, timeline};
 use crate::report::Report;
 use crate::resources;
@@ -209,38 +208,28 @@ fn run<R: Runtime>(options: Options) -> Result<ExitCode, CliError> {
         None => &R::CONFIGURATIONS[0],
     };
     check(&experiment, &options.run)?;
-    // Checked before the run, so that a run is never lost to a path it cannot write.
-    let timeline = match &options.timeline {
-        Some(path) => Some((path, create_output("--timeline", path)?)),
-        None => None,
-    };
-    let trace = match &options.trace {
-        Some(path) => Some((path, create_output("--trace", path)?)),
-        None => None,
-    };
-    quiet_panics();
+    // Checked before the run, so that a run is never lost to a path it cannot write;
+    // written only after it, so that a refused command leaves the files as they were.
+    let timeline = output_option("--timeline", options.timeline.as_deref())?;
+    let trace = output_option("--trace", options.trace.as_deref())?;
+    output::distinct(
+        &[&timeline, &trace]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>(),
+    )?;
+    quiet_panics(format!("runtime-{}", R::NAME));
     // As servers do: thousands of connections need thousands of descriptors.
     resources::raise_descriptor_limit();
     let mut report = measure::<R>(&options, configuration, &experiment)?;
-    if let Some((path, file)) = timeline {
+    if let Some(file) = timeline {
         let svg = timeline::svg(&report, timeline::axis_ms(&report));
-        if let Err(e) = write_all(file, svg.as_bytes()) {
-            report.ok = false;
-            report.errors.push(format!(
-                "cannot write the timeline to {}: {e}",
-                path.display()
-            ));
-        }
+        write_output(&mut report, &file, svg.as_bytes());
     }
-    if let Some((path, file)) = trace {
+    if let Some(file) = trace {
         let pid = u64::from(std::process::id());
         let document = async_lab_core::chrome_trace::document(&[(pid, &report)]);
-        if let Err(e) = write_all(file, document.as_bytes()) {
-            report.ok = false;
-            report
-                .errors
-                .push(format!("cannot write the trace to {}: {e}", path.display()));
-        }
+        write_output(&mut report, &file, document.as_bytes());
     }
     if options.json {
         match serde_json::to_string(&report) {
@@ -339,38 +328,24 @@ async fn sampled<F: std::future::Future>(sampler: &Sampler, future: F) -> F::Out
     output
 }
 
-/// Creates the output file `path` that `option` names, before the run: a path that
-/// cannot be written is a usage error, not a run lost at its end.
-pub fn create_output(option: &str, path: &Path) -> Result<File, CliError> {
-    File::create(path).map_err(|e| {
-        CliError::Usage(format!(
-            "{option} {}: cannot write there: {e}",
-            path.display()
-        ))
-    })
+/// Checks the output file an option names, if it names one (see [`output`]).
+pub fn output_option(
+    option: &'static str,
+    path: Option<&Path>,
+) -> Result<Option<OutputFile>, CliError> {
+    path.map(|path| OutputFile::check(option, path)).transpose()
 }
 
-/// Creates the output folder `dir` that `option` names, before the run, and checks that
-/// a file can be written in it: a folder that cannot take the output is a usage error,
-/// not a run lost at its end.
-pub fn check_output_dir(option: &str, dir: &Path) -> Result<(), CliError> {
-    let refused = |e: std::io::Error| {
-        CliError::Usage(format!(
-            "{option} {}: cannot write there: {e}",
-            dir.display()
-        ))
-    };
-    std::fs::create_dir_all(dir).map_err(refused)?;
-    let probe = dir.join(".async-lab-write-check");
-    File::create(&probe).map_err(refused)?;
-    let _ = std::fs::remove_file(probe);
-    Ok(())
-}
-
-/// Writes `bytes` to `file`.
-pub fn write_all(mut file: File, bytes: &[u8]) -> std::io::Result<()> {
-    file.write_all(bytes)?;
-    file.flush()
+/// Writes an output file whole; a failure is one of the run's errors, in its report.
+fn write_output(report: &mut Report, file: &OutputFile, bytes: &[u8]) {
+    if let Err(e) = file.write(bytes) {
+        report.ok = false;
+        report.errors.push(format!(
+            "cannot write {} {}: {e}",
+            file.option,
+            file.path.display()
+        ));
+    }
 }
 
 /// Checks what the command line could not check alone, before anything starts: the
@@ -411,10 +386,24 @@ pub fn clap_exit(error: clap::Error, program: &str) -> ExitCode {
 
 /// Panics in tasks are part of some experiments (`panic`), and a bug elsewhere: either way
 /// one line on stderr, naming the thread, instead of the default message and backtrace.
-fn quiet_panics() {
-    std::panic::set_hook(Box::new(|info| {
+///
+/// A panic that is the OS refusing a thread or memory (a runtime that cannot start its
+/// workers under `ulimit -u`, say) is not a bug to show but a limit to name: the process
+/// says which limits were in force, in one line, and ends at once with status 1. Ending
+/// here, before the unwinding, is what keeps it clean: unwound, such a panic poisons the
+/// runtime's lazily started parts and aborts in a destructor, or waits forever in a pool's
+/// drop for threads that never started.
+fn quiet_panics(binary: String) {
+    std::panic::set_hook(Box::new(move |info| {
         let thread = std::thread::current();
         let message = crate::runtime::panic_message(info.payload());
+        if let Some(refusal) = resources::refusal_in(&message) {
+            stdio::eprintln(format_args!(
+                "{binary}: {}",
+                resources::limit_reached(refusal)
+            ));
+            std::process::exit(1);
+        }
         let place = info
             .location()
             .map(|l| format!(" at {}:{}", l.file(), l.line()))

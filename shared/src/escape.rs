@@ -11,21 +11,7 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
-/// A character that must not reach the terminal as it is: control characters (C0, DEL,
-/// C1), the line and paragraph separators, and the invisible ones that reorder or hide
-/// text (bidirectional overrides and isolates, zero-width characters, the BOM).
-pub fn is_hidden(c: char) -> bool {
-    c.is_control()
-        || matches!(
-            c,
-            '\u{061C}'
-                | '\u{200B}'..='\u{200F}'
-                | '\u{2028}'..='\u{202E}'
-                | '\u{2060}'..='\u{2064}'
-                | '\u{2066}'..='\u{2069}'
-                | '\u{FEFF}'
-        )
-}
+pub use async_lab_core::render::is_hidden;
 
 /// `text` with every hidden character ([`is_hidden`]) escaped: `\n`, `\r`, `\t`, else
 /// `\u{…}`. Everything else, backslashes included, is kept, so a title reads as sent.
@@ -63,6 +49,41 @@ pub fn word(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// A URL as one [`word`], with the password of its user information hidden:
+/// `http://user:***@host/`. Every place that prints a URL the user typed (a line, a task's
+/// name in the report, the timelines) prints it this way, so a password never reaches an
+/// output.
+pub fn url(text: &str) -> Cow<'_, str> {
+    match redact_password(text) {
+        Cow::Borrowed(plain) => word(plain),
+        Cow::Owned(redacted) => Cow::Owned(word(&redacted).into_owned()),
+    }
+}
+
+/// `text` with the password between `user:` and `@` in its authority replaced by `***`.
+fn redact_password(text: &str) -> Cow<'_, str> {
+    let Some(scheme_end) = text.find("://") else {
+        return Cow::Borrowed(text);
+    };
+    let authority_start = scheme_end + 3;
+    let authority_len = text[authority_start..]
+        .find(['/', '?', '#'])
+        .unwrap_or(text.len() - authority_start);
+    let authority = &text[authority_start..authority_start + authority_len];
+    let Some(at) = authority.rfind('@') else {
+        return Cow::Borrowed(text);
+    };
+    let Some(colon) = authority[..at].find(':') else {
+        return Cow::Borrowed(text);
+    };
+    let password = authority_start + colon + 1..authority_start + at;
+    Cow::Owned(format!(
+        "{}***{}",
+        &text[..password.start],
+        &text[password.end..]
+    ))
+}
+
 fn push_escaped(out: &mut String, c: char) {
     match c {
         '\n' => out.push_str("\\n"),
@@ -78,6 +99,19 @@ fn push_escaped(out: &mut String, c: char) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_password_in_a_url_is_hidden_and_the_rest_kept() {
+        assert_eq!(
+            url("http://user:secret@host/a:b@c"),
+            "http://user:***@host/a:b@c"
+        );
+        assert_eq!(url("https://u:p:q@h:8080?x=@"), "https://u:***@h:8080?x=@");
+        assert_eq!(url("http://user@host/"), "http://user@host/");
+        assert_eq!(url("http://host/p?u=a:b@c"), "http://host/p?u=a:b@c");
+        assert_eq!(url("http://a b:pw@h/"), "\"http://a b:***@h/\"");
+        assert_eq!(url("/plain"), "/plain");
+    }
 
     #[test]
     fn a_plain_url_is_printed_as_it_is() {

@@ -8,7 +8,7 @@
 //! price of using reqwest off tokio, and the thread report shows it as "compat bridge".
 
 use std::net::IpAddr;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use reqwest::header::CONTENT_TYPE;
 
@@ -111,9 +111,18 @@ impl Fetcher {
     }
 
     /// Fetches `url` and returns the title a browser would show for it (`None`: no title).
+    ///
+    /// The timeout bounds the whole of it: fetching, decoding and finding the title. (The
+    /// last two cost time linear in the body, which is capped, so they end soon after the
+    /// fetch; a page that still took too long in all is reported as timed out.)
     pub async fn page_title(&self, url: &str) -> Result<Option<String>, FetchError> {
+        let started = Instant::now();
         let (body, content_type) = self.fetch_html(url).await?;
-        Ok(title::page_title(&body, content_type.as_deref()))
+        let title = title::page_title(&body, content_type.as_deref());
+        if started.elapsed() > self.timeout {
+            return Err(FetchError::TimedOut(self.timeout));
+        }
+        Ok(title)
     }
 
     /// Fetches `url`, checking that the answer is a successful HTML page of a sane size.
@@ -140,8 +149,9 @@ impl Fetcher {
         let content_type = response
             .headers()
             .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
+            // A header is bytes: one that is not visible ASCII (a stray Latin-1 byte in a
+            // parameter) still says what the body is, so it is read, not dropped.
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
         if let Some(ct) = &content_type {
             if !is_html(ct) {
                 return Err(FetchError::NotHtml(ct.clone()));

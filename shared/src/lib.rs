@@ -29,6 +29,8 @@
 //!   per thread, time across) in the terminal, as SVG, and as one HTML page of several
 //!   runs on the same time axis.
 //! - [`cli`]: the command line every `runtime-<rt>` binary shares.
+//! - [`output`]: output files, every one checked before the run and written whole
+//!   (a temporary file renamed into place) after it.
 //! - [`bounds`]: every number the command line takes, with its bounds and why.
 //! - [`escape`]: text from outside (URLs, titles) made safe to print on one line.
 //! - [`stdio`]: stdout and stderr without a panic: a closed stdout (`| head`) ends the
@@ -42,6 +44,7 @@ pub mod cli;
 pub mod escape;
 pub mod experiments;
 pub mod fetch;
+pub mod output;
 pub mod progress;
 pub mod render;
 pub mod resources;

@@ -72,6 +72,56 @@ pub fn thread_limit() -> Option<(u64, &'static str)> {
         .min_by_key(|(limit, _)| *limit)
 }
 
+/// The OS's two ways of refusing a thread or memory, as a runtime's panic message quotes
+/// them (`Resource temporarily unavailable (os error 11)` from `io::Error`'s `Display`,
+/// `Os { code: 11, .. }` from its `Debug`): `EAGAIN`, which `clone` gives at `ulimit -u`,
+/// and `ENOMEM`, which `mmap` gives for a stack or a buffer at `ulimit -v`.
+///
+/// The runtimes panic with the error's text rather than return it, so the text is all
+/// there is to read; only these two error numbers are read from it.
+pub fn refusal_in(panic_message: &str) -> Option<&'static str> {
+    const REFUSALS: [(i32, &str); 2] = [
+        (11, "Resource temporarily unavailable (os error 11)"),
+        (12, "Cannot allocate memory (os error 12)"),
+    ];
+    REFUSALS.iter().find_map(|(code, text)| {
+        let quoted = panic_message.contains(&format!("(os error {code})"))
+            || panic_message.contains(&format!("Os {{ code: {code},"));
+        quoted.then_some(*text)
+    })
+}
+
+/// The one line for a process that the OS refused a thread or memory: the refusal, and
+/// the limits in force that can cause it.
+pub fn limit_reached(refusal: &str) -> String {
+    let mut limits = Vec::new();
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::process::{Resource, getrlimit};
+        if let Some(n) = getrlimit(Resource::Nproc).current {
+            limits.push(format!(
+                "ulimit -u (threads of this user) is {}",
+                thousands(n)
+            ));
+        }
+        if let Some(bytes) = getrlimit(Resource::As).current {
+            limits.push(format!(
+                "ulimit -v (address space) is {} KiB",
+                thousands(bytes / 1024)
+            ));
+        }
+    }
+    if let Some((n, name)) = thread_limit().filter(|(_, name)| *name != "ulimit -u") {
+        limits.push(format!("{name} is {}", thousands(n)));
+    }
+    let limits = if limits.is_empty() {
+        String::new()
+    } else {
+        format!("; {}", limits.join(", "))
+    };
+    format!("the OS refused a thread or memory: {refusal}{limits}")
+}
+
 /// Descriptors a run keeps for itself besides its connections: the runtime's and the
 /// reactor's own, the census's, stdio.
 const RESERVED_DESCRIPTORS: u64 = 16;
@@ -127,6 +177,31 @@ pub fn thousands(n: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_refused_thread_or_buffer_is_read_from_a_panic_s_text() {
+        let eagain = "Resource temporarily unavailable (os error 11)";
+        assert_eq!(
+            refusal_in(
+                "OS can't spawn worker thread: Resource temporarily unavailable (os error 11)"
+            ),
+            Some(eagain)
+        );
+        assert_eq!(
+            refusal_in(
+                "called `Result::unwrap()` on an `Err` value: Os { code: 11, kind: WouldBlock, message: \"Resource temporarily unavailable\" }"
+            ),
+            Some(eagain)
+        );
+        assert_eq!(
+            refusal_in(
+                "failed to spawn thread: Os { code: 12, kind: OutOfMemory, message: \"Cannot allocate memory\" }"
+            ),
+            Some("Cannot allocate memory (os error 12)")
+        );
+        assert_eq!(refusal_in("boom (os error 110)"), None);
+        assert_eq!(refusal_in("the task panicked"), None);
+    }
 
     #[test]
     fn thousands_are_separated() {

@@ -270,6 +270,18 @@ impl Experiment {
                 ));
             }
         }
+        if let Experiment::Bench(args) = self {
+            let (most, why) = bounds::BENCH_WORK;
+            let work = args.scale * f64::from(args.rounds + 1);
+            if work > most {
+                return Err(format!(
+                    "bench --scale {} --rounds {} asks for {work:.0} rounds of the default workload (--scale times {} rounds with the warm-up); the most is {most:.0}: {why}",
+                    args.scale,
+                    args.rounds,
+                    args.rounds + 1
+                ));
+            }
+        }
         if let Experiment::Export(Export { frames, frame_ms }) = self {
             let (most, why) = bounds::EXPORT_CPU_SECONDS;
             let seconds = 3.0 * frames.get() as f64 * frame_ms.get() as f64 * time_scale / 1e3;

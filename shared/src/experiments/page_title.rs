@@ -4,7 +4,7 @@
 //! polled each fetch; the lines print in argument order, in the book's words.
 
 use super::{Lab, Outcome};
-use crate::escape::word;
+use crate::escape::url as url_word;
 use crate::runtime::Runtime;
 
 /// Fetches every URL concurrently, one task each, and prints one line per URL in argument
@@ -15,7 +15,7 @@ pub async fn page_titles<R: Runtime>(lab: &Lab<R>, urls: &[String]) -> Outcome {
         .map(|url| {
             let fetcher = lab.fetcher.clone();
             let url = url.clone();
-            lab.spawn(format!("page-title {}", word(&url)), async move {
+            lab.spawn(format!("page-title {}", url_word(&url)), async move {
                 fetcher.page_title(&url).await
             })
         })
@@ -23,7 +23,7 @@ pub async fn page_titles<R: Runtime>(lab: &Lab<R>, urls: &[String]) -> Outcome {
     let mut outcome = Outcome::default();
     for (url, handle) in urls.iter().zip(handles) {
         // The URL is the user's text, printed as one word: it cannot forge a line.
-        let url = word(url);
+        let url = url_word(url);
         let failure = match handle.await {
             Ok(Ok(Some(title))) => {
                 lab.out.line(format!("The title for {url} was {title}"));

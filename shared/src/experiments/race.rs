@@ -6,7 +6,7 @@ use std::pin::pin;
 use futures::future::{Either, select};
 
 use super::{Lab, Outcome};
-use crate::escape::word;
+use crate::escape::url as url_word;
 use crate::runtime::Runtime;
 
 /// Races the titles of `url_a` and `url_b` and prints the winner, in the book's words.
@@ -17,7 +17,7 @@ pub async fn race<R: Runtime>(lab: &Lab<R>, url_a: &str, url_b: &str) -> Outcome
         Either::Left((first, _slower)) => first,
         Either::Right((first, _slower)) => first,
     };
-    let url = word(url);
+    let url = url_word(url);
     lab.out.line(format!("{url} returned first"));
     let mut outcome = Outcome::default();
     match result {

@@ -230,7 +230,11 @@ fn local_pages(name: &str) -> String {
         .join(" ")
 }
 
-/// Escapes text for XML and HTML.
+/// Escapes text for XML and HTML, in text and in attribute values. A character that XML
+/// does not allow (most controls, U+FFFE, U+FFFF), that HTML calls a parse error (the
+/// other controls and the noncharacters), or that would reorder or hide the text around
+/// it ([`super::is_hidden`]) is written as `\u{…}`, as the terminal output does, so the
+/// picture stays well-formed whatever a title or a URL holds.
 pub fn escape(text: &str) -> String {
     let mut s = String::with_capacity(text.len());
     for c in text.chars() {
@@ -240,10 +244,19 @@ pub fn escape(text: &str) -> String {
             '>' => s.push_str("&gt;"),
             '"' => s.push_str("&quot;"),
             '\'' => s.push_str("&apos;"),
+            c if super::is_hidden(c) || is_noncharacter(c) => {
+                let _ = write!(s, "\\u{{{:x}}}", u32::from(c));
+            }
             c => s.push(c),
         }
     }
     s
+}
+
+/// Unicode's noncharacters: U+FDD0 to U+FDEF, and the last two code points of every plane.
+fn is_noncharacter(c: char) -> bool {
+    let c = u32::from(c);
+    (0xFDD0..=0xFDEF).contains(&c) || c & 0xFFFE == 0xFFFE
 }
 
 /// Task `index`'s colour: ten well-told-apart colours, then hues around the wheel.
