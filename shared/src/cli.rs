@@ -269,8 +269,13 @@ fn measure<R: Runtime>(
     trace::enable();
     // The census starts before the runtime, so the threads the runtime starts are seen.
     let sampler = Sampler::start();
-    let rt =
-        R::new(configuration, options.workers.map(NonZeroUsize::get)).map_err(CliError::Usage)?;
+    let rt = R::new(configuration, options.workers.map(NonZeroUsize::get)).map_err(|e| {
+        // The OS refusing the runtime its threads is a limit, not a usage error.
+        match resources::refusal_in(&e) {
+            Some(refusal) => CliError::Start(resources::limit_reached(refusal)),
+            None => CliError::Usage(e),
+        }
+    })?;
     sampler.sample_built();
     let lab = Lab {
         rt: rt.clone(),

@@ -184,3 +184,143 @@ fn markdown_labels_each_listing_and_explains_each_role() {
         );
     }
 }
+
+/// A scratch folder of this test process's own, empty.
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("driver-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a scratch folder");
+    dir
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn a_refused_command_leaves_the_output_files_as_they_were() {
+    let dir = scratch("refused");
+    let index = dir.join("index.html");
+    std::fs::write(&index, "old").expect("written");
+    // One configuration's file cannot be written: refused before anything runs.
+    std::fs::create_dir(dir.join("smol-local.svg")).expect("a folder in the way");
+    let output = driver(&[
+        "--only",
+        "smol:local",
+        "--only",
+        "tokio:current-thread",
+        "--timeline",
+        dir.to_str().expect("UTF-8"),
+        "race",
+    ]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+    assert_eq!(
+        text(&output.stderr),
+        format!(
+            "async-lab: --timeline {}: is a folder, not a regular file\n",
+            dir.join("smol-local.svg").display()
+        )
+    );
+    assert_eq!(std::fs::read_to_string(&index).expect("kept"), "old");
+    assert!(
+        !dir.join("tokio-current-thread.svg").exists(),
+        "nothing ran"
+    );
+    // A runtime binary refused for its flavor, after its output file was named.
+    let mut binary = Command::new(env!("CARGO_BIN_EXE_async-lab"));
+    binary.args(["--child", "smol", "--flavor", "nope", "--timeline"]);
+    let output =
+        crate::support::output_within(binary.arg(&index).arg("race"), crate::support::LIMIT);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+    assert_eq!(std::fs::read_to_string(&index).expect("kept"), "old");
+}
+
+#[test]
+fn a_child_past_its_deadline_is_stopped_and_its_row_says_so() {
+    let output = driver(&[
+        "--only",
+        "tokio:current-thread",
+        "--deadline",
+        "1",
+        "--json",
+        "--timeout",
+        "60",
+        "page-title",
+        "/hang",
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let reports: Vec<Report> = serde_json::from_slice(&output.stdout).expect("the reports");
+    assert_eq!(
+        reports[0].errors,
+        ["stopped: still running after its deadline of 1 s (--deadline)"]
+    );
+}
+
+#[test]
+fn what_follows_a_double_dash_reaches_the_child_untouched() {
+    let output = driver(&[
+        "--only",
+        "smol:local",
+        "--json",
+        "--time-scale",
+        "0.05",
+        "page-title",
+        "--",
+        "--markdown",
+        "/plain",
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let reports: Vec<Report> = serde_json::from_slice(&output.stdout).expect("the reports");
+    let lines: Vec<&str> = reports[0].lines.iter().map(String::as_str).collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert_eq!(
+        lines[0],
+        "--markdown failed: malformed URL: relative URL without a base"
+    );
+    assert!(lines[1].ends_with("/plain was Hello from the embedded site"));
+}
+
+/// Hostile text (a noncharacter, a control, a bidi override, a password) in a URL, which
+/// reaches the lines, the task names and the errors: the SVG and the HTML page still
+/// parse, the trace is JSON, and the password is in none of them.
+#[test]
+fn hostile_text_keeps_every_output_well_formed_and_the_password_hidden() {
+    let dir = scratch("hostile");
+    let trace = dir.join("trace.json");
+    let output = driver(&[
+        "--only",
+        "smol:local",
+        "--time-scale",
+        "0.05",
+        "--timeline",
+        dir.to_str().expect("UTF-8"),
+        "--trace",
+        trace.to_str().expect("UTF-8"),
+        "page-title",
+        "/\u{ffff}\u{1}\u{202e}<&\"x",
+        "http://user:secret@127.0.0.1:1/\u{fffe}",
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    assert!(!text(&output.stdout).contains("secret"));
+    assert!(!text(&output.stderr).contains("secret"));
+    let svg = std::fs::read_to_string(dir.join("smol-local.svg")).expect("the SVG");
+    roxmltree::Document::parse(&svg).expect("the SVG is well-formed XML");
+    assert!(
+        svg.contains("\\u{ffff}\\u{1}\\u{202e}&lt;&amp;"),
+        "escaped as written"
+    );
+    let page = std::fs::read_to_string(dir.join("index.html")).expect("the page");
+    let html = scraper::Html::parse_document(&page);
+    assert_eq!(
+        html.errors,
+        Vec::<std::borrow::Cow<str>>::new(),
+        "the HTML parses cleanly"
+    );
+    let json = std::fs::read_to_string(&trace).expect("the trace");
+    serde_json::from_str::<serde_json::Value>(&json).expect("the trace is JSON");
+    for (name, body) in [("svg", &svg), ("html", &page), ("trace", &json)] {
+        assert!(!body.contains("secret"), "{name} shows the password");
+        assert!(body.contains("user:***@127.0.0.1"), "{name} shows the URL");
+    }
+}

@@ -27,7 +27,8 @@ crate::on_every_configuration!(
     descriptor_exhaustion_is_counted_by_reason,
     a_closed_or_full_stdout_ends_the_run_quietly,
     the_driver_s_child_ends_with_the_driver,
-    a_crashed_child_keeps_its_reason_and_the_others_their_reports
+    a_crashed_child_keeps_its_reason_and_the_others_their_reports,
+    scarce_threads_end_the_run_in_one_line
 );
 
 /// One misuse case: a command line and an environment, and all that the run must give.
@@ -156,6 +157,9 @@ fn numbers_out_of_bounds() -> Vec<Case> {
             "[FRAME_MS]",
             format!("less than 1: {}", bounds::FRAME_MS.why),
         )),
+        Case::new("bench-for-hours", &["bench", "--scale", "10", "--rounds", "100"]).usage(
+            "{bin}: bench --scale 10 --rounds 100 asks for 1010 rounds of the default workload (--scale times 101 rounds with the warm-up); the most is 60: ten times the default already runs for minutes per configuration; more is a hang, not a benchmark",
+        ),
         Case::new("export-for-days", &["export", "10000", "10000"]).usage(format!(
             "{{bin}}: export 10000 10000 at --time-scale 0.05 asks for 15000 s of computation (three ways of 10000 frames of 10000 ms); the most is 600 s: {}",
             bounds::EXPORT_CPU_SECONDS.1
@@ -163,8 +167,22 @@ fn numbers_out_of_bounds() -> Vec<Case> {
     ]
 }
 
+/// A FIFO to name as an output file, made once.
+fn fifo() -> &'static str {
+    static FIFO: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    FIFO.get_or_init(|| {
+        let path = format!("{}/misuse.fifo", env!("CARGO_TARGET_TMPDIR"));
+        if !std::path::Path::new(&path).exists() {
+            let made = Command::new("mkfifo").arg(&path).status();
+            assert!(made.is_ok_and(|s| s.success()), "mkfifo {path}");
+        }
+        path
+    })
+}
+
 fn bad_output_files_and_names() -> Vec<Case> {
     let dir = env!("CARGO_TARGET_TMPDIR");
+    let twice = format!("{dir}/twice.svg");
     vec![
         Case::new(
             "timeline-nowhere",
@@ -172,7 +190,22 @@ fn bad_output_files_and_names() -> Vec<Case> {
         )
         .usage("{bin}: --timeline /dev/null/timeline.svg: cannot write there: Not a directory (os error 20)"),
         Case::new("timeline-a-folder", &["--timeline", dir, "race"]).usage(format!(
-            "{{bin}}: --timeline {dir}: cannot write there: Is a directory (os error 21)"
+            "{{bin}}: --timeline {dir}: is a folder, not a regular file"
+        )),
+        // Opened, a FIFO would block the run before it starts; renamed over, /dev/null
+        // would be replaced.
+        Case::new("trace-a-fifo", &["--trace", fifo(), "race"]).usage(format!(
+            "{{bin}}: --trace {}: is a FIFO, not a regular file",
+            fifo()
+        )),
+        Case::new("timeline-a-device", &["--timeline", "/dev/null", "race"])
+            .usage("{bin}: --timeline /dev/null: is a character device, not a regular file"),
+        Case::new(
+            "one-file-twice",
+            &["--timeline", &twice, "--trace", &twice, "race"],
+        )
+        .usage(format!(
+            "{{bin}}: --timeline {twice} and --trace {twice} name the same file: give each its own"
         )),
         Case::new("trace-nowhere", &["--trace", "/dev/null/trace.json", "race"]).usage(
             "{bin}: --trace /dev/null/trace.json: cannot write there: Not a directory (os error 20)",
@@ -285,6 +318,18 @@ fn forged_lines() -> Vec<Case> {
             &["page-title", "x\u{202e}y", "/plain"],
         )
         .prints(1, &[&format!("\"x\\u{{202e}}y\" {malformed}"), plain]),
+        // The password is the user's secret: no output shows it (see `check`).
+        Case::new(
+            "password-in-a-url",
+            &["page-title", "http://user:secret@127.0.0.1:1/", "/plain"],
+        )
+        .prints(
+            1,
+            &[
+                "http://user:***@127.0.0.1:1/ failed: could not connect: Connection refused (os error 111)",
+                plain,
+            ],
+        ),
         Case::new("race-empty-url", &["race", "", "/plain"])
             .prints(1, &["\"\" returned first", &format!("\"\" {malformed}")]),
     ]
@@ -342,11 +387,11 @@ fn cases() -> Vec<Case> {
 
 /// How many misuse cases each configuration runs: the tables, and one per test below.
 #[test]
-fn the_suite_has_56_cases_and_a_hostile_one_for_every_bounded_variable() {
-    // Descriptor exhaustion; a closed stdout, three ways on the binary and three on the
-    // driver; a full stdout; two signals.
-    let special = 10;
-    assert_eq!(cases().len() + special, 56, "the README says how many");
+fn the_suite_has_62_cases_and_a_hostile_one_for_every_bounded_variable() {
+    // Descriptor exhaustion; scarce threads; a closed stdout, three ways on the binary
+    // and three on the driver; a full stdout; two signals.
+    let special = 11;
+    assert_eq!(cases().len() + special, 62, "the README says how many");
     // Every variable the binaries read that takes a bounded value has a hostile case
     // (those only a book program reads are refused in trpl_api's tests).
     let hostile: Vec<String> = cases()
@@ -397,7 +442,9 @@ fn check(config: Config, case: &Case) -> Result<(), String> {
         None => !run.stderr.contains("panic"),
     };
     let expected: Vec<String> = case.stdout.iter().map(|l| fill(l, config)).collect();
-    if run.code == Some(case.code) && run.lines() == expected && stderr_ok {
+    // Only the password case says "secret": no output of any case may.
+    let secret_kept = !run.stdout.contains("secret") && !run.stderr.contains("secret");
+    if run.code == Some(case.code) && run.lines() == expected && stderr_ok && secret_kept {
         return Ok(());
     }
     Err(format!(
@@ -695,4 +742,67 @@ fn the_driver_s_output_folders_are_checked_before_the_run() {
             format!("async-lab: {option} {dir}: cannot write there: {reason}\n")
         );
     }
+}
+
+/// This program, copied where an unprivileged user can run it (the build's own folder
+/// may be closed to others), made once.
+fn runnable_by_anyone() -> &'static std::path::Path {
+    use std::os::unix::fs::PermissionsExt as _;
+    static COPY: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    COPY.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("async-lab-anyone-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("a folder for the copy");
+        let open = std::fs::Permissions::from_mode(0o755);
+        std::fs::set_permissions(&dir, open.clone()).expect("an open folder");
+        let copy = dir.join("async-lab");
+        std::fs::copy(env!("CARGO_BIN_EXE_async-lab"), &copy).expect("the copy");
+        std::fs::set_permissions(&copy, open).expect("a runnable copy");
+        copy
+    })
+}
+
+/// The OS refuses every new thread (`ulimit -u 1`, as the unprivileged user `nobody`: root
+/// is exempt from the limit): every configuration that needs a thread besides its main
+/// one ends at once with status 1 and one line that names the limit, never with a panic,
+/// an abort or a hang; one that needs none (a current-thread tokio runs reqwest on its
+/// own reactor) runs as usual, on its one thread.
+fn scarce_threads_end_the_run_in_one_line(config: Config) {
+    let as_root = rustix::process::geteuid().is_root();
+    if !as_root {
+        eprintln!("scarce threads: not root, so no other user to run as; skipped");
+        return;
+    }
+    let site = site().base();
+    let mut command = Command::new("runuser");
+    command
+        .args([
+            "-u",
+            "nobody",
+            "--",
+            "bash",
+            "-c",
+            "ulimit -u 1 && exec \"$0\" \"$@\"",
+        ])
+        .arg(runnable_by_anyone())
+        .args(["--child", config.runtime, "--flavor", config.flavor])
+        .args(["--site", &site, "--json", "race", "/plain", "/gbk"]);
+    let run = Run::of(&mut command);
+    if run.code == Some(0) {
+        let report = run.report();
+        assert_eq!(report.threads.peak, 1, "{:?}", report.threads);
+        assert_eq!(report.lines.len(), 2, "{:?}", report.lines);
+        return;
+    }
+    assert_eq!(
+        (run.code, run.stdout.as_str(), run.stderr.as_str()),
+        (
+            Some(1),
+            "",
+            format!(
+                "runtime-{}: the OS refused a thread or memory: Resource temporarily unavailable (os error 11); ulimit -u (threads of this user) is 1\n",
+                config.runtime
+            )
+            .as_str()
+        )
+    );
 }
