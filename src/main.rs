@@ -215,8 +215,13 @@ fn drive(options: &Options, args: &[OsString]) -> Result<ExitCode, CliError> {
     let configurations = selected(&options.only)?;
     cli::check(&experiment, &options.run)?;
     let outputs = Outputs::check(options, &configurations)?;
-    // The site holds a descriptor per connection of every child's run.
-    resources::raise_descriptor_limit();
+    // The site holds a descriptor per connection of a child's run: thousands, for
+    // downloads, which the limit must have room for (raised, where the driver may).
+    let connections = match &experiment {
+        Experiment::Downloads(downloads) => downloads.n.get(),
+        _ => 0,
+    };
+    resources::raise_descriptor_limit_to(connections + 64);
     let site = Site::start()
         .map_err(|e| CliError::Start(format!("cannot start the embedded site: {e}")))?;
     let exe = std::env::current_exe()

@@ -3,9 +3,13 @@
 //! Every connection holds a descriptor, two when the embedded site runs in the same
 //! process (the client's end and the site's). The soft limit is often 1,024, which 10,000
 //! concurrent downloads exhaust; [`raise_descriptor_limit`] lifts it to the hard limit at
-//! start, as servers do. Where a limit still binds, [`downloads_fit`] says so before the
-//! downloads start, in one line, rather than letting pages fail for a reason found only
-//! later.
+//! start, as servers do, and [`make_room_for_downloads`] works out what a run of
+//! downloads needs before it starts and raises the limits to it (the hard one too, where
+//! the process may). Where a limit still binds, the run stops before its first download
+//! with one line that gives the numbers, rather than letting pages fail at random.
+//!
+//! A thread or memory that the OS refuses a runtime (`ulimit -u`, `ulimit -v`) is read
+//! from the runtime's panic ([`refusal_in`]) and said in one line ([`limit_reached`]).
 //!
 //! Linux only (rlimits, `/proc`); elsewhere nothing is raised and nothing is foreseen.
 
@@ -126,39 +130,84 @@ pub fn limit_reached(refusal: &str) -> String {
 /// reactor's own, the census's, stdio.
 const RESERVED_DESCRIPTORS: u64 = 16;
 
-/// Whether `n` downloads at once fit the limits, each holding `per_download`
-/// descriptors (two when the embedded site is in this process) and, when
-/// `thread_per_task`, a thread: `None` when they fit (or nothing can be told), else the
-/// one line that says which limit binds and what will happen.
-pub fn downloads_fit(n: u64, per_download: u64, thread_per_task: bool) -> Option<String> {
-    if let (Some(limit), Some(open)) = (descriptor_limit(), open_descriptors()) {
-        let room = limit.saturating_sub(open + RESERVED_DESCRIPTORS) / per_download;
-        if n > room {
+/// Makes room for `n` downloads at once, each holding `per_download` descriptors (two
+/// when the embedded site is in this process, one otherwise), and, when
+/// `thread_per_task`, a thread each. The descriptors needed are known before anything
+/// starts: the soft limit is raised to them, and the hard one too where the process may
+/// (root, or `CAP_SYS_RESOURCE`), up to the kernel's `fs.nr_open`. `Ok` when they fit (or
+/// nothing can be told); else the one line that says what was needed, what is allowed
+/// and how to raise it, for the run to stop on before it starts any download.
+pub fn make_room_for_downloads(
+    n: u64,
+    per_download: u64,
+    thread_per_task: bool,
+) -> Result<(), String> {
+    if let Some(open) = open_descriptors() {
+        let needed = n * per_download + open + RESERVED_DESCRIPTORS;
+        let limit = raise_descriptor_limit_to(needed);
+        if let Some(limit) = limit.filter(|&limit| limit < needed) {
             let each = if per_download == 2 {
-                "two descriptors each, with the embedded site in this process"
+                "two each, with the embedded site in this process"
             } else {
-                "one descriptor each"
+                "one each"
             };
-            return Some(format!(
-                "the descriptor limit ({}, which cannot be raised further here) leaves room for about {} download{} at once ({each}): the others will fail with \"too many open files\"",
+            return Err(format!(
+                "{} downloads at once need {} open descriptors ({each}, and {} for the run itself), and the limit is {}: raise it (as root: ulimit -Hn {needed}; ulimit -n {needed}) or ask for at most {}",
+                thousands(n),
+                thousands(needed),
+                thousands(open + RESERVED_DESCRIPTORS),
                 thousands(limit),
-                thousands(room),
-                if room == 1 { "" } else { "s" }
+                thousands(limit.saturating_sub(open + RESERVED_DESCRIPTORS) / per_download)
             ));
         }
     }
     if thread_per_task {
         if let Some((limit, name)) = thread_limit() {
             if n >= limit {
-                return Some(format!(
-                    "a thread per task needs {} threads, and {name} is {}: the tasks that get no thread will fail with \"could not start the task\"",
-                    thousands(n),
+                return Err(format!(
+                    "a thread per task needs {} threads, and {name} is {}: raise it or ask for fewer than {} downloads",
+                    thousands(n + 1),
+                    thousands(limit),
                     thousands(limit)
                 ));
             }
         }
     }
-    None
+    Ok(())
+}
+
+/// Raises the limit on open descriptors to at least `needed` where it can: the soft limit
+/// up to the hard one, and the hard one up to the kernel's most (`fs.nr_open`) where the
+/// process is allowed to (it is refused otherwise, and the run keeps what it had).
+/// Returns the soft limit now in force, where the OS tells it.
+pub fn raise_descriptor_limit_to(needed: u64) -> Option<u64> {
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+        let limit = getrlimit(Resource::Nofile);
+        if let (Some(hard), Some(kernel_most)) = (limit.maximum, kernel_descriptor_most()) {
+            if hard < needed {
+                let raised = needed.min(kernel_most);
+                let _ = setrlimit(
+                    Resource::Nofile,
+                    Rlimit {
+                        current: Some(raised),
+                        maximum: Some(raised),
+                    },
+                );
+            }
+        }
+    }
+    raise_descriptor_limit()
+}
+
+/// The kernel's most descriptors a process may be allowed (`/proc/sys/fs/nr_open`).
+fn kernel_descriptor_most() -> Option<u64> {
+    std::fs::read_to_string("/proc/sys/fs/nr_open")
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
 }
 
 /// `n` with a comma between thousands: `10,000`.
@@ -213,12 +262,23 @@ mod tests {
     }
 
     #[test]
-    fn a_thousand_downloads_fit_after_the_limit_is_raised() {
-        // The test process, like every binary of the lab, raises its own limit first.
-        raise_descriptor_limit();
-        if descriptor_limit().is_some_and(|l| l >= 4096) {
-            assert_eq!(downloads_fit(1000, 2, false), None);
+    fn room_is_made_for_what_fits_and_the_rest_is_refused_up_front() {
+        // Within the kernel's most, the limits are raised (the tests run as root in CI;
+        // elsewhere the hard limit may bind, and the refusal must say so).
+        match make_room_for_downloads(1000, 2, false) {
+            Ok(()) => assert!(descriptor_limit().is_none_or(|l| l >= 2000)),
+            Err(line) => assert!(
+                line.starts_with("1,000 downloads at once need 2,0"),
+                "{line}"
+            ),
         }
-        assert!(downloads_fit(u64::MAX / 4, 2, false).is_some() || descriptor_limit().is_none());
+        let most = kernel_descriptor_most().unwrap_or(1 << 20);
+        let line =
+            make_room_for_downloads(most, 2, false).expect_err("more than the kernel allows");
+        assert!(line.contains("and the limit is "), "{line}");
+        assert!(
+            line.contains("(two each, with the embedded site in this process"),
+            "{line}"
+        );
     }
 }

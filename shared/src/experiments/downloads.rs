@@ -3,9 +3,11 @@
 //! on runtime-threads every download holds an OS thread of its own.
 //!
 //! Thousands of downloads meet the OS's limits (a descriptor per connection, two with
-//! the embedded site in the same process; a thread per task on runtime-threads). A limit
-//! that binds is said before the downloads start, and the failures are counted by
-//! reason on the result's line, so a load that fails always says why.
+//! the embedded site in the same process; a thread per task on runtime-threads). What
+//! they need is known before they start: the limits are raised to it where the process
+//! may, and a limit that still binds stops the run before its first download, with the
+//! numbers. Failures that come anyway are counted by reason on the result's line, so a
+//! load that fails always says why.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -29,8 +31,15 @@ pub async fn downloads<R: Runtime>(lab: &Lab<R>, urls: &[String]) -> Outcome {
         1
     };
     let thread_per_task = lab.capabilities().polls_on == PollsOn::ThreadPerTask;
-    if let Some(limit) = resources::downloads_fit(n, per_download, thread_per_task) {
-        lab.out.remark(limit);
+    if let Err(limit) = resources::make_room_for_downloads(n, per_download, thread_per_task) {
+        // Said before anything starts: run, the downloads past the limit would fail.
+        let mut outcome = Outcome::default();
+        outcome.fail(&limit);
+        lab.out.line(format!(
+            "downloaded none of {} pages: {limit}",
+            thousands(n)
+        ));
+        return outcome;
     }
     if let Some(limit) = resources::descriptor_limit() {
         lab.out.set_measure("descriptor_limit", limit as f64);
