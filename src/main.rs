@@ -234,6 +234,9 @@ fn drive(options: &Options, args: &[OsString]) -> Result<ExitCode, CliError> {
         let (runtime, flavor) = (configuration.runtime, configuration.flavor);
         let label = table::Row::label(runtime, flavor, *workers);
         stdio::eprintln(format_args!("[{}/{}] {name} on {label}", i + 1, runs.len()));
+        // The last configuration's connections, still closing, must not hold the
+        // descriptors this one needs.
+        site.wait_until_idle(Duration::from_secs(10));
         let child = children::Child {
             exe: &exe,
             configuration,

@@ -14,7 +14,8 @@
 use std::convert::Infallible;
 use std::io;
 use std::net::SocketAddr;
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, mpsc};
 use std::thread;
 use std::time::Duration;
 
@@ -159,6 +160,27 @@ pub const PAGES: &[Page] = &[
     ),
 ];
 
+/// Pages built to trip a title finder up, served but not in the default run: their
+/// titles are what a browser shows, and finding them must cost time linear in the page.
+pub const HOSTILE: &[Page] = &[page(
+    "/template-title",
+    "a <title> inside a <template> before the real one: template contents are not in the document",
+    Some("The real title"),
+    "<!doctype html><html><head><template><title>Fake</title></template><title>The real title</title></head></html>",
+)];
+
+/// `/deep/{n}`: a title after `n` nested `<div>`s, a shape that costs a tree builder time
+/// quadratic in `n`.
+pub fn deep_page(n: usize) -> String {
+    format!(
+        "<!doctype html><html><body>{}<title>Deep</title>",
+        "<div>".repeat(n)
+    )
+}
+
+/// The most `<div>`s `/deep/{n}` nests: its page stays under the fetcher's cap.
+const DEEP_MOST: usize = 2_000_000;
+
 /// The pages that fail on purpose, and the part of the error line each one must give.
 pub const FAILING: &[(&str, &str)] = &[
     ("/status/404", "HTTP 404"),
@@ -167,6 +189,7 @@ pub const FAILING: &[(&str, &str)] = &[
     ("/reset", "connection closed"),
     ("/truncated", "the body broke off"),
     ("/not-html", "not HTML"),
+    ("/text-latin1", "not HTML"),
     ("/huge", "body too large"),
     ("/redirect-loop", "too many redirects"),
 ];
@@ -181,12 +204,16 @@ pub struct Site {
     addr: SocketAddr,
     /// True when this process serves it (its connections' both ends are ours).
     local: bool,
+    /// How many connections it holds open, where this process serves it.
+    open: Option<Arc<AtomicUsize>>,
 }
 
 impl Site {
     /// Starts the site on 127.0.0.1 on a free port, on a thread named `lab-site`.
     pub fn start() -> io::Result<Site> {
         let (ready, started) = mpsc::channel();
+        let open = Arc::new(AtomicUsize::new(0));
+        let counted = Arc::clone(&open);
         thread::Builder::new()
             .name("lab-site".into())
             .spawn(move || {
@@ -205,7 +232,7 @@ impl Site {
                     match listen() {
                         Ok((listener, addr)) => {
                             let _ = ready.send(Ok(addr));
-                            serve(listener).await;
+                            serve(listener, counted).await;
                         }
                         Err(e) => {
                             let _ = ready.send(Err(e));
@@ -216,7 +243,11 @@ impl Site {
         let addr = started
             .recv()
             .map_err(|_| io::Error::other("the site thread ended before it started"))??;
-        Ok(Site { addr, local: true })
+        Ok(Site {
+            addr,
+            local: true,
+            open: Some(open),
+        })
     }
 
     /// A site already running elsewhere (the driver's), at `base` (`http://127.0.0.1:PORT`).
@@ -226,8 +257,25 @@ impl Site {
             .unwrap_or(base)
             .trim_end_matches('/');
         rest.parse()
-            .map(|addr| Site { addr, local: false })
+            .map(|addr| Site {
+                addr,
+                local: false,
+                open: None,
+            })
             .map_err(|_| format!("--site wants http://IP:PORT, not '{base}'"))
+    }
+
+    /// Waits, at most `limit`, until the site holds no connection open: the driver waits
+    /// so between two configurations, so that one's connections, still closing, never
+    /// hold the descriptors (and the site's time) that the next one's run needs.
+    pub fn wait_until_idle(&self, limit: Duration) {
+        let Some(open) = &self.open else {
+            return;
+        };
+        let started = std::time::Instant::now();
+        while open.load(Ordering::Acquire) > 0 && started.elapsed() < limit {
+            thread::sleep(Duration::from_millis(2));
+        }
     }
 
     /// True when this process serves the site, so that each connection to it holds two
@@ -275,7 +323,7 @@ fn listen() -> io::Result<(tokio::net::TcpListener, SocketAddr)> {
     Ok((listener, addr))
 }
 
-async fn serve(listener: tokio::net::TcpListener) {
+async fn serve(listener: tokio::net::TcpListener, open: Arc<AtomicUsize>) {
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(HEADER_READ_TIMEOUT)
@@ -293,10 +341,13 @@ async fn serve(listener: tokio::net::TcpListener) {
             }
         };
         let connection = http.serve_connection(TokioIo::new(stream), service_fn(answer));
+        open.fetch_add(1, Ordering::AcqRel);
+        let open = Arc::clone(&open);
         tokio::spawn(async move {
             // A connection that ends badly (a reset page, a client that gave up) is the
             // point of some pages: nothing to report.
             let _ = connection.await;
+            open.fetch_sub(1, Ordering::AcqRel);
         });
     }
 }
@@ -341,7 +392,7 @@ impl Page {
 
 async fn answer(request: Request<Incoming>) -> Result<Response<Body>, io::Error> {
     let path = request.uri().path().to_string();
-    if let Some(page) = PAGES.iter().find(|p| p.path == path) {
+    if let Some(page) = PAGES.iter().chain(HOSTILE).find(|p| p.path == path) {
         return Ok(html_response(
             StatusCode::OK,
             page.content_type,
@@ -354,6 +405,13 @@ async fn answer(request: Request<Incoming>) -> Result<Response<Body>, io::Error>
     {
         tokio::time::sleep(Duration::from_millis(ms)).await;
         return Ok(simple_page(StatusCode::OK, &format!("Slow page ({ms} ms)")));
+    }
+    if let Some(n) = path
+        .strip_prefix("/deep/")
+        .and_then(|n| n.parse::<usize>().ok())
+        .filter(|&n| n <= DEEP_MOST)
+    {
+        return Ok(html_response(StatusCode::OK, "text/html", deep_page(n)));
     }
     if let Some(code) = path
         .strip_prefix("/status/")
@@ -373,6 +431,17 @@ async fn answer(request: Request<Incoming>) -> Result<Response<Body>, io::Error>
             "application/json",
             "{\"title\": \"not a page\"}",
         )),
+        // A text file that looks like HTML, whose Content-Type has a byte beyond ASCII:
+        // the header still says it is not a page.
+        "/text-latin1" => {
+            let mut response = simple_page(StatusCode::OK, "Not a page");
+            response.headers_mut().insert(
+                CONTENT_TYPE,
+                hyper::header::HeaderValue::from_bytes(b"text/plain; name=caf\xe9")
+                    .unwrap_or(hyper::header::HeaderValue::from_static("text/plain")),
+            );
+            Ok(response)
+        }
         "/huge" => Ok(huge()),
         "/redirect-loop" => {
             let mut response = simple_page(StatusCode::FOUND, "Redirecting");
@@ -400,7 +469,15 @@ fn index() -> Response<Body> {
             "<li><a href=\"{path}\">{path}</a>: fails with {what}</li>\n"
         ));
     }
-    html.push_str("<li>/slow/{ms}: answers after ms milliseconds</li></ul>\n");
+    for page in HOSTILE {
+        html.push_str(&format!(
+            "<li><a href=\"{0}\">{0}</a>: {1}</li>\n",
+            page.path,
+            page.about.replace('<', "&lt;")
+        ));
+    }
+    html.push_str("<li>/slow/{ms}: answers after ms milliseconds</li>\n");
+    html.push_str("<li>/deep/{n}: a title after n nested &lt;div&gt;s</li></ul>\n");
     html_response(StatusCode::OK, "text/html; charset=utf-8", html)
 }
 
