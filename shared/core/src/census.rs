@@ -235,7 +235,7 @@ pub fn snapshot() -> Option<BTreeMap<u64, String>> {
 /// threads. A name that cannot be read then is the one read before, or `?`.
 ///
 /// A thread names itself just after it starts, so its name is read again on each of its
-/// first [`NAME_READS`] samples, then kept: with 10,000 threads (a thread per task),
+/// first `NAME_READS` samples, then kept: with 10,000 threads (a thread per task),
 /// reading every name every millisecond would take a core from the run it measures.
 pub struct TaskList {
     #[cfg(target_os = "linux")]

@@ -25,7 +25,7 @@
 //! - [`render`]: the report drawn for people: the text report, the timelines (text, SVG,
 //!   HTML).
 //! - [`compat`]: reqwest's tokio reactor, on any executor.
-//! - [`env`]: the environment variables the lab and its runtimes read, each with the
+//! - [`env`](mod@env): the environment variables the lab and its runtimes read, each with the
 //!   values it may take and why, checked before any runtime starts.
 
 #![forbid(unsafe_code)]

@@ -108,7 +108,7 @@ pub trait Runtime: Clone + Send + Sync + 'static {
         }
     }
 
-    /// Spawns `task` with the runtime's own API ([`Capabilities::raw_spawn`]), with none of this crate's wrapping, and
+    /// Spawns `task` with the runtime's own API ([`Capabilities::raw_spawn`](crate::registry::Capabilities::raw_spawn)), with none of this crate's wrapping, and
     /// gives its own handle as a future. Dropping that future drops the runtime's handle,
     /// with the runtime's own meaning (tokio detaches the task, smol cancels it); awaiting
     /// it does what the runtime does with a task that panicked (an error, or the panic

@@ -306,7 +306,7 @@ pub fn join<A: Future, B: Future>(a: A, b: B) -> futures::future::Join<Traced<A>
     )
 }
 
-/// trpl's `join3`: [`join`] for three futures (`join3 #1` to `join3 #3`).
+/// trpl's `join3`: [`join()`] for three futures (`join3 #1` to `join3 #3`).
 pub fn join3<A: Future, B: Future, C: Future>(
     a: A,
     b: B,
