@@ -1481,4 +1481,348 @@ mod tests {
         );
         assert_eq!(decode_html(b"<title>x</title>", None).1, "UTF-8");
     }
+
+    /// `title_of`'s answer, as an `Option<&str>` for short asserts.
+    fn title(html: &str) -> Option<String> {
+        title_of(html)
+    }
+
+    #[test]
+    fn titles_in_template_contents_do_not_count() {
+        let html = "<template><title>T</title></template><title>Real</title>";
+        assert_eq!(title(html).as_deref(), Some("Real"));
+        assert_eq!(title("<template><title>T</title></template>"), None);
+        // End tags inside a template do not close it; only `</template>` does, whatever
+        // is open inside it.
+        let html = "<div><template></div></body></html><title>T</title></template><title>R</title>";
+        assert_eq!(title(html).as_deref(), Some("R"));
+        let html = "<template><div><svg><g><p></template><title>R</title>";
+        assert_eq!(title(html).as_deref(), Some("R"));
+        // A `template` in foreign content is foreign: it hides nothing.
+        let html = "<svg><template></template></svg><title>R</title>";
+        assert_eq!(title(html).as_deref(), Some("R"));
+        let html = "<svg><foreignObject><template><title>T</title></template></foreignObject>";
+        assert_eq!(title(html), None);
+    }
+
+    #[test]
+    fn titles_in_nested_templates_do_not_count() {
+        let html = "<template><template></template><title>T</title></template><title>R</title>";
+        assert_eq!(title(html).as_deref(), Some("R"));
+        let html = "<template><template><title>A</title></template><title>B</title></template>\
+                    <title>C</title>";
+        assert_eq!(title(html).as_deref(), Some("C"));
+        let html = "<template><template><template></template></template><title>T</title>";
+        assert_eq!(title(html), None);
+    }
+
+    #[test]
+    fn svg_and_mathml_titles_do_not_count() {
+        assert_eq!(title("<svg><title>Icon</title></svg>"), None);
+        assert_eq!(title("<math><title>M</title></math>"), None);
+        assert_eq!(title("<svg><g><title>A</title><title>B</title></g>"), None);
+        let html = "<math><mrow><title>M</title></mrow></math><title>Real</title>";
+        assert_eq!(title(html).as_deref(), Some("Real"));
+        // An `svg` inside MathML (not in an integration point) is MathML's, and so is
+        // its `foreignObject`: no integration point.
+        let html = "<math><mrow><svg><foreignObject><title>M</title>";
+        assert_eq!(title(html), None);
+        // `mglyph` stays MathML in a text integration point.
+        assert_eq!(title("<math><mi><mglyph><title>M</title>"), None);
+    }
+
+    #[test]
+    fn integration_points_make_start_tags_html() {
+        let x = Some("X");
+        assert_eq!(title("<svg><foreignObject><title>X</title>").as_deref(), x);
+        assert_eq!(
+            title("<svg><title><title>X</title></title></svg>").as_deref(),
+            x
+        );
+        assert_eq!(title("<svg><desc><title>X</title>").as_deref(), x);
+        assert_eq!(title("<SVG><FOREIGNOBJECT><TITLE>X</TITLE>").as_deref(), x);
+        for point in ["mi", "mo", "mn", "ms", "mtext"] {
+            let html = format!("<math><{point}><title>X</title>");
+            assert_eq!(title(&html).as_deref(), x, "{point}");
+        }
+        for encoding in ["text/html", "APPLICATION/XHTML+XML", "text&#x2F;html"] {
+            let html = format!("<math><annotation-xml encoding='{encoding}'><title>X</title>");
+            assert_eq!(title(&html).as_deref(), x, "{encoding}");
+        }
+        let html = "<math><annotation-xml encoding=mathml><title>M</title></annotation-xml>";
+        assert_eq!(title(html), None);
+        // The first `encoding` counts, as the first of duplicate attributes does.
+        let html = "<math><annotation-xml encoding=x encoding=text/html><title>M</title>";
+        assert_eq!(title(html), None);
+        // Under `annotation-xml`, an `svg` is SVG's, with its integration points.
+        let html = "<math><annotation-xml><svg><foreignObject><title>X</title>";
+        assert_eq!(title(html).as_deref(), x);
+    }
+
+    #[test]
+    fn breakout_tags_return_to_html() {
+        let breakouts = [
+            "b",
+            "big",
+            "blockquote",
+            "body",
+            "br",
+            "center",
+            "code",
+            "dd",
+            "div",
+            "dl",
+            "dt",
+            "em",
+            "embed",
+            "h1",
+            "h2",
+            "h3",
+            "h4",
+            "h5",
+            "h6",
+            "head",
+            "hr",
+            "i",
+            "img",
+            "li",
+            "listing",
+            "menu",
+            "meta",
+            "nobr",
+            "ol",
+            "p",
+            "pre",
+            "ruby",
+            "s",
+            "small",
+            "span",
+            "strong",
+            "strike",
+            "sub",
+            "sup",
+            "table",
+            "tt",
+            "u",
+            "ul",
+            "var",
+        ];
+        for tag in breakouts {
+            for island in ["<svg><g>", "<math><mrow>"] {
+                let html = format!("{island}<{tag}><title>X</title>");
+                assert_eq!(title(&html).as_deref(), Some("X"), "{html}");
+            }
+        }
+        assert_eq!(
+            title("<svg><font color=red><title>X</title>").as_deref(),
+            Some("X")
+        );
+        assert_eq!(
+            title("<svg><font SIZE><title>X</title>").as_deref(),
+            Some("X")
+        );
+        assert_eq!(title("<svg><font><title>F</title></font></svg>"), None);
+        // `</p>` and `</br>` leave foreign content too.
+        assert_eq!(title("<svg><g></p><title>X</title>").as_deref(), Some("X"));
+        assert_eq!(title("<svg><g></br><title>X</title>").as_deref(), Some("X"));
+        // A breakout stops at an integration point: here the `div` is inside `mi`, and
+        // once `mi` closes the `title` is MathML's.
+        let html = "<math><mi><svg><div></div></mi><title>M</title>";
+        assert_eq!(title(html), None);
+    }
+
+    #[test]
+    fn self_closing_foreign_elements_open_nothing() {
+        assert_eq!(title("<svg/><title>X</title>").as_deref(), Some("X"));
+        assert_eq!(title("<math/><title>X</title>").as_deref(), Some("X"));
+        let html = "<svg><path/><title>I</title></svg><title>X</title>";
+        assert_eq!(title(html).as_deref(), Some("X"));
+        // In HTML content the slash means nothing: `<title/>` opens a title.
+        assert_eq!(title("<div/><title/>X</title>").as_deref(), Some("X"));
+    }
+
+    #[test]
+    fn end_tags_close_what_they_match() {
+        assert_eq!(
+            title("<svg><g></G></SVG><title>X</title>").as_deref(),
+            Some("X")
+        );
+        // An HTML end tag closes the foreign elements above its element...
+        assert_eq!(
+            title("<div><svg><g></div><title>X</title>").as_deref(),
+            Some("X")
+        );
+        assert_eq!(title("<p><svg></p><title>X</title>").as_deref(), Some("X"));
+        assert_eq!(
+            title("<ul><li><svg></li><title>X</title>").as_deref(),
+            Some("X")
+        );
+        assert_eq!(
+            title("<h1><svg></h2><title>X</title>").as_deref(),
+            Some("X")
+        );
+        assert_eq!(
+            title("<math><mi></math><title>X</title>").as_deref(),
+            Some("X")
+        );
+        // ...but not past a scope boundary such as `foreignObject`, nor a special element.
+        let html = "<div><svg><foreignObject></div></foreignObject><title>I</title>";
+        assert_eq!(title(html), None);
+        let html = "<span><svg><foreignObject><div></span></div></foreignObject><title>I</title>";
+        assert_eq!(title(html), None);
+        // An end tag that matches nothing is ignored.
+        assert_eq!(title("<svg></div></html><title>I</title>"), None);
+        let html = "<svg><foreignObject><div></svg></div></foreignObject><title>I</title>";
+        assert_eq!(title(html), None);
+    }
+
+    #[test]
+    fn a_form_end_tag_takes_out_only_the_form() {
+        // `</form>` takes the form out of the stack and leaves the `svg` above it open.
+        assert_eq!(title("<form><svg></form><title>I</title>"), None);
+        let html = "<form><div></form></div><title>X</title>";
+        assert_eq!(title(html).as_deref(), Some("X"));
+        // A second form while the first is open is ignored, so its end tag finds none.
+        let html = "<form><div><form><svg></div></form><title>X</title>";
+        assert_eq!(title(html).as_deref(), Some("X"));
+    }
+
+    #[test]
+    fn comments_and_declarations_hide_titles() {
+        let x = Some("X");
+        assert_eq!(
+            title("<!-- <title>C</title> --><title>X</title>").as_deref(),
+            x
+        );
+        assert_eq!(title("<!--><title>X</title>").as_deref(), x);
+        assert_eq!(title("<!---><title>X</title>").as_deref(), x);
+        assert_eq!(
+            title("<!-- <title>C</title> --!><title>X</title>").as_deref(),
+            x
+        );
+        assert_eq!(
+            title("<!-- -- ><title>C</title> ---><title>X</title>").as_deref(),
+            x
+        );
+        assert_eq!(title("<!-- <title>C</title>"), None);
+        assert_eq!(
+            title("<!DOCTYPE html SYSTEM 'a'><title>X</title>").as_deref(),
+            x
+        );
+        // Bogus comments end at the first `>`, here the title tag's.
+        assert_eq!(title("</ <title>C</title>"), None);
+        assert_eq!(title("<? <title>C</title>"), None);
+        assert_eq!(title("<!x <title>C</title>"), None);
+        assert_eq!(title("</><title>X</title>").as_deref(), x);
+        // CDATA sections exist in foreign content only; in HTML they are bogus comments.
+        let html = "<svg><![CDATA[</svg><title>C</title>]]></svg><title>X</title>";
+        assert_eq!(title(html).as_deref(), x);
+        assert_eq!(title("<![CDATA[<title>C</title>]]>"), None);
+    }
+
+    #[test]
+    fn script_data_and_its_escapes_hide_titles() {
+        let x = Some("X");
+        let html = "<script>w('<title>S</title>')</script><title>X</title>";
+        assert_eq!(title(html).as_deref(), x);
+        assert_eq!(title("<SCRIPT>a</Script ><title>X</title>").as_deref(), x);
+        assert_eq!(title("<script>a</scripty><title>S</title>"), None);
+        assert_eq!(title("<script><!--</script><title>X</title>").as_deref(), x);
+        assert_eq!(
+            title("<script><!--></script><title>X</title>").as_deref(),
+            x
+        );
+        assert_eq!(
+            title("<script>a<!-b</script><title>X</title>").as_deref(),
+            x
+        );
+        // Double escaped: the first `</script>` only goes back to escaped.
+        let html = "<script><!--<script></script></script><title>X</title>";
+        assert_eq!(title(html).as_deref(), x);
+        let html = "<script><!--<script>--></script><title>X</title>";
+        assert_eq!(title(html).as_deref(), x);
+        // After `-->`, a `<title>` is still script text, and no `</script>` follows.
+        let html = "<script><!--<script><title>S</title></script>--><title>S</title>";
+        assert_eq!(title(html), None);
+        // In SVG, `script` is not raw text.
+        let html = "<svg><script></svg><title>X</title>";
+        assert_eq!(title(html).as_deref(), x);
+    }
+
+    #[test]
+    fn raw_text_elements_hide_titles() {
+        for name in [
+            "textarea", "style", "xmp", "iframe", "noembed", "noframes", "noscript",
+        ] {
+            let html = format!("<{name}><title>R</title></{name}><title>X</title>");
+            assert_eq!(title(&html).as_deref(), Some("X"), "{name}");
+            let html = format!("<{name}><title>R</title></{name} a='>'><title>X</title>");
+            assert_eq!(title(&html).as_deref(), Some("X"), "{name}");
+            let upper = name.to_ascii_uppercase();
+            let html = format!("<{upper}><title>R</title></{upper}/><title>X</title>");
+            assert_eq!(title(&html).as_deref(), Some("X"), "{name}");
+            assert_eq!(title(&format!("<{name}><title>R</title>")), None, "{name}");
+            // In foreign content they are ordinary elements.
+            let html = format!("<svg><{name}></svg><title>X</title>");
+            assert_eq!(title(&html).as_deref(), Some("X"), "{name}");
+        }
+        assert_eq!(title("<plaintext></plaintext><title>P</title>"), None);
+    }
+
+    #[test]
+    fn attribute_values_are_not_markup() {
+        let x = Some("X");
+        assert_eq!(
+            title(r#"<a title="<title>A</title>">a</a><title>X</title>"#).as_deref(),
+            x
+        );
+        assert_eq!(title("<img alt='>'><title>X</title>").as_deref(), x);
+        assert_eq!(
+            title("<p x = '<title>' y=\">\"/><title>X</title>").as_deref(),
+            x
+        );
+        // An unquoted value stops at white space: `<title` is the next attribute's name.
+        assert_eq!(title("<p class=a <title>X</title>"), None);
+        // A tag the input ends inside is dropped.
+        assert_eq!(title("<title x='>"), None);
+        let many: String = (0..50_000).map(|i| format!(" a{i}=v")).collect();
+        assert_eq!(title(&format!("<div{many}><title>X</title>")).as_deref(), x);
+    }
+
+    #[test]
+    fn character_references_are_decoded_as_the_standard_says() {
+        let html = "<title>&amp;&lt;&gt;&quot;&#39;&#x41;&#65</title>";
+        assert_eq!(title(html).as_deref(), Some("&<>\"'AA"));
+        // Legacy names need no `;`, and the longest match wins.
+        let html = "<title>&copy 2024 &notit; &amp</title>";
+        assert_eq!(title(html).as_deref(), Some("\u{a9} 2024 \u{ac}it; &"));
+        assert_eq!(
+            title("<title>&bogus; &</title>").as_deref(),
+            Some("&bogus; &")
+        );
+        let html = "<title>&#0;&#x80;&#x9F;&#xD800;&#x110000;&#x1F980;\0</title>";
+        let expected = "\u{FFFD}\u{20AC}\u{178}\u{FFFD}\u{FFFD}\u{1F980}\u{FFFD}";
+        assert_eq!(title(html).as_deref(), Some(expected));
+    }
+
+    #[test]
+    fn a_title_is_rcdata_and_an_unterminated_one_runs_to_the_end() {
+        assert_eq!(
+            title("<title>Half a title").as_deref(),
+            Some("Half a title")
+        );
+        assert_eq!(title("<title>a</titlex>b").as_deref(), Some("a</titlex>b"));
+        assert_eq!(title("<title>a</TITLE >b</title>").as_deref(), Some("a"));
+        let html = "<title>a <b>bold</b><!-- c --></title>";
+        assert_eq!(title(html).as_deref(), Some("a <b>bold</b><!-- c -->"));
+        assert_eq!(title("<title>a</title").as_deref(), Some("a</title"));
+        // The first title counts even when it is empty.
+        assert_eq!(title("<title> </title><title>X</title>"), None);
+    }
+
+    #[test]
+    fn deep_nesting_is_linear() {
+        let html = format!("<html><body>{}<title>x</title>", "<div>".repeat(200_000));
+        assert_eq!(title(&html).as_deref(), Some("x"));
+    }
 }
