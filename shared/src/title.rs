@@ -26,7 +26,7 @@
 //! raw-text elements whole: RCDATA `title` and `textarea`; RAWTEXT `style`, `xmp`,
 //! `iframe`, `noembed`, `noframes` and `noscript` (scripting is on, as in a browser);
 //! `script` with its escaped and double-escaped states; `plaintext`, after which all is
-//! text. Its tree part, [`OpenElements`], keeps the stack of open elements with what the
+//! text. Its tree part, `OpenElements`, keeps the stack of open elements with what the
 //! tree builder's rules look at: each element's namespace, whether it is special, a scope
 //! boundary or an integration point. It tells whether a start tag is HTML or foreign
 //! (inside `<svg>` and `<math>`, a `title` is SVG's or MathML's, unless the current node
@@ -40,7 +40,7 @@
 //!
 //! # Why it is linear
 //!
-//! The tokenizer moves forward only, and looks at most a tag name's length ahead. The
+//! The tokenizer never goes back: each byte is read a bounded number of times. The
 //! stack keeps, beside the elements, the indices of open elements by name and by category
 //! (special, each scope's boundaries, HTML), so every question a tag asks ("is a `p` open
 //! in button scope?", "is the `div` this end tag names above the nearest special
@@ -51,12 +51,15 @@
 //!
 //! # Where it differs from a browser
 //!
-//! - Foster parenting and the adoption agency move elements in the tree, which a scan in
-//!   document order does not: a title in table context (`<table><title>`) is placed before
-//!   the table, and a formatting element's end tag (`</b>`) only pops to its element,
-//!   without reopening formatting elements that were closed early.
-//! - The table, select and frameset insertion modes' own rules are not modelled: a title
-//!   inside `<select>`, or after a `<frameset>`, counts here.
+//! - Foster parenting: a browser moves a title met in table context (`<table><title>`)
+//!   to before the table; here it is found in document order, which differs only when
+//!   an earlier title sits inside that table's cells.
+//! - The adoption agency: a browser re-parents misnested formatting elements and reopens
+//!   those closed early (`<p><b></p>x` has a second `b`); here `</b>` only pops to its
+//!   element, so a later end tag may close a little differently.
+//! - The `select`, table and frameset insertion modes' own rules: a browser ignores some
+//!   tags there (a `title` or `style` inside `<select>`, a `textarea` in a column group,
+//!   every title once a `<frameset>` is accepted); here "in body" rules apply to them.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
