@@ -603,48 +603,7 @@ impl<'a> Tag<'a> {
     /// The standard's breakout tags, which pop foreign content back to HTML.
     fn breaks_out(&self) -> bool {
         let name = self.name.as_ref();
-        (name == "font" && self.font_breakout)
-            || is_heading(name)
-            || matches!(
-                name,
-                "b" | "big"
-                    | "blockquote"
-                    | "body"
-                    | "br"
-                    | "center"
-                    | "code"
-                    | "dd"
-                    | "div"
-                    | "dl"
-                    | "dt"
-                    | "em"
-                    | "embed"
-                    | "head"
-                    | "hr"
-                    | "i"
-                    | "img"
-                    | "li"
-                    | "listing"
-                    | "menu"
-                    | "meta"
-                    | "nobr"
-                    | "ol"
-                    | "p"
-                    | "pre"
-                    | "ruby"
-                    | "s"
-                    | "small"
-                    | "span"
-                    | "strong"
-                    | "strike"
-                    | "sub"
-                    | "sup"
-                    | "table"
-                    | "tt"
-                    | "u"
-                    | "ul"
-                    | "var"
-            )
+        (name == "font" && self.font_breakout) || is_heading(name) || is_breakout(name)
     }
 
     /// Whether the `encoding` names HTML (`text/html` or `application/xhtml+xml`, in any
@@ -657,6 +616,17 @@ impl<'a> Tag<'a> {
                 || value.eq_ignore_ascii_case("application/xhtml+xml")
         })
     }
+}
+
+/// The breakout tags but `font` and the headings.
+#[rustfmt::skip]
+fn is_breakout(name: &str) -> bool {
+    matches!(name,
+        "b" | "big" | "blockquote" | "body" | "br" | "center" | "code" | "dd" | "div" |
+        "dl" | "dt" | "em" | "embed" | "head" | "hr" | "i" | "img" | "li" | "listing" |
+        "menu" | "meta" | "nobr" | "ol" | "p" | "pre" | "ruby" | "s" | "small" | "span" |
+        "strong" | "strike" | "sub" | "sup" | "table" | "tt" | "u" | "ul" | "var"
+    )
 }
 
 /// A tag name lowercased as the tokenizer does: ASCII letters, and NUL made U+FFFD.
@@ -1214,195 +1184,53 @@ fn html_flags(name: &str) -> u16 {
 }
 
 /// The standard's special HTML elements.
+#[rustfmt::skip]
 fn is_special(name: &str) -> bool {
-    is_heading(name)
-        || matches!(
-            name,
-            "address"
-                | "applet"
-                | "area"
-                | "article"
-                | "aside"
-                | "base"
-                | "basefont"
-                | "bgsound"
-                | "blockquote"
-                | "body"
-                | "br"
-                | "button"
-                | "caption"
-                | "center"
-                | "col"
-                | "colgroup"
-                | "dd"
-                | "details"
-                | "dir"
-                | "div"
-                | "dl"
-                | "dt"
-                | "embed"
-                | "fieldset"
-                | "figcaption"
-                | "figure"
-                | "footer"
-                | "form"
-                | "frame"
-                | "frameset"
-                | "head"
-                | "header"
-                | "hgroup"
-                | "hr"
-                | "html"
-                | "iframe"
-                | "img"
-                | "input"
-                | "keygen"
-                | "li"
-                | "link"
-                | "listing"
-                | "main"
-                | "marquee"
-                | "menu"
-                | "meta"
-                | "nav"
-                | "noembed"
-                | "noframes"
-                | "noscript"
-                | "object"
-                | "ol"
-                | "p"
-                | "param"
-                | "plaintext"
-                | "pre"
-                | "script"
-                | "search"
-                | "section"
-                | "select"
-                | "source"
-                | "style"
-                | "summary"
-                | "table"
-                | "tbody"
-                | "td"
-                | "template"
-                | "textarea"
-                | "tfoot"
-                | "th"
-                | "thead"
-                | "title"
-                | "tr"
-                | "track"
-                | "ul"
-                | "wbr"
-                | "xmp"
-        )
+    is_heading(name) || matches!(name,
+        "address" | "applet" | "area" | "article" | "aside" | "base" | "basefont" |
+        "bgsound" | "blockquote" | "body" | "br" | "button" | "caption" | "center" | "col" |
+        "colgroup" | "dd" | "details" | "dir" | "div" | "dl" | "dt" | "embed" | "fieldset" |
+        "figcaption" | "figure" | "footer" | "form" | "frame" | "frameset" | "head" |
+        "header" | "hgroup" | "hr" | "html" | "iframe" | "img" | "input" | "keygen" | "li" |
+        "link" | "listing" | "main" | "marquee" | "menu" | "meta" | "nav" | "noembed" |
+        "noframes" | "noscript" | "object" | "ol" | "p" | "param" | "plaintext" | "pre" |
+        "script" | "search" | "section" | "select" | "source" | "style" | "summary" |
+        "table" | "tbody" | "td" | "template" | "textarea" | "tfoot" | "th" | "thead" |
+        "title" | "tr" | "track" | "ul" | "wbr" | "xmp"
+    )
 }
 
 /// Start tags that leave nothing open: void elements, and those whose element exists
 /// already (`html`, `head`, `body`) or is not modelled (`frameset`).
+#[rustfmt::skip]
 fn opens_nothing(name: &str) -> bool {
-    matches!(
-        name,
-        "area"
-            | "base"
-            | "basefont"
-            | "bgsound"
-            | "br"
-            | "col"
-            | "embed"
-            | "frame"
-            | "img"
-            | "image"
-            | "input"
-            | "keygen"
-            | "link"
-            | "meta"
-            | "param"
-            | "source"
-            | "track"
-            | "wbr"
-            | "html"
-            | "head"
-            | "body"
-            | "frameset"
+    matches!(name,
+        "area" | "base" | "basefont" | "bgsound" | "br" | "col" | "embed" | "frame" |
+        "img" | "image" | "input" | "keygen" | "link" | "meta" | "param" | "source" |
+        "track" | "wbr" | "html" | "head" | "body" | "frameset"
     )
 }
 
 /// Start tags that close a `p` in button scope first (a `table` does so in no-quirks mode).
+#[rustfmt::skip]
 fn closes_p(name: &str) -> bool {
-    is_heading(name)
-        || matches!(
-            name,
-            "address"
-                | "article"
-                | "aside"
-                | "blockquote"
-                | "center"
-                | "details"
-                | "dialog"
-                | "dir"
-                | "div"
-                | "dl"
-                | "fieldset"
-                | "figcaption"
-                | "figure"
-                | "footer"
-                | "header"
-                | "hgroup"
-                | "main"
-                | "menu"
-                | "nav"
-                | "ol"
-                | "p"
-                | "search"
-                | "section"
-                | "summary"
-                | "ul"
-                | "pre"
-                | "listing"
-                | "li"
-                | "dd"
-                | "dt"
-                | "table"
-        )
+    is_heading(name) || matches!(name,
+        "address" | "article" | "aside" | "blockquote" | "center" | "details" | "dialog" |
+        "dir" | "div" | "dl" | "fieldset" | "figcaption" | "figure" | "footer" | "header" |
+        "hgroup" | "main" | "menu" | "nav" | "ol" | "p" | "search" | "section" | "summary" |
+        "ul" | "pre" | "listing" | "li" | "dd" | "dt" | "table"
+    )
 }
 
 /// End tags that close their element only when it is in scope.
+#[rustfmt::skip]
 fn closes_in_scope(name: &str) -> bool {
-    matches!(
-        name,
-        "address"
-            | "article"
-            | "aside"
-            | "blockquote"
-            | "button"
-            | "center"
-            | "details"
-            | "dialog"
-            | "dir"
-            | "div"
-            | "dl"
-            | "fieldset"
-            | "figcaption"
-            | "figure"
-            | "footer"
-            | "header"
-            | "hgroup"
-            | "listing"
-            | "main"
-            | "menu"
-            | "nav"
-            | "ol"
-            | "pre"
-            | "search"
-            | "section"
-            | "summary"
-            | "ul"
-            | "applet"
-            | "marquee"
-            | "object"
-            | "dd"
-            | "dt"
+    matches!(name,
+        "address" | "article" | "aside" | "blockquote" | "button" | "center" | "details" |
+        "dialog" | "dir" | "div" | "dl" | "fieldset" | "figcaption" | "figure" | "footer" |
+        "header" | "hgroup" | "listing" | "main" | "menu" | "nav" | "ol" | "pre" |
+        "search" | "section" | "summary" | "ul" | "applet" | "marquee" | "object" | "dd" |
+        "dt"
     )
 }
 
@@ -1564,53 +1392,10 @@ mod tests {
 
     #[test]
     fn breakout_tags_return_to_html() {
-        let breakouts = [
-            "b",
-            "big",
-            "blockquote",
-            "body",
-            "br",
-            "center",
-            "code",
-            "dd",
-            "div",
-            "dl",
-            "dt",
-            "em",
-            "embed",
-            "h1",
-            "h2",
-            "h3",
-            "h4",
-            "h5",
-            "h6",
-            "head",
-            "hr",
-            "i",
-            "img",
-            "li",
-            "listing",
-            "menu",
-            "meta",
-            "nobr",
-            "ol",
-            "p",
-            "pre",
-            "ruby",
-            "s",
-            "small",
-            "span",
-            "strong",
-            "strike",
-            "sub",
-            "sup",
-            "table",
-            "tt",
-            "u",
-            "ul",
-            "var",
-        ];
-        for tag in breakouts {
+        let breakouts = "b big blockquote body br center code dd div dl dt em embed h1 h2 h3 h4 \
+            h5 h6 head hr i img li listing menu meta nobr ol p pre ruby s small span strong \
+            strike sub sup table tt u ul var";
+        for tag in breakouts.split_whitespace() {
             for island in ["<svg><g>", "<math><mrow>"] {
                 let html = format!("{island}<{tag}><title>X</title>");
                 assert_eq!(title(&html).as_deref(), Some("X"), "{html}");
