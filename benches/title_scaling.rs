@@ -17,8 +17,6 @@
 //! - `realistic`: the embedded site's pages one after another (their titles made
 //!   headings), repeated.
 
-#![allow(clippy::unwrap_used)] // A benchmark whose page has no title has nothing to say.
-
 use async_lab_shared::fetch::MAX_BODY_BYTES;
 use async_lab_shared::site::PAGES;
 use async_lab_shared::title::{decode_html, page_title};
