@@ -324,7 +324,7 @@ impl<'a> Scanner<'a> {
         Scanner {
             html,
             pos: 0,
-            open: OpenElements::default(),
+            open: OpenElements::new(),
         }
     }
 
@@ -738,46 +738,70 @@ enum Ns {
     MathMl,
 }
 
-// What the tree builder's rules ask of an open element, as bits. Each of the first eight
+// What the tree builder's rules ask of an open element, as bits. Each of the first five
 // has a list of the indices of the open elements in it, so that its topmost is at hand.
 /// The standard's special elements: "any other end tag" stops at one.
 const SPECIAL: u16 = 1;
-/// The bounds of "has an element in scope".
+/// The bounds of "has an element in scope" (the other scopes add named elements).
 const SCOPE: u16 = 1 << 1;
-/// Those of "in button scope": the scope's and `button`.
-const BUTTON_SCOPE: u16 = 1 << 2;
-/// Those of "in list item scope": the scope's, `ol` and `ul`.
-const LIST_SCOPE: u16 = 1 << 3;
-/// Those of "in table scope": `html`, `table` and `template`.
-const TABLE_SCOPE: u16 = 1 << 4;
 /// Where a new `li`, `dd` or `dt` stops looking for one to close: special elements but
 /// `address`, `div` and `p`.
-const LI_STOP: u16 = 1 << 5;
+const LI_STOP: u16 = 1 << 2;
 /// Elements in the HTML namespace: a foreign end tag looks no further down.
-const HTML: u16 = 1 << 6;
+const HTML: u16 = 1 << 3;
 /// `h1` to `h6`, which `</h1>` to `</h6>` all close.
-const HEADING: u16 = 1 << 7;
+const HEADING: u16 = 1 << 4;
 /// How many of the bits above have index lists.
-const INDEXED: usize = 8;
+const LISTED: usize = 5;
 /// HTML elements and integration points: a breakout tag pops down to one.
-const HTML_CONTEXT: u16 = 1 << 8;
+const HTML_CONTEXT: u16 = 1 << 5;
 /// SVG `foreignObject`, `desc`, `title`; MathML `annotation-xml` with an HTML `encoding`.
-const HTML_IP: u16 = 1 << 9;
+const HTML_IP: u16 = 1 << 6;
 /// MathML `mi`, `mo`, `mn`, `ms`, `mtext`.
-const TEXT_IP: u16 = 1 << 10;
+const TEXT_IP: u16 = 1 << 7;
 /// MathML `annotation-xml`, whose `<svg>` child is HTML's.
-const ANNOTATION_XML: u16 = 1 << 11;
+const ANNOTATION_XML: u16 = 1 << 8;
 /// An HTML `template`.
-const TEMPLATE: u16 = 1 << 12;
+const TEMPLATE: u16 = 1 << 9;
 /// The categories of the foreign elements that bound every scope.
-const FOREIGN_BOUND: u16 = SPECIAL | SCOPE | BUTTON_SCOPE | LIST_SCOPE | LI_STOP;
+const FOREIGN_BOUND: u16 = SPECIAL | SCOPE | LI_STOP;
 
-/// An element on the stack.
+/// The scopes and stops of the rules: where a search for an element ends.
+#[derive(Clone, Copy)]
+enum Bound {
+    Scope,
+    /// The scope's bounds and `button`.
+    Button,
+    /// The scope's bounds, `ol` and `ul`.
+    List,
+    /// `html`, `table` and `template`.
+    Table,
+    Special,
+    LiStop,
+}
+
+/// Names the rules look up, interned first so that their numbers are constants.
+const KNOWN: [&str; 11] = [
+    "p", "button", "ol", "ul", "table", "template", "form", "ruby", "li", "dd", "dt",
+];
+const P: u32 = 0;
+const BUTTON: u32 = 1;
+const OL: u32 = 2;
+const UL: u32 = 3;
+const TABLE: u32 = 4;
+const TEMPLATE_NAME: u32 = 5;
+const FORM: u32 = 6;
+const RUBY: u32 = 7;
+const LI: u32 = 8;
+const DD: u32 = 9;
+const DT: u32 = 10;
+
+/// An element on the stack, in 8 bytes: a 10 MiB page may hold 2 million open elements.
 struct Open {
     /// Its name's number in [`OpenElements::names`].
-    name: usize,
-    ns: Ns,
+    name: u32,
     flags: u16,
+    ns: Ns,
     /// Taken out of the stack from below other elements (only `</form>` does that); it
     /// goes when they do.
     removed: bool,
@@ -788,23 +812,23 @@ struct Open {
 enum FormPointer {
     #[default]
     Null,
-    Open(usize),
+    Open(u32),
     /// Points to a form no longer on the stack.
     Closed,
 }
 
 /// The tree builder's stack of open elements, without the tree. The `html`, `head` and
-/// `body` elements are not on it: no rule here pops them, or looks past them.
-#[derive(Default)]
+/// `body` elements are not on it: no rule here pops them, or looks past them. Indices
+/// are `u32`, to halve the lists; past 4 billion open elements, more are not tracked.
 struct OpenElements {
     stack: Vec<Open>,
-    ids: HashMap<String, usize>,
+    ids: HashMap<String, u32>,
     names: Vec<String>,
     /// By name: the indices of the open HTML elements, and of the open foreign ones.
-    html_named: Vec<Vec<usize>>,
-    foreign_named: Vec<Vec<usize>>,
+    html_named: Vec<Vec<u32>>,
+    foreign_named: Vec<Vec<u32>>,
     /// By category: the indices of the open elements in it.
-    tops: [Vec<usize>; INDEXED],
+    listed: [Vec<u32>; LISTED],
     /// How many HTML templates are open: a title inside one is not the document's.
     templates: usize,
     form: FormPointer,
@@ -812,11 +836,30 @@ struct OpenElements {
 
 /// Pushing and popping, with the index lists kept in step.
 impl OpenElements {
-    fn id(&mut self, name: &str) -> usize {
+    fn new() -> Self {
+        let mut open = OpenElements {
+            stack: Vec::new(),
+            ids: HashMap::new(),
+            names: Vec::new(),
+            html_named: Vec::new(),
+            foreign_named: Vec::new(),
+            listed: Default::default(),
+            templates: 0,
+            form: FormPointer::Null,
+        };
+        for name in KNOWN {
+            open.id(name);
+        }
+        open
+    }
+
+    fn id(&mut self, name: &str) -> u32 {
         if let Some(&id) = self.ids.get(name) {
             return id;
         }
-        let id = self.names.len();
+        let Ok(id) = u32::try_from(self.names.len()) else {
+            return u32::MAX;
+        };
         self.ids.insert(name.to_string(), id);
         self.names.push(name.to_string());
         self.html_named.push(Vec::new());
@@ -826,24 +869,35 @@ impl OpenElements {
 
     fn push(&mut self, name: &str, ns: Ns, extra: u16) {
         let flags = flags_of(ns, name) | extra;
-        let (id, index) = (self.id(name), self.stack.len());
+        let id = self.id(name);
+        let index = u32::try_from(self.stack.len())
+            .ok()
+            .filter(|&i| i < u32::MAX);
+        let (Some(index), Some(named)) = (index, self.named_mut(ns, id)) else {
+            return;
+        };
+        named.push(index);
+        for (bit, list) in self.listed.iter_mut().enumerate() {
+            if flags & (1 << bit) != 0 {
+                list.push(index);
+            }
+        }
+        self.templates += usize::from(flags & TEMPLATE != 0);
+        let removed = false;
+        self.stack.push(Open {
+            name: id,
+            flags,
+            ns,
+            removed,
+        });
+    }
+
+    fn named_mut(&mut self, ns: Ns, id: u32) -> Option<&mut Vec<u32>> {
         let named = match ns {
             Ns::Html => &mut self.html_named,
             _ => &mut self.foreign_named,
         };
-        named[id].push(index);
-        for (bit, top) in self.tops.iter_mut().enumerate() {
-            if flags & (1 << bit) != 0 {
-                top.push(index);
-            }
-        }
-        self.templates += usize::from(flags & TEMPLATE != 0);
-        self.stack.push(Open {
-            name: id,
-            ns,
-            flags,
-            removed: false,
-        });
+        named.get_mut(id as usize)
     }
 
     /// Pops the current node, and then any removed element that it leaves on top.
@@ -858,17 +912,15 @@ impl OpenElements {
         let Some(open) = self.stack.pop() else {
             return;
         };
-        let index = self.stack.len();
-        let named = match open.ns {
-            Ns::Html => &mut self.html_named[open.name],
-            _ => &mut self.foreign_named[open.name],
-        };
-        if named.last() == Some(&index) {
-            named.pop();
+        let index = self.len();
+        if let Some(named) = self.named_mut(open.ns, open.name) {
+            if named.last() == Some(&index) {
+                named.pop();
+            }
         }
-        for top in &mut self.tops {
-            if top.last() == Some(&index) {
-                top.pop();
+        for list in &mut self.listed {
+            if list.last() == Some(&index) {
+                list.pop();
             }
         }
         self.templates -= usize::from(open.flags & TEMPLATE != 0);
@@ -877,25 +929,32 @@ impl OpenElements {
         }
     }
 
+    /// The stack's length as an index (pushes stop before it would not fit).
+    fn len(&self) -> u32 {
+        u32::try_from(self.stack.len()).unwrap_or(u32::MAX)
+    }
+
     /// Pops elements until the one at `index` has been popped.
-    fn pop_until(&mut self, index: usize) {
-        while self.stack.len() > index {
+    fn pop_until(&mut self, index: u32) {
+        while self.len() > index {
             self.pop();
         }
     }
 
     /// Takes the element at `index` out of the stack, leaving those above it.
-    fn remove(&mut self, index: usize) {
-        if index + 1 == self.stack.len() {
+    fn remove(&mut self, index: u32) {
+        if index as usize + 1 == self.stack.len() {
             return self.pop();
         }
-        let Some(open) = self.stack.get_mut(index) else {
+        let Some(open) = self.stack.get_mut(index as usize) else {
             return;
         };
         open.removed = true;
-        let named = &mut self.html_named[open.name];
-        if let Some(at) = named.iter().rposition(|&i| i == index) {
-            named.remove(at);
+        let name = open.name;
+        if let Some(named) = self.named_mut(Ns::Html, name) {
+            if let Some(at) = named.iter().rposition(|&i| i == index) {
+                named.remove(at);
+            }
         }
     }
 }
@@ -903,33 +962,53 @@ impl OpenElements {
 /// Questions about the stack, each answered from the tops of the index lists.
 impl OpenElements {
     /// The topmost open element in `category`; removed ones are dropped from its list.
-    fn top(&mut self, category: u16) -> Option<usize> {
-        let top = &mut self.tops[category.trailing_zeros() as usize];
-        while let Some(&index) = top.last() {
-            if self.stack.get(index).is_some_and(|open| !open.removed) {
+    fn top(&mut self, category: u16) -> Option<u32> {
+        let list = &mut self.listed[category.trailing_zeros() as usize];
+        while let Some(&index) = list.last() {
+            if self
+                .stack
+                .get(index as usize)
+                .is_some_and(|open| !open.removed)
+            {
                 return Some(index);
             }
-            top.pop();
+            list.pop();
         }
         None
     }
 
-    /// Whether the element at `index` is in the scope that `bounds` ends: no bound above
-    /// it (it may be a bound itself).
-    fn in_scope(&mut self, index: usize, bounds: u16) -> bool {
-        self.top(bounds).is_none_or(|bound| index >= bound)
+    /// The topmost element where a search bounded by `bound` stops.
+    fn bound(&mut self, bound: Bound) -> Option<u32> {
+        match bound {
+            Bound::Scope => self.top(SCOPE),
+            Bound::Button => self.top(SCOPE).max(self.known(BUTTON)),
+            Bound::List => self.top(SCOPE).max(self.known(OL)).max(self.known(UL)),
+            Bound::Table => self.known(TABLE).max(self.known(TEMPLATE_NAME)),
+            Bound::Special => self.top(SPECIAL),
+            Bound::LiStop => self.top(LI_STOP),
+        }
+    }
+
+    /// Whether the element at `index` is within `bound`: no bound above it (it may be a
+    /// bound itself).
+    fn in_scope(&mut self, index: u32, bound: Bound) -> bool {
+        self.bound(bound).is_none_or(|found| index >= found)
     }
 
     /// The topmost open HTML element named `name`.
-    fn named(&self, name: &str) -> Option<usize> {
-        let id = *self.ids.get(name)?;
-        self.html_named[id].last().copied()
+    fn named(&self, name: &str) -> Option<u32> {
+        self.known(*self.ids.get(name)?)
+    }
+
+    /// The topmost open HTML element whose name has the number `id`.
+    fn known(&self, id: u32) -> Option<u32> {
+        self.html_named.get(id as usize)?.last().copied()
     }
 
     /// The current node's name, when it is an HTML element.
     fn current_html(&self) -> Option<&str> {
         let open = self.stack.last().filter(|open| open.ns == Ns::Html)?;
-        Some(&self.names[open.name])
+        self.names.get(open.name as usize).map(String::as_str)
     }
 
     /// Whether the current node is foreign, where CDATA sections are recognized and end
@@ -1003,12 +1082,14 @@ impl OpenElements {
     /// What a start tag closes before it opens.
     fn close_before(&mut self, name: &str) {
         match name {
-            "li" => self.close_list_item(&["li"]),
-            "dd" | "dt" => self.close_list_item(&["dd", "dt"]),
-            "button" => self.close_in_scope("button"),
+            "li" => self.close_list_item(&[LI]),
+            "dd" | "dt" => self.close_list_item(&[DD, DT]),
+            "button" => self.close_in_scope(BUTTON),
             "option" | "optgroup" if self.current_html() == Some("option") => self.pop(),
             "rb" | "rtc" | "rp" | "rt"
-                if self.named("ruby").is_some_and(|i| self.in_scope(i, SCOPE)) =>
+                if self
+                    .known(RUBY)
+                    .is_some_and(|i| self.in_scope(i, Bound::Scope)) =>
             {
                 let except = if matches!(name, "rp" | "rt") {
                     "rtc"
@@ -1029,24 +1110,24 @@ impl OpenElements {
 
     /// A new `li` (or `dd`, `dt`) closes an open one, unless a special element other than
     /// `address`, `div` and `p` is above it.
-    fn close_list_item(&mut self, names: &[&str]) {
-        let Some(index) = names.iter().filter_map(|name| self.named(name)).max() else {
+    fn close_list_item(&mut self, ids: &[u32]) {
+        let Some(index) = ids.iter().filter_map(|&id| self.known(id)).max() else {
             return;
         };
-        if self.in_scope(index, LI_STOP) {
+        if self.in_scope(index, Bound::LiStop) {
             self.pop_until(index);
         }
     }
 
     /// Closes a `p` in button scope, as many start tags do before opening.
     fn close_p(&mut self) {
-        if let Some(index) = self.named("p").filter(|&i| self.in_scope(i, BUTTON_SCOPE)) {
+        if let Some(index) = self.known(P).filter(|&i| self.in_scope(i, Bound::Button)) {
             self.pop_until(index);
         }
     }
 
-    fn close_in_scope(&mut self, name: &str) {
-        if let Some(index) = self.named(name).filter(|&i| self.in_scope(i, SCOPE)) {
+    fn close_in_scope(&mut self, id: u32) {
+        if let Some(index) = self.known(id).filter(|&i| self.in_scope(i, Bound::Scope)) {
             self.pop_until(index);
         }
     }
@@ -1068,7 +1149,7 @@ impl OpenElements {
         }
         self.close_p();
         if self.templates == 0 {
-            self.form = FormPointer::Open(self.stack.len());
+            self.form = FormPointer::Open(self.len());
         }
         self.push("form", Ns::Html, 0);
     }
@@ -1089,33 +1170,33 @@ impl OpenElements {
         self.html_end_tag(name);
     }
 
-    fn foreign_match(&mut self, name: &str) -> Option<usize> {
+    fn foreign_match(&mut self, name: &str) -> Option<u32> {
         let id = *self.ids.get(name)?;
-        let index = *self.foreign_named[id].last()?;
+        let index = *self.foreign_named.get(id as usize)?.last()?;
         self.top(HTML)
             .is_none_or(|html| index > html)
             .then_some(index)
     }
 
-    /// An end tag as "in body" has it: which element it closes, and within what bounds.
+    /// An end tag as "in body" has it: which element it closes, and within what bound.
     fn html_end_tag(&mut self, name: &str) {
-        let (target, bounds) = match name {
+        let (target, bound) = match name {
             "form" => return self.end_form(),
             "body" | "html" | "head" | "br" => return,
             // `</template>` closes its template whatever is open inside it.
-            "template" => (self.named(name), 0),
-            "p" => (self.named(name), BUTTON_SCOPE),
-            "li" => (self.named(name), LIST_SCOPE),
-            _ if is_heading(name) => (self.top(HEADING), SCOPE),
-            _ if closes_in_scope(name) => (self.named(name), SCOPE),
-            _ if is_table_part(name) => (self.named(name), TABLE_SCOPE),
+            "template" => (self.known(TEMPLATE_NAME), None),
+            "p" => (self.known(P), Some(Bound::Button)),
+            "li" => (self.known(LI), Some(Bound::List)),
+            _ if is_heading(name) => (self.top(HEADING), Some(Bound::Scope)),
+            _ if closes_in_scope(name) => (self.named(name), Some(Bound::Scope)),
+            _ if is_table_part(name) => (self.named(name), Some(Bound::Table)),
             // Any other end tag closes its element unless a special element is above it.
-            _ => (self.named(name), SPECIAL),
+            _ => (self.named(name), Some(Bound::Special)),
         };
         let Some(index) = target else {
             return;
         };
-        if bounds == 0 || self.in_scope(index, bounds) {
+        if bound.is_none_or(|bound| self.in_scope(index, bound)) {
             self.pop_until(index);
         }
     }
@@ -1124,12 +1205,12 @@ impl OpenElements {
     /// names is taken out of the stack, and the pointer cleared.
     fn end_form(&mut self) {
         if self.templates > 0 {
-            return self.close_in_scope("form");
+            return self.close_in_scope(FORM);
         }
         let FormPointer::Open(index) = std::mem::take(&mut self.form) else {
             return;
         };
-        if self.in_scope(index, SCOPE) {
+        if self.in_scope(index, Bound::Scope) {
             self.pop_implied("");
             self.remove(index);
         }
@@ -1163,16 +1244,7 @@ fn html_flags(name: &str) -> u16 {
         name,
         "applet" | "caption" | "html" | "table" | "td" | "th" | "marquee" | "object" | "template"
     ) {
-        flags |= SCOPE | BUTTON_SCOPE | LIST_SCOPE;
-    }
-    if name == "button" {
-        flags |= BUTTON_SCOPE;
-    }
-    if matches!(name, "ol" | "ul") {
-        flags |= LIST_SCOPE;
-    }
-    if matches!(name, "html" | "table" | "template") {
-        flags |= TABLE_SCOPE;
+        flags |= SCOPE;
     }
     if is_heading(name) {
         flags |= HEADING;
@@ -1606,6 +1678,27 @@ mod tests {
         assert_eq!(title("<title>a</title").as_deref(), Some("a</title"));
         // The first title counts even when it is empty.
         assert_eq!(title("<title> </title><title>X</title>"), None);
+    }
+
+    #[test]
+    fn the_known_names_have_their_numbers() {
+        let open = OpenElements::new();
+        let ids = [
+            P,
+            BUTTON,
+            OL,
+            UL,
+            TABLE,
+            TEMPLATE_NAME,
+            FORM,
+            RUBY,
+            LI,
+            DD,
+            DT,
+        ];
+        for (name, id) in KNOWN.iter().zip(ids) {
+            assert_eq!(open.ids.get(*name), Some(&id), "{name}");
+        }
     }
 
     #[test]
