@@ -1086,18 +1086,8 @@ impl OpenElements {
             "dd" | "dt" => self.close_list_item(&[DD, DT]),
             "button" => self.close_in_scope(BUTTON),
             "option" | "optgroup" if self.current_html() == Some("option") => self.pop(),
-            "rb" | "rtc" | "rp" | "rt"
-                if self
-                    .known(RUBY)
-                    .is_some_and(|i| self.in_scope(i, Bound::Scope)) =>
-            {
-                let except = if matches!(name, "rp" | "rt") {
-                    "rtc"
-                } else {
-                    ""
-                };
-                self.pop_implied(except);
-            }
+            "rb" | "rtc" => self.close_ruby_parts(""),
+            "rp" | "rt" => self.close_ruby_parts("rtc"),
             _ => {}
         }
         if closes_p(name) {
@@ -1105,6 +1095,17 @@ impl OpenElements {
         }
         if is_heading(name) && self.current_html().is_some_and(is_heading) {
             self.pop();
+        }
+    }
+
+    /// Inside an open `ruby`, a new part closes the open ones ("generate implied end
+    /// tags"), but for `except`.
+    fn close_ruby_parts(&mut self, except: &str) {
+        if self
+            .known(RUBY)
+            .is_some_and(|ruby| self.in_scope(ruby, Bound::Scope))
+        {
+            self.pop_implied(except);
         }
     }
 
