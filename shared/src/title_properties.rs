@@ -333,7 +333,8 @@ const VOCABULARY: &str = "<div> </div> <p> </p> <span> <ul> </li> </dl> <h1> </h
     <math/> <math><mrow> </mrow> <template> </template> <title> </title> <TITLE> <style> \
     </style> <script> </script> <!--<script> --> <textarea> </textarea> <xmp> </xmp> \
     <noscript> </noscript> <!--c--> <!-- <!--> <![CDATA[ ]]> <!doctype> <body> </body> \
-    </html> <head> </head> x Tea&amp;cake &copy &#128;";
+    </html> <head> </head> <ruby> <rb> <rt> <rp> <rtc> <option> <optgroup> \
+    x Tea&amp;cake &copy &#128;";
 
 /// Text and tags with spaces in them, for the documents.
 const TEXTS: &[&str] = &[" ", "\n", "<p class='<title>'>", "<!-- a -- b -->"];
@@ -349,7 +350,7 @@ const FOREIGN: &str = "<svg> </svg> <svg/> <svg><g> </g> <svg><path/> <svg><fore
 /// an end tag like `</span>`, looks past an SVG `title` or a MathML `mi` and closes an
 /// element below it. (It also leaves `annotation-xml` out of the scopes, and does not stop
 /// a breakout at one; the unit tests cover those.)
-const LOOKING_PAST: &str = "<li> <dd> <dt> </span> </x-y>";
+const LOOKING_PAST: &str = "<li> <dd> <dt> </span> </x-y> </ruby> </option>";
 
 /// A small document: pieces of the vocabulary, and either foreign content or the tags that
 /// look past elements.
