@@ -1458,6 +1458,10 @@ mod tests {
         // The first `encoding` counts, as the first of duplicate attributes does.
         let html = "<math><annotation-xml encoding=x encoding=text/html><title>M</title>";
         assert_eq!(title(html), None);
+        // A breakout stops at an `annotation-xml` integration point, which closes later.
+        let html = "<math><annotation-xml encoding=text/html><svg><div></div></annotation-xml>\
+                    <title>M</title>";
+        assert_eq!(title(html), None);
         // Under `annotation-xml`, an `svg` is SVG's, with its integration points.
         let html = "<math><annotation-xml><svg><foreignObject><title>X</title>";
         assert_eq!(title(html).as_deref(), x);
@@ -1530,6 +1534,10 @@ mod tests {
         let html = "<div><svg><foreignObject></div></foreignObject><title>I</title>";
         assert_eq!(title(html), None);
         let html = "<span><svg><foreignObject><div></span></div></foreignObject><title>I</title>";
+        assert_eq!(title(html), None);
+        // An SVG `title` is special too, so `</span>` stops at it (html5ever 0.27 looks
+        // past it, closes the `span` and makes the last title HTML).
+        let html = "<span><svg><title></span></title><title>I</title>";
         assert_eq!(title(html), None);
         // An end tag that matches nothing is ignored.
         assert_eq!(title("<svg></div></html><title>I</title>"), None);
