@@ -42,12 +42,12 @@
 //!
 //! The tokenizer never goes back: each byte is read a bounded number of times. The
 //! stack keeps, beside the elements, the indices of open elements by name and by category
-//! (special, each scope's boundaries, HTML), so every question a tag asks ("is a `p` open
+//! (special, scope boundary, HTML, heading), so every question a tag asks ("is a `p` open
 //! in button scope?", "is the `div` this end tag names above the nearest special
 //! element?") is answered from the tops of those lists, without walking the stack; an
 //! unmatched end tag is ignored in constant time. Each element is pushed once and popped
 //! at most once. Attributes are read once, and only `encoding` and `font`'s `color`,
-//! `face` and `size` are kept.
+//! `face` and `size` are kept: no check for duplicates.
 //!
 //! # Where it differs from a browser
 //!
@@ -822,6 +822,8 @@ enum FormPointer {
 /// are `u32`, to halve the lists; past 4 billion open elements, more are not tracked.
 struct OpenElements {
     stack: Vec<Open>,
+    /// Names to numbers. std's hasher is keyed at random, so a page cannot pick names
+    /// that collide and make each lookup slow.
     ids: HashMap<String, u32>,
     names: Vec<String>,
     /// By name: the indices of the open HTML elements, and of the open foreign ones.
