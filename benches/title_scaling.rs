@@ -1,6 +1,7 @@
 //! How the time to find a page's title grows with the page: in proportion to its size,
 //! whatever its shape. html5ever's tree builder, which `title_of` used before, is
-//! quadratic in some shapes (24 s for 20,000 nested `<div>`s in a debug build).
+//! quadratic in some shapes: on 20,000 nested `<div>`s (100 KB) it took 1.0 s in a
+//! release build, on 40,000 it took 5.0 s; the scanner takes about 1 ms per 100 KB.
 //!
 //! Run with `cargo bench --bench title_scaling`.
 //!
