@@ -7,6 +7,7 @@ use std::path::Path;
 use async_lab_shared::output::OutputFile;
 use async_lab_shared::render::chart::{self, Bar};
 use async_lab_shared::report::Report;
+use async_lab_shared::stats::Interval;
 
 /// A figure of `bench`'s report, how to read it, and the floor it is compared with.
 pub struct Figure {
@@ -130,36 +131,68 @@ pub struct Run<'a> {
     pub report: &'a Report,
 }
 
-/// The best value of `figure` over `runs`.
-fn best(figure: &Figure, runs: &[Run]) -> Option<f64> {
-    let values = runs
+/// A run's figure as a median and its interval: from the rounds' values where the report
+/// has them, else from its `spread`.
+pub fn interval(report: &Report, key: &str) -> Option<Interval> {
+    if let Some(interval) = report.samples.get(key).and_then(|v| Interval::of(v)) {
+        return Some(interval);
+    }
+    let median = *report.measurements.get(key)?;
+    let [low, high] = report.spread.get(key).copied().unwrap_or([median, median]);
+    Some(Interval {
+        median,
+        low,
+        high,
+        n: 1,
+    })
+}
+
+/// The best interval of `figure` over `runs`: the one with the best median.
+fn best(figure: &Figure, runs: &[Run]) -> Option<Interval> {
+    let intervals = runs
         .iter()
-        .filter_map(|r| r.report.measurements.get(figure.key).copied())
-        .filter(|v| v.is_finite() && *v > 0.0);
+        .filter_map(|r| interval(r.report, figure.key))
+        .filter(|i| i.median.is_finite() && i.median > 0.0);
     if figure.lower_is_better {
-        values.reduce(f64::min)
+        intervals.min_by(|a, b| a.median.total_cmp(&b.median))
     } else {
-        values.reduce(f64::max)
+        intervals.max_by(|a, b| a.median.total_cmp(&b.median))
     }
 }
 
-/// `figure`'s cell for `report`: the median, then how many times the best configuration
-/// and the floor it is.
-fn cell(figure: &Figure, report: &Report, best: Option<f64>) -> String {
-    let Some(&value) = report.measurements.get(figure.key) else {
+/// `figure`'s cell for `report`: the median and its interval, then how it stands against
+/// the best configuration (a ratio only where the two intervals are apart, `≈ best` where
+/// they overlap) and against its floor; `unstable` where its interval is too wide to rank.
+fn cell(figure: &Figure, report: &Report, best: Option<Interval>) -> String {
+    let Some(this) = interval(report, figure.key) else {
         return "-".into();
     };
+    // How many times worse than `of` this is, whichever way is better.
     let times = |of: f64| {
         if figure.lower_is_better {
-            value / of
+            this.median / of
         } else {
-            of / value
+            of / this.median
         }
     };
-    let mut s = chart::number(value);
+    let mut s = chart::number(this.median);
+    if this.n > 1 {
+        let _ = write!(
+            s,
+            " [{} to {}]",
+            chart::number(this.low),
+            chart::number(this.high)
+        );
+    }
     let mut ratios = Vec::new();
     if let Some(best) = best.filter(|_| !figure.key.starts_with("floor_")) {
-        ratios.push(format!("{}x best", chart::number(times(best))));
+        ratios.push(if best == this {
+            "best".to_string()
+        } else if this.separated_from(&best) {
+            format!("{}x best", chart::number(times(best.median)))
+        } else {
+            "\u{2248} best".to_string()
+        });
     }
     if let Some((key, into_unit)) = figure.floor {
         if let Some(&floor) = report.measurements.get(key) {
@@ -169,17 +202,39 @@ fn cell(figure: &Figure, report: &Report, best: Option<f64>) -> String {
     if !ratios.is_empty() {
         let _ = write!(s, " ({})", ratios.join(", "));
     }
+    if this.n > 1 && this.is_unstable() {
+        s.push_str(" unstable");
+    }
     s
+}
+
+/// What the table's figures are, and how many rounds are behind them.
+fn header(runs: &[Run]) -> String {
+    let rounds = runs
+        .iter()
+        .filter_map(|r| FIGURES.iter().find_map(|f| interval(r.report, f.key)))
+        .map(|i| i.n)
+        .max()
+        .unwrap_or(1);
+    let coverage = Interval::of(&vec![0.0; rounds]).map_or(0.0, |i| i.coverage());
+    format!(
+        "Each figure is the median of {rounds} rounds, run round-robin over the configurations,\n\
+         each round in a process of its own. In square brackets, the median's {:.0}% confidence\n\
+         interval (order statistics: from the k-th smallest round to the k-th largest). In\n\
+         round brackets, how it stands against the best configuration: a ratio where the two\n\
+         intervals are apart, \u{2248} best where they overlap (the rounds cannot tell them\n\
+         apart); and how many times its floor it is (a waker's wake + poll for spawn, yield\n\
+         and ping-pong; a loopback TCP round trip, as requests a second, for fetch). A ratio\n\
+         says how many times worse, whichever way is better (for fetch_rps, more is better).\n\
+         unstable: the interval is wider than half the median, too wide to rank by.\n\n",
+        coverage * 100.0
+    )
 }
 
 /// The table, as Markdown or as text (a block per configuration).
 pub fn table(runs: &[Run], markdown: bool) -> String {
-    let mut s = String::from(
-        "Each figure is the median of the rounds; in brackets, how many times the best\n\
-         configuration's figure it is, and how many times its floor (a waker's wake + poll for\n\
-         spawn, yield and ping-pong; a loopback TCP round trip, as requests a second, for fetch).\n\n",
-    );
-    let bests: Vec<Option<f64>> = FIGURES.iter().map(|f| best(f, runs)).collect();
+    let mut s = header(runs);
+    let bests: Vec<Option<Interval>> = FIGURES.iter().map(|f| best(f, runs)).collect();
     if markdown {
         let headers: Vec<String> = FIGURES
             .iter()
@@ -224,8 +279,14 @@ pub fn write_charts(dir: &Path, runs: &[Run]) -> std::io::Result<()> {
             .iter()
             .filter_map(|run| {
                 let value = *run.report.measurements.get(figure.key)?;
+                let unstable =
+                    interval(run.report, figure.key).is_some_and(|i| i.n > 1 && i.is_unstable());
                 Some(Bar {
-                    label: run.label.clone(),
+                    label: if unstable {
+                        format!("{} (unstable)", run.label)
+                    } else {
+                        run.label.clone()
+                    },
                     group: run.runtime.to_string(),
                     value,
                     spread: run.report.spread.get(figure.key).copied(),

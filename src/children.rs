@@ -53,6 +53,8 @@ pub struct Child<'a> {
     pub args: &'a [OsString],
     /// How long the child may run: past it, it is killed and its row says so.
     pub deadline: Duration,
+    /// bench: one timed round, one of the rounds the driver interleaves.
+    pub one_round: bool,
 }
 
 impl Child<'_> {
@@ -70,6 +72,9 @@ impl Child<'_> {
         }
         if let Some(n) = self.workers {
             command.args(["--workers", &n.to_string()]);
+        }
+        if self.one_round {
+            command.arg("--one-round");
         }
         command.args(self.args);
         let output = run_within(&mut command, self.deadline)

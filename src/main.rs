@@ -9,6 +9,8 @@
 
 #![forbid(unsafe_code)]
 
+mod baseline;
+mod bench_rounds;
 mod bench_table;
 mod children;
 mod table;
@@ -59,6 +61,12 @@ struct Options {
     /// With bench: also draw each figure as a bar chart, DIR/<figure>.svg
     #[arg(long, value_name = "DIR", global = true)]
     charts: Option<PathBuf>,
+    /// With bench: save this run's figures (medians and intervals) as a baseline
+    #[arg(long, value_name = "FILE.json", global = true)]
+    save: Option<PathBuf>,
+    /// With bench: compare this run's figures with a baseline saved by --save
+    #[arg(long, value_name = "FILE.json", global = true)]
+    compare: Option<PathBuf>,
     /// How long one configuration's process may run before it is stopped and its row
     /// says so
     #[arg(long, value_name = "SECS", default_value_t = 600.0, global = true, value_parser = bounds::parse::deadline)]
@@ -77,7 +85,7 @@ struct Options {
 }
 
 /// The driver's own options, which its children do not take: (name, takes a value).
-const DRIVER_ONLY: [(&str, bool); 7] = [
+const DRIVER_ONLY: [(&str, bool); 9] = [
     ("--json", false),
     ("--markdown", false),
     ("--timeline", true),
@@ -85,6 +93,8 @@ const DRIVER_ONLY: [(&str, bool); 7] = [
     ("--only", true),
     ("--charts", true),
     ("--deadline", true),
+    ("--save", true),
+    ("--compare", true),
 ];
 
 fn main() -> ExitCode {
@@ -215,6 +225,20 @@ fn drive(options: &Options, args: &[OsString]) -> Result<ExitCode, CliError> {
     let configurations = selected(&options.only)?;
     cli::check(&experiment, &options.run)?;
     let outputs = Outputs::check(options, &configurations)?;
+    let rounds = match &experiment {
+        Experiment::Bench(bench) => bench.rounds,
+        _ if options.save.is_some() || options.compare.is_some() => {
+            return Err(CliError::Usage(
+                "--save and --compare go with bench: they keep and compare its figures".into(),
+            ));
+        }
+        _ => 1,
+    };
+    let baseline = options
+        .compare
+        .as_deref()
+        .map(baseline::Baseline::read)
+        .transpose()?;
     // The site holds a descriptor per connection of a child's run: thousands, for
     // downloads, which the limit must have room for (raised, where the driver may).
     let connections = match &experiment {
@@ -229,29 +253,43 @@ fn drive(options: &Options, args: &[OsString]) -> Result<ExitCode, CliError> {
     let passed_on = child_args(args);
 
     let runs = runs_of(&experiment, &configurations);
-    let mut rows = Vec::new();
-    for (i, (configuration, workers)) in runs.iter().enumerate() {
-        let (runtime, flavor) = (configuration.runtime, configuration.flavor);
-        let label = table::Row::label(runtime, flavor, *workers);
-        stdio::eprintln(format_args!("[{}/{}] {name} on {label}", i + 1, runs.len()));
-        // The last configuration's connections, still closing, must not hold the
-        // descriptors this one needs.
-        site.wait_until_idle(Duration::from_secs(10));
-        let child = children::Child {
-            exe: &exe,
-            configuration,
-            workers: *workers,
-            experiment: name,
-            site: site.base(),
-            timeline: outputs
-                .timelines
-                .as_ref()
-                .map(|dir| timeline_file(dir, configuration).path),
-            args: &passed_on,
-            deadline: Duration::from_secs_f64(options.deadline),
-        };
-        rows.push(child.run()?);
+    // bench's rounds run round-robin, each in a process of its own, so that a slow
+    // minute on the machine falls on every configuration alike; every other experiment
+    // runs once.
+    let mut per_run: Vec<Vec<table::Row>> = runs.iter().map(|_| Vec::new()).collect();
+    let mut done = 0;
+    for round in 1..=rounds {
+        for (i, (configuration, workers)) in runs.iter().enumerate() {
+            let label = table::Row::label(configuration.runtime, configuration.flavor, *workers);
+            done += 1;
+            let of = runs.len() * rounds as usize;
+            match rounds {
+                1 => stdio::eprintln(format_args!("[{done}/{of}] {name} on {label}")),
+                _ => stdio::eprintln(format_args!(
+                    "[{done}/{of}] {name} round {round}/{rounds} on {label}"
+                )),
+            }
+            // The last configuration's connections, still closing, must not hold the
+            // descriptors this one needs.
+            site.wait_until_idle(Duration::from_secs(10));
+            let child = children::Child {
+                exe: &exe,
+                configuration,
+                workers: *workers,
+                experiment: name,
+                site: site.base(),
+                timeline: outputs
+                    .timelines
+                    .as_ref()
+                    .map(|dir| timeline_file(dir, configuration).path),
+                args: &passed_on,
+                deadline: Duration::from_secs_f64(options.deadline),
+                one_round: rounds > 1,
+            };
+            per_run[i].push(child.run()?);
+        }
     }
+    let rows: Vec<table::Row> = per_run.into_iter().filter_map(bench_rounds::pool).collect();
 
     let mut all_ok = rows.iter().all(table::Row::ok);
     // Said last, after the table, so that it is not lost above it.
@@ -270,13 +308,25 @@ fn drive(options: &Options, args: &[OsString]) -> Result<ExitCode, CliError> {
     if let Some(trace) = &outputs.trace {
         written(trace, write_trace(trace, &rows));
     }
-    if options.json {
+    if let Experiment::Bench(_) = experiment {
+        let (text, failed) = bench(&rows, options, &outputs, baseline.as_ref(), rounds);
+        all_ok &= !failed;
+        if options.json {
+            let reports: Vec<Value> = rows.iter().map(|r| r.report.clone()).collect();
+            stdio::println(Value::Array(reports));
+            // The comparison is for people: on stderr, so that stdout stays one JSON array.
+            if let Some(comparison) = text.comparison {
+                stdio::eprint(comparison);
+            }
+        } else {
+            stdio::print(text.table);
+            if let Some(comparison) = text.comparison {
+                stdio::print(format_args!("\n{comparison}"));
+            }
+        }
+    } else if options.json {
         let reports: Vec<Value> = rows.iter().map(|r| r.report.clone()).collect();
         stdio::println(Value::Array(reports));
-    } else if let Experiment::Bench(_) = experiment {
-        let (table, charts_failed) = bench(&rows, options);
-        all_ok &= !charts_failed;
-        stdio::print(table);
     } else if options.markdown {
         stdio::print(table::markdown(name, &rows));
     } else {
@@ -298,6 +348,8 @@ struct Outputs {
     index: Option<OutputFile>,
     /// `--trace FILE.json`.
     trace: Option<OutputFile>,
+    /// `--save FILE.json`, bench's baseline.
+    save: Option<OutputFile>,
 }
 
 impl Outputs {
@@ -308,7 +360,8 @@ impl Outputs {
             output::check_folder("--charts", dir)?;
         }
         let trace = cli::output_option("--trace", options.trace.as_deref())?;
-        let mut files: Vec<OutputFile> = trace.iter().cloned().collect();
+        let save = cli::output_option("--save", options.save.as_deref())?;
+        let mut files: Vec<OutputFile> = trace.iter().chain(&save).cloned().collect();
         let mut index = None;
         if let Some(dir) = &options.timeline {
             output::check_folder("--timeline", dir)?;
@@ -343,6 +396,7 @@ impl Outputs {
             timelines: options.timeline.clone(),
             index,
             trace,
+            save,
         })
     }
 }
@@ -375,10 +429,22 @@ fn runs_of(
     runs
 }
 
-/// `bench`'s table (and charts, with `--charts DIR`, whose folder was checked before the
-/// run), and whether the charts could not be written: said after the table, which is
-/// printed either way.
-fn bench(rows: &[table::Row], options: &Options) -> (String, bool) {
+/// What `bench` prints: its table, and the comparison with a saved run (`--compare`).
+struct BenchText {
+    table: String,
+    comparison: Option<String>,
+}
+
+/// `bench`'s table; its charts (`--charts DIR`) and its baseline (`--save FILE`), both
+/// checked before the run; the comparison with `baseline` (`--compare FILE`). Also
+/// whether a file could not be written: said after the table, which is printed either way.
+fn bench(
+    rows: &[table::Row],
+    options: &Options,
+    outputs: &Outputs,
+    baseline: Option<&baseline::Baseline>,
+    rounds: u32,
+) -> (BenchText, bool) {
     let reports: Vec<(String, &str, Report)> = rows
         .iter()
         .filter(|row| row.crashed.is_none())
@@ -395,18 +461,25 @@ fn bench(rows: &[table::Row], options: &Options) -> (String, bool) {
             report,
         })
         .collect();
-    let mut charts_failed = false;
-    if let Some(dir) = &options.charts {
-        if let Err(e) = bench_table::write_charts(dir, &runs) {
-            charts_failed = true;
+    let mut failed = false;
+    let mut written = |what: &Path, result: std::io::Result<()>| {
+        if let Err(e) = result {
+            failed = true;
             stdio::eprintln(format_args!(
-                "async-lab: cannot write the charts to {}: {e}",
-                dir.display()
+                "async-lab: cannot write {}: {e}",
+                what.display()
             ));
         }
+    };
+    if let Some(dir) = &options.charts {
+        written(dir, bench_table::write_charts(dir, &runs));
     }
-    let mut s = format!(
-        "bench on {} runs, each in its own process{}\n\n",
+    let this_run = baseline::Baseline::of(&runs, rounds);
+    if let Some(file) = &outputs.save {
+        written(&file.path, file.write(this_run.json().as_bytes()));
+    }
+    let mut table = format!(
+        "bench on {} runs, {rounds} rounds each, round-robin, each round in its own process{}\n\n",
         rows.len(),
         if cfg!(debug_assertions) {
             " (an unoptimized build: `cargo run --release -- bench` gives figures that mean something)"
@@ -414,13 +487,14 @@ fn bench(rows: &[table::Row], options: &Options) -> (String, bool) {
             ", release build"
         }
     );
-    s.push_str(&bench_table::table(&runs, options.markdown));
+    table.push_str(&bench_table::table(&runs, options.markdown));
     for row in rows {
         if let Some(crash) = &row.crashed {
-            let _ = writeln!(s, "{}: no report: {crash}", row.name());
+            let _ = writeln!(table, "{}: no report: {crash}", row.name());
         }
     }
-    (s, charts_failed)
+    let comparison = baseline.map(|saved| saved.compare(&this_run));
+    (BenchText { table, comparison }, failed)
 }
 
 /// Writes DIR/index.html (`index`, checked before the run): every configuration's

@@ -71,6 +71,10 @@ pub struct RunOptions {
     /// Use the embedded site already running at this base URL instead of starting one
     #[arg(long, value_name = "URL", hide = true, global = true)]
     pub site: Option<String>,
+    /// bench: one timed round after the warm-up, whatever --rounds says (the driver runs
+    /// the rounds, each in a process of its own, round-robin over the configurations)
+    #[arg(long, hide = true, global = true)]
+    pub one_round: bool,
 }
 
 /// What to run: an experiment, or `list`.
@@ -203,11 +207,17 @@ fn run<R: Runtime>(options: Options) -> Result<ExitCode, CliError> {
         Some(Command::Experiment(experiment)) => experiment.clone(),
         None => Experiment::default(),
     };
+    check(&experiment, &options.run)?;
+    let experiment = match experiment {
+        Experiment::Bench(bench) if options.run.one_round => {
+            Experiment::Bench(experiments::Bench { rounds: 1, ..bench })
+        }
+        other => other,
+    };
     let configuration = match &options.flavor {
         Some(flavor) => registry::find(R::CONFIGURATIONS, flavor).map_err(CliError::Usage)?,
         None => &R::CONFIGURATIONS[0],
     };
-    check(&experiment, &options.run)?;
     // Checked before the run, so that a run is never lost to a path it cannot write;
     // written only after it, so that a refused command leaves the files as they were.
     let timeline = output_option("--timeline", options.timeline.as_deref())?;
@@ -321,6 +331,7 @@ fn measure<R: Runtime>(
         parts: lab.out.parts(),
         measurements: lab.out.measures(),
         spread: lab.out.spreads(),
+        samples: lab.out.samples(),
     })
 }
 

@@ -21,6 +21,8 @@
 //! - [`experiments`]: the chapter's programs (`page-title`, `race`, ...), generic over
 //!   [`Runtime`], and the list of them.
 //! - [`progress`]: the progress bar of long experiments, and peak memory.
+//! - [`stats`]: a timing taken several times as a median and its confidence interval
+//!   (order statistics), and when two of them can be told apart.
 //! - [`resources`]: the OS limits a run meets (descriptors, threads): the soft
 //!   descriptor limit raised at start, and a limit that still binds said up front.
 //! - [`census`]: every OS thread of the process, with its name and role.
@@ -49,6 +51,7 @@ pub mod progress;
 pub mod render;
 pub mod resources;
 pub mod site;
+pub mod stats;
 pub mod stdio;
 pub mod title;
 

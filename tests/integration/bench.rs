@@ -129,3 +129,73 @@ fn bench_measures_only_what_it_is_asked() {
         assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
     }
 }
+
+/// The driver runs bench's rounds round-robin over the configurations, each round in a
+/// fresh process, and pools each configuration's rounds: every figure a median of three
+/// values, its spread their interval; `--save` keeps the figures and `--compare` reads
+/// them back with a verdict per figure.
+#[test]
+fn the_driver_interleaves_rounds_and_compares_with_a_saved_run() {
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("bench-baseline-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a folder");
+    let saved = dir.join("saved.json");
+    let driver = |more: &[&str]| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_async-lab"));
+        command
+            .args(["--only", "smol:local", "--only", "tokio:current-thread"])
+            .args(["bench", "--measure", "yield,floors", "--scale", "0.001"])
+            .args(["--rounds", "3"])
+            .args(more);
+        crate::support::output_within(&mut command, crate::support::LIMIT)
+    };
+    let output = driver(&["--json", "--save", saved.to_str().expect("UTF-8")]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let progress: Vec<&str> = stderr.lines().filter(|l| l.starts_with('[')).collect();
+    assert_eq!(
+        progress,
+        [
+            "[1/6] bench round 1/3 on smol (local)",
+            "[2/6] bench round 1/3 on tokio (current-thread)",
+            "[3/6] bench round 2/3 on smol (local)",
+            "[4/6] bench round 2/3 on tokio (current-thread)",
+            "[5/6] bench round 3/3 on smol (local)",
+            "[6/6] bench round 3/3 on tokio (current-thread)",
+        ]
+    );
+    let reports: Vec<Report> = serde_json::from_slice(&output.stdout).expect("the reports");
+    for report in &reports {
+        for (key, median) in &report.measurements {
+            let mut values = report.samples[key].clone();
+            assert_eq!(values.len(), 3, "{key}: one value a round");
+            values.sort_by(f64::total_cmp);
+            // Three values: the median is the middle one, the interval the outer two.
+            assert_eq!(*median, values[1], "{key}");
+            assert_eq!(report.spread[key], [values[0], values[2]], "{key}");
+        }
+    }
+    let baseline: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&saved).expect("saved")).expect("JSON");
+    assert_eq!(
+        baseline["figures"]["yield_ns"]["smol (local)"]["median"],
+        reports[0].measurements["yield_ns"]
+    );
+    let output = driver(&["--compare", saved.to_str().expect("UTF-8")]);
+    assert_eq!(output.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&output.stdout);
+    let verdicts = text
+        .lines()
+        .filter(|l| {
+            ["no change", "faster", "slower"]
+                .iter()
+                .any(|v| l.ends_with(v))
+        })
+        .count();
+    assert_eq!(verdicts, 8, "four figures on two configurations:\n{text}");
+    assert!(
+        text.lines().any(|l| l.starts_with("Agreement: ")
+            && l.contains(" of 8 figures have their new median inside the saved interval")),
+        "{text}"
+    );
+}

@@ -376,21 +376,20 @@ fn fault_pages() -> Vec<Case> {
         .collect()
 }
 
-/// Pages built to trip the title finder up: a title nested 20,000 and 400,000 deep
-/// (quadratic for a tree builder: 24 s for the first under a 1 s timeout, before), and a
-/// fake title inside a `<template>`. Each gives its title within the timeout, and the page
-/// beside it keeps its own.
+/// Pages built to trip the title finder up: a title 20,000 `<div>`s deep (quadratic for a
+/// tree builder: 24 s under a 1 s timeout in a debug build, before), and a fake title
+/// inside a `<template>`. Each gives its title within the timeout, and the page beside it
+/// keeps its own. (How the time grows with the page is `benches/title_scaling.rs`'s.)
 fn hostile_pages() -> Vec<Case> {
     let plain = "The title for {site}/plain was Hello from the embedded site";
     let case = |name: &str, path: &str, title: &str| {
-        Case::new(name, &["--timeout", "2", "page-title", path, "/plain"]).prints(
+        Case::new(name, &["--timeout", "1", "page-title", path, "/plain"]).prints(
             0,
             &[&format!("The title for {{site}}{path} was {title}"), plain],
         )
     };
     vec![
         case("deep-nesting", "/deep/20000", "Deep"),
-        case("deeper-nesting", "/deep/400000", "Deep"),
         case("template-title", "/template-title", "The real title"),
     ]
 }
@@ -412,11 +411,11 @@ fn cases() -> Vec<Case> {
 
 /// How many misuse cases each configuration runs: the tables, and one per test below.
 #[test]
-fn the_suite_has_66_cases_and_a_hostile_one_for_every_bounded_variable() {
+fn the_suite_has_65_cases_and_a_hostile_one_for_every_bounded_variable() {
     // A descriptor limit; scarce threads; a closed stdout, three ways on the binary
     // and three on the driver; a full stdout; two signals.
     let special = 11;
-    assert_eq!(cases().len() + special, 66, "the README says how many");
+    assert_eq!(cases().len() + special, 65, "the README says how many");
     // Every variable the binaries read that takes a bounded value has a hostile case
     // (those only a book program reads are refused in trpl_api's tests).
     let hostile: Vec<String> = cases()

@@ -99,6 +99,7 @@ pub(crate) fn block_on<R: Runtime, F: Future>(rt: &R, future: F) -> F::Output {
         parts: Vec::new(),
         measurements: Default::default(),
         spread: Default::default(),
+        samples: Default::default(),
     };
     if wanted.report {
         // Not eprint!, which panics when stderr is closed.

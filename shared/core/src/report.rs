@@ -48,9 +48,14 @@ pub struct Report {
     pub parts: Vec<Part>,
     /// What the experiment measured, by name (milliseconds where the name ends in `_ms`).
     pub measurements: BTreeMap<String, f64>,
-    /// For a measurement taken several times (its median in `measurements`): `[min, max]`.
+    /// For a measurement taken several times (its median in `measurements`): `[min, max]`,
+    /// or for `bench`'s figures the median's 95% confidence interval `[low, high]`.
     #[cfg_attr(feature = "serde", serde(default))]
     pub spread: BTreeMap<String, [f64; 2]>,
+    /// For a measurement taken several times: every value, one per round, in the order
+    /// they were taken (`bench`'s, from which the driver pools its interleaved rounds).
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub samples: BTreeMap<String, Vec<f64>>,
 }
 
 /// The thread census of a run.
@@ -258,6 +263,7 @@ impl Report {
             parts: Vec::new(),
             measurements: BTreeMap::new(),
             spread: BTreeMap::new(),
+            samples: BTreeMap::new(),
         }
     }
 

@@ -3,8 +3,10 @@
 //! beside the physical floors measured in the same process.
 //!
 //! Every measurement runs once to warm up, then `--rounds` times; the report's
-//! `measurements` carry the median under the measurement's key and its `spread` the
-//! minimum and maximum. The methods follow the runtimes' own benchmarks: tokio's
+//! `measurements` carry the median under the measurement's key, its `samples` every
+//! round's value, and its `spread` the median's 95% confidence interval
+//! ([`crate::stats`]). The driver runs each configuration's rounds in processes of their
+//! own, round-robin over the configurations, and pools the samples. The methods follow the runtimes' own benchmarks: tokio's
 //! `spawn_many`, `yield_many` and `ping_pong`, and async-executor's `spawn_one`/`yield_now`.
 //!
 //! What the numbers do not say: they come from one machine, with the other work on it
@@ -27,6 +29,7 @@ use super::{Lab, Outcome};
 use crate::book_api;
 use crate::bounds;
 use crate::runtime::Runtime;
+use crate::stats::Interval;
 use async_lab_core::registry::PollsOn;
 
 /// `bench`'s arguments.
@@ -39,8 +42,10 @@ pub struct Bench {
     /// operation, so they stay comparable)
     #[arg(long, value_name = "X", default_value_t = 1.0, value_parser = bounds::parse::bench_scale)]
     pub scale: f64,
-    /// How many timed rounds of each measurement, after one round to warm up
-    #[arg(long, value_name = "N", default_value_t = 5, value_parser = bounds::parse::bench_rounds)]
+    /// How many timed rounds of each measurement, after one round to warm up (six give a
+    /// 95% confidence interval; the driver runs each round in a fresh process, round-robin
+    /// over the configurations)
+    #[arg(long, value_name = "N", default_value_t = 6, value_parser = bounds::parse::bench_rounds)]
     pub rounds: u32,
 }
 
@@ -100,10 +105,20 @@ impl<R: Runtime> Figures<'_, R> {
         for _ in 0..self.rounds {
             values.push(round().await);
         }
-        let (median, min, max) = summary(&mut values);
-        self.lab.out.set_measure(key, median);
-        self.lab.out.set_spread(key, min, max);
-        median
+        self.set(key, values)
+    }
+
+    /// Records `values`, one per round, as `key`: their median, its interval and every
+    /// value. Returns the median.
+    fn set(&self, key: &str, values: Vec<f64>) -> f64 {
+        let Some(interval) = Interval::of(&values) else {
+            self.lab.out.set_measure(key, f64::NAN);
+            return f64::NAN;
+        };
+        self.lab.out.set_measure(key, interval.median);
+        self.lab.out.set_spread(key, interval.low, interval.high);
+        self.lab.out.set_samples(key, values);
+        interval.median
     }
 }
 
@@ -297,14 +312,8 @@ async fn timer<R: Runtime>(figures: &Figures<'_, R>, sleeps: u64) {
         medians.push(summary(&mut late).0);
         p99s.push(p99);
     }
-    for (key, values) in [
-        ("timer_late_us", &mut medians),
-        ("timer_late_p99_us", &mut p99s),
-    ] {
-        let (median, min, max) = summary(values);
-        lab.out.set_measure(key, median);
-        lab.out.set_spread(key, min, max);
-    }
+    figures.set("timer_late_us", medians);
+    figures.set("timer_late_p99_us", p99s);
     lab.out.line(format!(
         "a 1 ms sleep: {:.0} us late (median), {:.0} us (99th percentile)",
         lab.out.measure("timer_late_us").unwrap_or(f64::NAN),

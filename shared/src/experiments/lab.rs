@@ -147,6 +147,7 @@ struct Recorded {
     parts: Vec<Part>,
     measures: BTreeMap<String, f64>,
     spreads: BTreeMap<String, [f64; 2]>,
+    samples: BTreeMap<String, Vec<f64>>,
 }
 
 impl Output {
@@ -218,6 +219,11 @@ impl Output {
         self.recorded().spreads.insert(name.to_string(), [min, max]);
     }
 
+    /// Records every value of a measurement taken several times, in the order taken.
+    pub fn set_samples(&self, name: &str, values: Vec<f64>) {
+        self.recorded().samples.insert(name.to_string(), values);
+    }
+
     /// A measurement recorded so far.
     pub fn measure(&self, name: &str) -> Option<f64> {
         self.recorded().measures.get(name).copied()
@@ -246,6 +252,11 @@ impl Output {
     /// Every measurement's spread, `[min, max]`, where it was taken several times.
     pub fn spreads(&self) -> BTreeMap<String, [f64; 2]> {
         self.recorded().spreads.clone()
+    }
+
+    /// Every value of each measurement taken several times.
+    pub fn samples(&self) -> BTreeMap<String, Vec<f64>> {
+        self.recorded().samples.clone()
     }
 }
 

@@ -581,6 +581,7 @@ mod tests {
             parts: Vec::new(),
             measurements: Default::default(),
             spread: Default::default(),
+            samples: Default::default(),
         }
     }
 
