@@ -356,41 +356,55 @@ impl Outputs {
     /// Checks every output the options name, the files each configuration's child will
     /// write among them, then creates the folders.
     fn check(options: &Options, configurations: &[&Configuration]) -> Result<Outputs, CliError> {
-        if let Some(dir) = &options.charts {
-            output::check_folder("--charts", dir)?;
+        let folders: Vec<(&'static str, &PathBuf)> = [
+            ("--charts", &options.charts),
+            ("--timeline", &options.timeline),
+        ]
+        .into_iter()
+        .filter_map(|(option, dir)| Some((option, dir.as_ref()?)))
+        .collect();
+        for (option, dir) in &folders {
+            output::check_folder(option, dir)?;
         }
-        let trace = cli::output_option("--trace", options.trace.as_deref())?;
-        let save = cli::output_option("--save", options.save.as_deref())?;
+        // A file in a folder the run will create holds nothing yet to check: its folder
+        // passed.
+        let check = |option: &'static str, path: &Path| -> Result<OutputFile, CliError> {
+            let in_new_folder = folders
+                .iter()
+                .any(|(_, dir)| path.parent() == Some(dir.as_path()) && !dir.is_dir());
+            if in_new_folder {
+                Ok(OutputFile {
+                    option,
+                    path: path.to_path_buf(),
+                })
+            } else {
+                OutputFile::check(option, path)
+            }
+        };
+        let trace = options
+            .trace
+            .as_deref()
+            .map(|p| check("--trace", p))
+            .transpose()?;
+        let save = options
+            .save
+            .as_deref()
+            .map(|p| check("--save", p))
+            .transpose()?;
         let mut files: Vec<OutputFile> = trace.iter().chain(&save).cloned().collect();
         let mut index = None;
         if let Some(dir) = &options.timeline {
-            output::check_folder("--timeline", dir)?;
-            let in_dir = |file: OutputFile| -> Result<OutputFile, CliError> {
-                // A folder the run will create holds nothing yet to check.
-                if dir.is_dir() {
-                    OutputFile::check(file.option, &file.path)
-                } else {
-                    Ok(file)
-                }
-            };
-            let page = in_dir(OutputFile {
-                option: "--timeline",
-                path: dir.join("index.html"),
-            })?;
             for configuration in configurations {
-                files.push(in_dir(timeline_file(dir, configuration))?);
+                let file = timeline_file(dir, configuration);
+                files.push(check(file.option, &file.path)?);
             }
+            let page = check("--timeline", &dir.join("index.html"))?;
             files.push(page.clone());
             index = Some(page);
         }
         output::distinct(&files.iter().collect::<Vec<_>>())?;
-        for (option, dir) in [
-            ("--charts", &options.charts),
-            ("--timeline", &options.timeline),
-        ] {
-            if let Some(dir) = dir {
-                output::create_folder(option, dir)?;
-            }
+        for (option, dir) in folders {
+            output::create_folder(option, dir)?;
         }
         Ok(Outputs {
             timelines: options.timeline.clone(),
@@ -478,13 +492,15 @@ fn bench(
     if let Some(file) = &outputs.save {
         written(&file.path, file.write(this_run.json().as_bytes()));
     }
+    // The run it came from, said first: the saved baseline says the same.
     let mut table = format!(
-        "bench on {} runs, {rounds} rounds each, round-robin, each round in its own process{}\n\n",
+        "{} runs of {}{}\n\n",
         rows.len(),
+        this_run.run,
         if cfg!(debug_assertions) {
-            " (an unoptimized build: `cargo run --release -- bench` gives figures that mean something)"
+            " (`cargo run --release -- bench` gives figures that mean something)"
         } else {
-            ", release build"
+            ""
         }
     );
     table.push_str(&bench_table::table(&runs, options.markdown));

@@ -245,7 +245,7 @@ pub fn text(experiment: &str, rows: &[Row]) -> String {
     );
     s.push_str(&aligned(&HEADERS.map(str::to_string), &cells));
     if let Some((headers, cells)) = measurement_cells(rows) {
-        s.push_str("\nMeasurements (milliseconds where the name ends in _ms):\n");
+        s.push_str("\nMeasurements (milliseconds where the name ends in _ms; one run each):\n");
         s.push_str(&aligned(&headers, &cells));
     }
     s.push('\n');
@@ -283,7 +283,7 @@ pub fn markdown(experiment: &str, rows: &[Row]) -> String {
     if let Some((headers, cells)) = measurement_cells(rows) {
         let _ = writeln!(
             s,
-            "Measurements (milliseconds where the name ends in `_ms`):\n"
+            "Measurements (milliseconds where the name ends in `_ms`; one run each):\n"
         );
         let _ = writeln!(s, "| {} |", headers.join(" | "));
         let _ = writeln!(s, "|{}", "---|".repeat(headers.len()));

@@ -161,12 +161,13 @@ pub const EXPORT_CPU_SECONDS: (f64, &str) = (
     "ten minutes of computation is a hang, not an experiment",
 );
 
-/// The most work `bench` may ask for in all, in units of one round at `--scale 1`
-/// (`--scale` times its rounds, the warm-up round included), and why. The default is
-/// 6 units (5 rounds and the warm-up), some 15 s per configuration in a release build.
+/// The most work `bench` may ask for in all, in units of one round at `--scale 1`:
+/// `--scale` times twice its rounds, as the driver runs them (each round in a process of
+/// its own, after a warm-up round of its own), and why. The default is 12 units (6 rounds),
+/// some 15 s per configuration in a release build.
 pub const BENCH_WORK: (f64, &str) = (
     60.0,
-    "ten times the default already runs for minutes per configuration; more is a hang, not a benchmark",
+    "five times the default already runs for minutes per configuration; more is a hang, not a benchmark",
 );
 
 /// Every count, for `--help`.

@@ -159,7 +159,7 @@ fn numbers_out_of_bounds() -> Vec<Case> {
             format!("less than 1: {}", bounds::FRAME_MS.why),
         )),
         Case::new("bench-for-hours", &["bench", "--scale", "10", "--rounds", "100"]).usage(
-            "{bin}: bench --scale 10 --rounds 100 asks for 1010 rounds of the default workload (--scale times 101 rounds with the warm-up); the most is 60: ten times the default already runs for minutes per configuration; more is a hang, not a benchmark",
+            "{bin}: bench --scale 10 --rounds 100 asks for 2000 rounds of the default workload (--scale times 100 rounds, each after a warm-up); the most is 60: five times the default already runs for minutes per configuration; more is a hang, not a benchmark",
         ),
         Case::new("export-for-days", &["export", "10000", "10000"]).usage(format!(
             "{{bin}}: export 10000 10000 at --time-scale 0.05 asks for 15000 s of computation (three ways of 10000 frames of 10000 ms); the most is 600 s: {}",

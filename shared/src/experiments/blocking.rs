@@ -85,7 +85,7 @@ pub async fn blocking<R: Runtime>(lab: &Lab<R>) -> Outcome {
     lab.out
         .set_measure("ticker_late_ms", late.as_secs_f64() * 1000.0);
     lab.out.remark(format!(
-        "a {} ticker was at most {} late while another task blocked its thread for {}: {}",
+        "a {} ticker was at most {} late (one run) while another task blocked its thread for {}: {}",
         millis(lab.scaled(ms(10))),
         millis(late),
         millis(blocked),
@@ -135,7 +135,7 @@ pub async fn yielding<R: Runtime>(lab: &Lab<R>) -> Outcome {
         .set_measure("yield_1000_ms", yield_time.as_secs_f64() * 1000.0);
     let ratio = sleep_time.as_secs_f64() / yield_time.as_secs_f64().max(1e-9);
     lab.out.remark(format!(
-        "999 sleeps of 1 ns took {:.0}x as long as 999 yields: a sleep waits for the timer's next tick ({} a sleep here)",
+        "999 sleeps of 1 ns took {:.0}x as long as 999 yields (one run): a sleep waits for the timer's next tick ({} a sleep here)",
         ratio,
         millis(sleep_time / 999)
     ));

@@ -79,7 +79,7 @@ pub async fn busy_loop<R: Runtime>(lab: &Lab<R>, args: &BusyLoop) -> Outcome {
         verdict(yielding)
     ));
     lab.out.remark(format!(
-        "a 10 ms ticker was at most {} late beside the loop, {} with yield_now every {every} steps",
+        "a 10 ms ticker was at most {} late beside the loop, {} with yield_now every {every} steps (one run each)",
         millis(late),
         millis(yielding)
     ));

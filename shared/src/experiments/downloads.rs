@@ -91,14 +91,16 @@ pub async fn downloads<R: Runtime>(lab: &Lab<R>, urls: &[String]) -> Outcome {
         Some(kib) => {
             lab.out.set_measure("peak_rss_kib", kib as f64);
             lab.out.remark(format!(
-                "{} pages in {}, peak memory (VmHWM) {kib} KiB",
+                "{} pages in {} (one run), peak memory (VmHWM) {kib} KiB",
                 thousands(pages),
                 millis(took)
             ));
         }
-        None => lab
-            .out
-            .remark(format!("{} pages in {}", thousands(pages), millis(took))),
+        None => lab.out.remark(format!(
+            "{} pages in {} (one run)",
+            thousands(pages),
+            millis(took)
+        )),
     }
     let mut outcome = Outcome::default();
     for (reason, count) in failed.by_count() {

@@ -272,13 +272,11 @@ impl Experiment {
         }
         if let Experiment::Bench(args) = self {
             let (most, why) = bounds::BENCH_WORK;
-            let work = args.scale * f64::from(args.rounds + 1);
+            let work = args.scale * f64::from(2 * args.rounds);
             if work > most {
                 return Err(format!(
-                    "bench --scale {} --rounds {} asks for {work:.0} rounds of the default workload (--scale times {} rounds with the warm-up); the most is {most:.0}: {why}",
-                    args.scale,
-                    args.rounds,
-                    args.rounds + 1
+                    "bench --scale {} --rounds {} asks for {work:.0} rounds of the default workload (--scale times {} rounds, each after a warm-up); the most is {most:.0}: {why}",
+                    args.scale, args.rounds, args.rounds
                 ));
             }
         }
