@@ -122,18 +122,6 @@ impl<R: Runtime> Figures<'_, R> {
     }
 }
 
-/// The median, minimum and maximum of `values`, which must not be empty.
-fn summary(values: &mut [f64]) -> (f64, f64, f64) {
-    values.sort_by(f64::total_cmp);
-    let n = values.len();
-    let median = if n % 2 == 1 {
-        values[n / 2]
-    } else {
-        (values[n / 2 - 1] + values[n / 2]) / 2.0
-    };
-    (median, values[0], values[n - 1])
-}
-
 /// Nanoseconds per operation.
 fn per_op(took: Duration, ops: u64) -> f64 {
     took.as_secs_f64() * 1e9 / ops.max(1) as f64
@@ -309,7 +297,7 @@ async fn timer<R: Runtime>(figures: &Figures<'_, R>, sleeps: u64) {
             continue; // The warm-up round.
         }
         let p99 = late[((late.len() as f64 * 0.99).ceil() as usize).saturating_sub(1)];
-        medians.push(summary(&mut late).0);
+        medians.push(Interval::of(&late).map_or(f64::NAN, |i| i.median));
         p99s.push(p99);
     }
     figures.set("timer_late_us", medians);
