@@ -822,6 +822,7 @@ fn runnable_by_anyone() -> &'static std::path::Path {
 /// an abort or a hang; one that needs none (a current-thread tokio runs reqwest on its
 /// own reactor) runs as usual, on its one thread.
 fn scarce_threads_end_the_run_in_one_line(config: Config) {
+    scarce_memory_ends_the_run_in_one_line(config);
     let as_root = rustix::process::geteuid().is_root();
     if !as_root {
         eprintln!("scarce threads: not root, so no other user to run as; skipped");
@@ -859,5 +860,41 @@ fn scarce_threads_end_the_run_in_one_line(config: Config) {
             )
             .as_str()
         )
+    );
+}
+
+/// Scarce address space (`ulimit -v 50000`, 50 MB, which binds for root too): a runtime
+/// that cannot map its threads' stacks ends at once with status 1 and one line that names
+/// the limit; one that needs no thread of its own runs as usual.
+fn scarce_memory_ends_the_run_in_one_line(config: Config) {
+    let command = config.command(&["--json", "race", "/plain", "/gbk"]);
+    let mut limited = Command::new("bash");
+    limited
+        .args(["-c", "ulimit -v 50000 && exec \"$0\" \"$@\""])
+        .arg(command.get_program())
+        .args(command.get_args());
+    let run = Run::of(&mut limited);
+    run.assert_no_panic();
+    if run.code == Some(0) {
+        assert_eq!(run.report().lines.len(), 2, "{}", run.stdout);
+        return;
+    }
+    assert_eq!(
+        (run.code, run.stdout.as_str()),
+        (Some(1), ""),
+        "{}",
+        run.stderr
+    );
+    let [line] = run.stderr.lines().collect::<Vec<_>>()[..] else {
+        panic!("one line: {}", run.stderr);
+    };
+    let expected = format!(
+        "runtime-{}: the OS refused a thread or memory: ",
+        config.runtime
+    );
+    assert!(line.starts_with(&expected), "{line}");
+    assert!(
+        line.contains(", ulimit -v (address space) is 50,000 KiB"),
+        "{line}"
     );
 }
