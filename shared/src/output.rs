@@ -15,10 +15,11 @@
 //! which is then renamed over it, so a crash or a full disk leaves the old file or the
 //! new one, never half of one.
 
-use std::ffi::OsString;
 use std::fs;
-use std::io::{self, Write as _};
+use std::io;
 use std::path::{Path, PathBuf};
+
+use async_lab_core::file::{folder_of, not_a_file, write_whole};
 
 use crate::cli::CliError;
 
@@ -56,16 +57,7 @@ impl OutputFile {
     /// Writes `bytes` whole: into a temporary file beside the target, then renamed over
     /// it. On failure the target is as it was and the temporary file is gone.
     pub fn write(&self, bytes: &[u8]) -> io::Result<()> {
-        let temporary = temporary_beside(&self.path);
-        let written = fs::File::create(&temporary).and_then(|mut file| {
-            file.write_all(bytes)?;
-            file.sync_all()
-        });
-        let renamed = written.and_then(|()| fs::rename(&temporary, &self.path));
-        if renamed.is_err() {
-            let _ = fs::remove_file(&temporary);
-        }
-        renamed
+        write_whole(&self.path, bytes)
     }
 
     /// Where this file really is (its folder's canonical path, joined with its name),
@@ -135,42 +127,6 @@ pub fn distinct(outputs: &[&OutputFile]) -> Result<(), CliError> {
     Ok(())
 }
 
-/// What kind of special file `metadata` is, or `None` for a regular file.
-fn not_a_file(metadata: &fs::Metadata) -> Option<&'static str> {
-    if metadata.is_file() {
-        return None;
-    }
-    if metadata.is_dir() {
-        return Some("a folder");
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt as _;
-        let kind = metadata.file_type();
-        if kind.is_fifo() {
-            return Some("a FIFO");
-        }
-        if kind.is_socket() {
-            return Some("a socket");
-        }
-        if kind.is_char_device() {
-            return Some("a character device");
-        }
-        if kind.is_block_device() {
-            return Some("a block device");
-        }
-    }
-    Some("a special file")
-}
-
-/// The folder a file path stands in (`.` for a bare name).
-fn folder_of(path: &Path) -> PathBuf {
-    match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
-        _ => PathBuf::from("."),
-    }
-}
-
 /// Whether files can be created in `dir`: it is a folder, and the OS grants writing in
 /// it (`access(2)`, which also says no for a read-only file system).
 fn writable_folder(dir: &Path) -> io::Result<()> {
@@ -188,14 +144,6 @@ fn writable_folder(dir: &Path) -> io::Result<()> {
         return Err(io::Error::from(io::ErrorKind::PermissionDenied));
     }
     Ok(())
-}
-
-/// A temporary name beside `path`, hidden and unique to this process.
-fn temporary_beside(path: &Path) -> PathBuf {
-    let mut name = OsString::from(".");
-    name.push(path.file_name().unwrap_or_default());
-    name.push(format!(".tmp-{}", std::process::id()));
-    folder_of(path).join(name)
 }
 
 #[cfg(test)]

@@ -120,10 +120,10 @@ pub(crate) fn block_on<R: Runtime, F: Future>(rt: &R, future: F) -> F::Output {
     output
 }
 
-/// Writes `text` to `path`; a failure is one line on stderr (the program's own output
-/// is done by now, and is not to be spoiled for a picture).
+/// Writes `text` to `path` whole; a failure is one line on stderr (the program's own
+/// output is done by now, and is not to be spoiled for a picture).
 fn write(variable: &str, path: &std::path::Path, text: &str) {
-    if let Err(e) = std::fs::write(path, text) {
+    if let Err(e) = crate::file::write_whole(path, text.as_bytes()) {
         let _ = writeln!(
             std::io::stderr(),
             "{variable}: cannot write {}: {e}",

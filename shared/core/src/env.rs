@@ -299,10 +299,12 @@ fn output_file_problem(value: &str, extension: &str) -> Option<String> {
     if !folder.is_dir() {
         return Some(format!("no folder {}", folder.display()));
     }
-    if path.is_dir() {
-        return Some("a folder, not a file".into());
-    }
-    None
+    // A folder, a FIFO or a device is refused: the file is renamed into place at the end,
+    // which would replace it.
+    std::fs::metadata(path)
+        .ok()
+        .and_then(|m| crate::file::not_a_file(&m))
+        .map(|kind| format!("{kind}, not a file"))
 }
 
 /// A switch variable ([`Takes::Switch`]) is on: set to `1`.

@@ -25,6 +25,7 @@
 //! - [`render`]: the report drawn for people: the text report, the timelines (text, SVG,
 //!   HTML).
 //! - [`compat`]: reqwest's tokio reactor, on any executor.
+//! - [`file`](mod@file): output files written whole (a temporary file renamed into place).
 //! - [`env`](mod@env): the environment variables the lab and its runtimes read, each with the
 //!   values it may take and why, checked before any runtime starts.
 
@@ -36,6 +37,7 @@ pub mod census;
 pub mod chrome_trace;
 pub mod compat;
 pub mod env;
+pub mod file;
 pub mod handle;
 pub mod registry;
 pub mod render;
