@@ -224,7 +224,6 @@ fn drive(options: &Options, args: &[OsString]) -> Result<ExitCode, CliError> {
     let name = experiment.name();
     let configurations = selected(&options.only)?;
     cli::check(&experiment, &options.run)?;
-    let outputs = Outputs::check(options, &configurations)?;
     let rounds = match &experiment {
         Experiment::Bench(bench) => bench.rounds,
         _ if options.save.is_some() || options.compare.is_some() => {
@@ -239,6 +238,8 @@ fn drive(options: &Options, args: &[OsString]) -> Result<ExitCode, CliError> {
         .as_deref()
         .map(baseline::Baseline::read)
         .transpose()?;
+    // Last of the checks: it creates the output folders once all have passed.
+    let outputs = Outputs::check(options, &configurations)?;
     // The site holds a descriptor per connection of a child's run: thousands, for
     // downloads, which the limit must have room for (raised, where the driver may).
     let connections = match &experiment {

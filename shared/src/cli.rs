@@ -345,7 +345,7 @@ async fn sampled<F: std::future::Future>(sampler: &Sampler, future: F) -> F::Out
 }
 
 /// Checks the output file an option names, if it names one (see [`output`]).
-pub fn output_option(
+fn output_option(
     option: &'static str,
     path: Option<&Path>,
 ) -> Result<Option<OutputFile>, CliError> {

@@ -234,6 +234,21 @@ fn a_refused_command_leaves_the_output_files_as_they_were() {
         crate::support::output_within(binary.arg(&index).arg("race"), crate::support::LIMIT);
     assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
     assert_eq!(std::fs::read_to_string(&index).expect("kept"), "old");
+    // A baseline that cannot be read: refused before the charts' folder is created.
+    let charts = dir.join("charts");
+    let missing = dir.join("missing.json");
+    let output = driver(&[
+        "--charts",
+        charts.to_str().expect("UTF-8"),
+        "--compare",
+        missing.to_str().expect("UTF-8"),
+        "bench",
+    ]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+    assert!(
+        !charts.exists(),
+        "nothing is created before every check has passed"
+    );
 }
 
 #[test]

@@ -487,15 +487,26 @@ fn every_misuse_case_gives_its_status_and_exact_lines(config: Config) {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-/// Runs `command` with the descriptor limit (soft and hard) lowered to `limit`, so that
-/// the child cannot raise it back.
-fn with_descriptor_limit(command: &Command, limit: u32) -> Command {
+/// `command` under a lowered limit, soft and hard (`limit` is `ulimit`'s option and
+/// value: `-n 40`), so that the child cannot raise it back.
+fn with_ulimit(command: &Command, limit: &str) -> Command {
     let mut limited = Command::new("bash");
     limited
-        .args(["-c", &format!("ulimit -n {limit} && exec \"$0\" \"$@\"")])
+        .args(["-c", &format!("ulimit {limit} && exec \"$0\" \"$@\"")])
         .arg(command.get_program())
         .args(command.get_args());
     limited
+}
+
+/// `command` run as the unprivileged user `nobody`, whom the limits bind (root is exempt
+/// from some, and may raise the others).
+fn as_nobody(command: &Command) -> Command {
+    let mut nobody = Command::new("runuser");
+    nobody
+        .args(["-u", "nobody", "--"])
+        .arg(command.get_program())
+        .args(command.get_args());
+    nobody
 }
 
 /// 60 downloads at once under a limit of 40 descriptors, soft and hard. Where the process
@@ -505,7 +516,7 @@ fn with_descriptor_limit(command: &Command, limit: u32) -> Command {
 fn a_descriptor_limit_is_raised_or_said_up_front(config: Config) {
     // Pages that take 300 ms (scaled), so that the downloads overlap even on a busy machine.
     let args = ["--json", "downloads", "60", "6000"];
-    let run = Run::of(&mut with_descriptor_limit(&config.command(&args), 40));
+    let run = Run::of(&mut with_ulimit(&config.command(&args), "-n 40"));
     if !may_raise_the_hard_limit() {
         return refused_up_front(&run);
     }
@@ -515,14 +526,12 @@ fn a_descriptor_limit_is_raised_or_said_up_front(config: Config) {
     assert_eq!(report.lines, ["downloaded 60 of 60 pages"]);
     assert!(report.measurements["descriptor_limit"] >= 60.0);
     let site = site().base();
-    let mut as_nobody = Command::new("runuser");
-    as_nobody
-        .args(["-u", "nobody", "--"])
-        .arg(runnable_by_anyone())
+    let mut command = Command::new(runnable_by_anyone());
+    command
         .args(["--child", config.runtime, "--flavor", config.flavor])
         .args(["--site", &site, "--time-scale", "0.05"])
         .args(args);
-    refused_up_front(&Run::of(&mut with_descriptor_limit(&as_nobody, 40)));
+    refused_up_front(&Run::of(&mut as_nobody(&with_ulimit(&command, "-n 40"))));
 }
 
 /// Whether this process may raise its hard limits: `CAP_SYS_RESOURCE` (bit 24) among its
@@ -829,20 +838,12 @@ fn scarce_threads_end_the_run_in_one_line(config: Config) {
         return;
     }
     let site = site().base();
-    let mut command = Command::new("runuser");
+    let mut command = Command::new(runnable_by_anyone());
     command
-        .args([
-            "-u",
-            "nobody",
-            "--",
-            "bash",
-            "-c",
-            "ulimit -u 1 && exec \"$0\" \"$@\"",
-        ])
-        .arg(runnable_by_anyone())
         .args(["--child", config.runtime, "--flavor", config.flavor])
         .args(["--site", &site, "--json", "race", "/plain", "/gbk"]);
-    let run = Run::of(&mut command);
+    // The limit is set as nobody: root's own processes would not count against it.
+    let run = Run::of(&mut as_nobody(&with_ulimit(&command, "-u 1")));
     if run.code == Some(0) {
         let report = run.report();
         assert_eq!(report.threads.peak, 1, "{:?}", report.threads);
@@ -868,12 +869,7 @@ fn scarce_threads_end_the_run_in_one_line(config: Config) {
 /// the limit; one that needs no thread of its own runs as usual.
 fn scarce_memory_ends_the_run_in_one_line(config: Config) {
     let command = config.command(&["--json", "race", "/plain", "/gbk"]);
-    let mut limited = Command::new("bash");
-    limited
-        .args(["-c", "ulimit -v 50000 && exec \"$0\" \"$@\""])
-        .arg(command.get_program())
-        .args(command.get_args());
-    let run = Run::of(&mut limited);
+    let run = Run::of(&mut with_ulimit(&command, "-v 50000"));
     run.assert_no_panic();
     if run.code == Some(0) {
         assert_eq!(run.report().lines.len(), 2, "{}", run.stdout);
