@@ -66,6 +66,15 @@ fn bench_reports_every_figure_with_its_spread_and_sane_relations() {
             "{:?}",
             report.measurements
         );
+        // Tracing is off for bench's work: no poll of it is recorded, also where every
+        // task runs inside the main future's polls (a local executor's).
+        let polls: u64 = report.tasks.iter().map(|t| t.polls).sum();
+        assert!(
+            polls <= 2,
+            "{}:{}: {polls} polls traced",
+            config.runtime,
+            config.flavor
+        );
         assert_eq!(
             report.lines.len(),
             10,
