@@ -1,4 +1,5 @@
-//! The command line every `runtime-<rt>` binary shares (DESIGN.md, "Command line").
+//! The command line every `runtime-<rt>` binary shares, and the run it starts (see
+//! ARCHITECTURE.md, "One run").
 //!
 //! ```text
 //! runtime-<rt> [--flavor F] [--workers N] [--json] [--timeline FILE.svg]
@@ -20,7 +21,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use async_lab_core::{env, registry};
+use async_lab_core::env;
+use async_lab_core::registry::Flavor as _;
 use clap::{Args, CommandFactory, Parser, Subcommand};
 
 use crate::book_api;
@@ -214,9 +216,9 @@ fn run<R: Runtime>(options: Options) -> Result<ExitCode, CliError> {
         }
         other => other,
     };
-    let configuration = match &options.flavor {
-        Some(flavor) => registry::find(R::CONFIGURATIONS, flavor).map_err(CliError::Usage)?,
-        None => &R::CONFIGURATIONS[0],
+    let flavor = match &options.flavor {
+        Some(name) => R::Flavor::named(name).map_err(CliError::Usage)?,
+        None => R::Flavor::default_flavor(),
     };
     // Checked before the run, so that a run is never lost to a path it cannot write;
     // written only after it, so that a refused command leaves the files as they were.
@@ -231,7 +233,7 @@ fn run<R: Runtime>(options: Options) -> Result<ExitCode, CliError> {
     quiet_panics(format!("runtime-{}", R::NAME));
     // As servers do: thousands of connections need thousands of descriptors.
     resources::raise_descriptor_limit();
-    let mut report = measure::<R>(&options, configuration, &experiment)?;
+    let mut report = measure::<R>(&options, flavor, &experiment)?;
     if let Some(file) = timeline {
         let svg = timeline::svg(&report, timeline::axis_ms(&report));
         write_output(&mut report, &file, svg.as_bytes());
@@ -256,11 +258,11 @@ fn run<R: Runtime>(options: Options) -> Result<ExitCode, CliError> {
     })
 }
 
-/// Starts what `experiment` needs, runs it on `configuration` under the census and
+/// Starts what `experiment` needs, runs it on `flavor` under the census and
 /// tracing, and puts the report together.
 fn measure<R: Runtime>(
     options: &Options,
-    configuration: &'static registry::Configuration,
+    flavor: R::Flavor,
     experiment: &Experiment,
 ) -> Result<Report, CliError> {
     let site = if experiment.needs_site() {
@@ -279,7 +281,7 @@ fn measure<R: Runtime>(
     trace::enable();
     // The census starts before the runtime, so the threads the runtime starts are seen.
     let sampler = Sampler::start();
-    let rt = R::new(configuration, options.workers.map(NonZeroUsize::get)).map_err(|e| {
+    let rt = R::new(flavor, options.workers.map(NonZeroUsize::get)).map_err(|e| {
         // The OS refusing the runtime its threads is a limit, not a usage error.
         match resources::refusal_in(&e) {
             Some(refusal) => CliError::Start(resources::limit_reached(refusal)),
@@ -316,7 +318,7 @@ fn measure<R: Runtime>(
     let (threads, tasks) = Report::threads_from(&census, &trace::tasks(), started, wall_ms);
     Ok(Report {
         runtime: R::NAME.to_string(),
-        flavor: configuration.flavor.to_string(),
+        flavor: flavor.configuration().flavor.to_string(),
         experiment: experiment.name().to_string(),
         lines: lab.out.lines(),
         ok: outcome.errors.is_empty(),

@@ -132,11 +132,7 @@ fn text_timeline_has_one_row_per_thread(config: Config) {
 #[test]
 fn tokio_multi_thread_spreads_cpu_heavy_tasks_over_two_workers() {
     trace::enable();
-    let rt = runtime_tokio::Tokio::new(
-        async_lab::configuration("tokio:multi-thread").unwrap(),
-        Some(2),
-    )
-    .unwrap();
+    let rt = runtime_tokio::Tokio::new(runtime_tokio::Flavor::MultiThread, Some(2)).unwrap();
     let spawner = rt.clone();
     // Each task works without yielding until it has seen a second worker at work (or for
     // 10 s, far longer than tokio needs, even on a machine busy with other tests): a

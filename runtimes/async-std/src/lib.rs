@@ -27,54 +27,62 @@ use async_lab_core::registry::{
 };
 use async_lab_core::runtime::{BlockingWork, BoxTask, RawHandle, Runtime as LabRuntime, TaskError};
 
+async_lab_core::flavors! {
+    /// AsyncStd's one flavor.
+    pub enum Flavor {
+        /// async-std's global executor.
+        Global => Configuration {
+            runtime: "async-std",
+            flavor: "global",
+            about: "async-std's global executor (discontinued upstream; its maintainers recommend smol)",
+            capabilities: Capabilities {
+                polls_on: PollsOn::Workers,
+                takes_workers: false,
+                raw_spawn: "async_std::task::spawn",
+                dropped_handle: DroppedHandle::Detaches,
+                panic: PanicOnAwait::Propagates,
+                blocking_pool: Some("async_std::task::spawn_blocking"),
+                own_timeout: Some("async_std::future::timeout"),
+                timer: Timer::AsyncIo,
+                channel: ChannelKind::AsyncChannel,
+                http: Http::CompatBridge,
+                local_spawn: None,
+                block_on: "async_std::task::block_on",
+                nested_block_on: NestedBlockOn::Works,
+                busy_task: BusyTask::OthersRunElsewhere,
+                // async_std::task::spawn_blocking is async-global-executor's, which is
+                // blocking::unblock: the blocking crate's pool.
+                blocking_threads: Some(BlockingThreads {
+                    max: Some(500),
+                    cap_setting: Some("blocking::set_max_blocking_threads"),
+                    idle: IdleThreads::Kept,
+                }),
+                block_in_place: BlockInPlace::Absent,
+                detached_task: DetachedTask::RunsUntilExit,
+                runtime_drop: RuntimeDrop::StopsNothing,
+                scoped_spawn: None,
+                task_may_move: true,
+            },
+        },
+    }
+}
+
 /// async-std's one global executor.
 #[derive(Clone, Copy, Debug)]
 pub struct AsyncStd;
 
 impl LabRuntime for AsyncStd {
-    const CONFIGURATIONS: &'static [Configuration] = &[Configuration {
-        runtime: "async-std",
-        flavor: "global",
-        about: "async-std's global executor (discontinued upstream; its maintainers recommend smol)",
-        capabilities: Capabilities {
-            polls_on: PollsOn::Workers,
-            takes_workers: false,
-            raw_spawn: "async_std::task::spawn",
-            dropped_handle: DroppedHandle::Detaches,
-            panic: PanicOnAwait::Propagates,
-            blocking_pool: Some("async_std::task::spawn_blocking"),
-            own_timeout: Some("async_std::future::timeout"),
-            timer: Timer::AsyncIo,
-            channel: ChannelKind::AsyncChannel,
-            http: Http::CompatBridge,
-            local_spawn: None,
-            block_on: "async_std::task::block_on",
-            nested_block_on: NestedBlockOn::Works,
-            busy_task: BusyTask::OthersRunElsewhere,
-            // async_std::task::spawn_blocking is async-global-executor's, which is
-            // blocking::unblock: the blocking crate's pool.
-            blocking_threads: Some(BlockingThreads {
-                max: Some(500),
-                cap_setting: Some("blocking::set_max_blocking_threads"),
-                idle: IdleThreads::Kept,
-            }),
-            block_in_place: BlockInPlace::Absent,
-            detached_task: DetachedTask::RunsUntilExit,
-            runtime_drop: RuntimeDrop::StopsNothing,
-            scoped_spawn: None,
-            task_may_move: true,
-        },
-    }];
+    type Flavor = Flavor;
 
-    fn new(_configuration: &'static Configuration, workers: Option<usize>) -> Result<Self, String> {
+    fn new(_flavor: Flavor, workers: Option<usize>) -> Result<Self, String> {
         match workers {
             None => Ok(AsyncStd),
             Some(_) => Err("async-std's global executor takes its thread count from ASYNC_STD_THREAD_COUNT, not --workers".into()),
         }
     }
 
-    fn configuration(&self) -> &'static Configuration {
-        &Self::CONFIGURATIONS[0]
+    fn flavor(&self) -> Flavor {
+        Flavor::Global
     }
 
     fn block_on<F: Future>(&self, future: F) -> F::Output {

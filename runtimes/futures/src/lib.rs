@@ -56,6 +56,38 @@ const FUTURES: Capabilities = Capabilities {
     task_may_move: false,
 };
 
+async_lab_core::flavors! {
+    /// The futures crate's executors.
+    pub enum Flavor {
+        /// `LocalPool`, on the `block_on` thread.
+        LocalPool => Configuration {
+            runtime: "futures",
+            flavor: "local-pool",
+            about: "the futures crate's LocalPool: every task polled on the thread that calls block_on",
+            capabilities: FUTURES,
+        },
+        /// `ThreadPool`, on threads of its own.
+        ThreadPool => Configuration {
+            runtime: "futures",
+            flavor: "thread-pool",
+            about: "the futures crate's ThreadPool, --workers N threads (one per core by default)",
+            capabilities: Capabilities {
+                polls_on: PollsOn::Workers,
+                takes_workers: true,
+                raw_spawn: "ThreadPool::spawn_with_handle",
+                local_spawn: None,
+                block_on: "futures::executor::block_on",
+                busy_task: BusyTask::OthersRunElsewhere,
+                // Each task holds a handle to its pool (thread_pool.rs, `Task::exec`): the
+                // pool lives as long as its tasks.
+                detached_task: DetachedTask::RunsUntilExit,
+                task_may_move: true,
+                ..FUTURES
+            },
+        },
+    }
+}
+
 /// One of the futures crate's executors.
 #[derive(Clone, Debug)]
 pub struct Futures {
@@ -82,40 +114,15 @@ impl Drop for RestoreSpawner {
 }
 
 impl LabRuntime for Futures {
-    const CONFIGURATIONS: &'static [Configuration] = &[
-        Configuration {
-            runtime: "futures",
-            flavor: "local-pool",
-            about: "the futures crate's LocalPool: every task polled on the thread that calls block_on",
-            capabilities: FUTURES,
-        },
-        Configuration {
-            runtime: "futures",
-            flavor: "thread-pool",
-            about: "the futures crate's ThreadPool, --workers N threads (one per core by default)",
-            capabilities: Capabilities {
-                polls_on: PollsOn::Workers,
-                takes_workers: true,
-                raw_spawn: "ThreadPool::spawn_with_handle",
-                local_spawn: None,
-                block_on: "futures::executor::block_on",
-                busy_task: BusyTask::OthersRunElsewhere,
-                // Each task holds a handle to its pool (thread_pool.rs, `Task::exec`): the
-                // pool lives as long as its tasks.
-                detached_task: DetachedTask::RunsUntilExit,
-                task_may_move: true,
-                ..FUTURES
-            },
-        },
-    ];
+    type Flavor = Flavor;
 
-    fn new(configuration: &'static Configuration, workers: Option<usize>) -> Result<Self, String> {
-        match configuration.flavor {
-            "local-pool" if workers.is_some() => {
+    fn new(flavor: Flavor, workers: Option<usize>) -> Result<Self, String> {
+        match flavor {
+            Flavor::LocalPool if workers.is_some() => {
                 Err("local-pool has no workers: every task runs on the block_on thread".into())
             }
-            "local-pool" => Ok(Futures { pool: None }),
-            "thread-pool" => {
+            Flavor::LocalPool => Ok(Futures { pool: None }),
+            Flavor::ThreadPool => {
                 let mut builder = ThreadPool::builder();
                 builder
                     .name_prefix("futures-pool-")
@@ -128,12 +135,14 @@ impl LabRuntime for Futures {
                     .map_err(|e| format!("cannot start the thread pool: {e}"))?;
                 Ok(Futures { pool: Some(pool) })
             }
-            other => Err(format!("no flavor '{other}'")),
         }
     }
 
-    fn configuration(&self) -> &'static Configuration {
-        &Self::CONFIGURATIONS[usize::from(self.pool.is_some())]
+    fn flavor(&self) -> Flavor {
+        match self.pool {
+            Some(_) => Flavor::ThreadPool,
+            None => Flavor::LocalPool,
+        }
     }
 
     fn block_on<F: Future>(&self, future: F) -> F::Output {

@@ -71,11 +71,53 @@ const SMOL: Capabilities = Capabilities {
     task_may_move: false,
 };
 
+async_lab_core::flavors! {
+    /// smol's flavors.
+    pub enum Flavor {
+        /// `smol::spawn`'s global executor.
+        Global => Configuration {
+            runtime: "smol",
+            flavor: "global",
+            about: "smol::spawn's global executor (SMOL_THREADS threads, one by default)",
+            capabilities: SMOL,
+        },
+        /// An explicit `smol::Executor` on threads of our own.
+        Executor => Configuration {
+            runtime: "smol",
+            flavor: "executor",
+            about: "an explicit smol::Executor run by --workers N threads (one per core by default)",
+            capabilities: Capabilities {
+                takes_workers: true,
+                raw_spawn: "Executor::spawn",
+                nested_block_on: NestedBlockOn::Works,
+                busy_task: BusyTask::OthersRunElsewhere,
+                task_may_move: true,
+                ..SMOL
+            },
+        },
+        /// A `smol::LocalExecutor` on the `block_on` thread.
+        Local => Configuration {
+            runtime: "smol",
+            flavor: "local",
+            about: "a smol::LocalExecutor driven by the thread that calls block_on",
+            capabilities: Capabilities {
+                polls_on: PollsOn::BlockOnThread,
+                raw_spawn: "LocalExecutor::spawn",
+                local_spawn: Some("LocalExecutor::spawn"),
+                // A fresh LocalExecutor for every block_on, dropped with its tasks.
+                detached_task: DetachedTask::StoppedWithBlockOn,
+                scoped_spawn: Some("smol::LocalExecutor<'a>"),
+                ..SMOL
+            },
+        },
+    }
+}
+
 /// smol, in one of its configurations.
 #[derive(Clone, Debug)]
 pub struct Smol {
     executor: Executor,
-    configuration: &'static Configuration,
+    flavor: Flavor,
 }
 
 /// Which executor runs the tasks.
@@ -126,69 +168,32 @@ impl Smol {
 }
 
 impl LabRuntime for Smol {
-    const CONFIGURATIONS: &'static [Configuration] = &[
-        Configuration {
-            runtime: "smol",
-            flavor: "global",
-            about: "smol::spawn's global executor (SMOL_THREADS threads, one by default)",
-            capabilities: SMOL,
-        },
-        Configuration {
-            runtime: "smol",
-            flavor: "executor",
-            about: "an explicit smol::Executor run by --workers N threads (one per core by default)",
-            capabilities: Capabilities {
-                takes_workers: true,
-                raw_spawn: "Executor::spawn",
-                nested_block_on: NestedBlockOn::Works,
-                busy_task: BusyTask::OthersRunElsewhere,
-                task_may_move: true,
-                ..SMOL
-            },
-        },
-        Configuration {
-            runtime: "smol",
-            flavor: "local",
-            about: "a smol::LocalExecutor driven by the thread that calls block_on",
-            capabilities: Capabilities {
-                polls_on: PollsOn::BlockOnThread,
-                raw_spawn: "LocalExecutor::spawn",
-                local_spawn: Some("LocalExecutor::spawn"),
-                // A fresh LocalExecutor for every block_on, dropped with its tasks.
-                detached_task: DetachedTask::StoppedWithBlockOn,
-                scoped_spawn: Some("smol::LocalExecutor<'a>"),
-                ..SMOL
-            },
-        },
-    ];
+    type Flavor = Flavor;
 
-    fn new(configuration: &'static Configuration, workers: Option<usize>) -> Result<Self, String> {
-        let executor = match (configuration.flavor, workers) {
-            ("executor", _) => {
+    fn new(flavor: Flavor, workers: Option<usize>) -> Result<Self, String> {
+        let executor = match (flavor, workers) {
+            (Flavor::Executor, _) => {
                 let n = workers
                     .unwrap_or_else(|| thread::available_parallelism().map_or(1, usize::from));
                 Executor::Threads(start_executor(n)?)
             }
-            ("global", Some(_)) => {
+            (Flavor::Global, Some(_)) => {
                 return Err(
                     "smol's global executor takes its thread count from SMOL_THREADS, not --workers"
                         .into(),
                 );
             }
-            (_, Some(_)) => {
+            (Flavor::Local, Some(_)) => {
                 return Err("local has no workers: every task runs on the block_on thread".into());
             }
-            ("local", None) => Executor::Local,
-            _ => Executor::Global,
+            (Flavor::Local, None) => Executor::Local,
+            (Flavor::Global, None) => Executor::Global,
         };
-        Ok(Smol {
-            executor,
-            configuration,
-        })
+        Ok(Smol { executor, flavor })
     }
 
-    fn configuration(&self) -> &'static Configuration {
-        self.configuration
+    fn flavor(&self) -> Flavor {
+        self.flavor
     }
 
     fn block_on<F: Future>(&self, future: F) -> F::Output {

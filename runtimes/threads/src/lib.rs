@@ -27,6 +27,44 @@ use async_lab_core::runtime::{
     self, BlockingWork, BoxTask, RawHandle, Runtime as LabRuntime, TaskError,
 };
 
+async_lab_core::flavors! {
+    /// Threads's one flavor.
+    pub enum Flavor {
+        /// A thread per task.
+        ThreadPerTask => Configuration {
+            runtime: "threads",
+            flavor: "thread-per-task",
+            about: "no executor: every task gets an OS thread of its own, driving it with a plain block_on",
+            capabilities: Capabilities {
+                polls_on: PollsOn::ThreadPerTask,
+                takes_workers: false,
+                raw_spawn: "std::thread::spawn",
+                dropped_handle: DroppedHandle::Detaches,
+                panic: PanicOnAwait::Error,
+                blocking_pool: Some("std::thread::spawn"),
+                own_timeout: None,
+                timer: Timer::FuturesTimer,
+                channel: ChannelKind::Futures,
+                http: Http::CompatBridge,
+                local_spawn: None,
+                block_on: "futures::executor::block_on",
+                nested_block_on: NestedBlockOn::Panics,
+                busy_task: BusyTask::OthersRunElsewhere,
+                blocking_threads: Some(BlockingThreads {
+                    max: None,
+                    cap_setting: None,
+                    idle: IdleThreads::EndsWithJob,
+                }),
+                block_in_place: BlockInPlace::Absent,
+                detached_task: DetachedTask::RunsUntilExit,
+                runtime_drop: RuntimeDrop::StopsNothing,
+                scoped_spawn: Some("std::thread::scope"),
+                task_may_move: false,
+            },
+        },
+    }
+}
+
 /// One OS thread per task.
 #[derive(Clone, Copy, Debug)]
 pub struct Threads;
@@ -34,39 +72,9 @@ pub struct Threads;
 static NEXT_TASK: AtomicUsize = AtomicUsize::new(1);
 
 impl LabRuntime for Threads {
-    const CONFIGURATIONS: &'static [Configuration] = &[Configuration {
-        runtime: "threads",
-        flavor: "thread-per-task",
-        about: "no executor: every task gets an OS thread of its own, driving it with a plain block_on",
-        capabilities: Capabilities {
-            polls_on: PollsOn::ThreadPerTask,
-            takes_workers: false,
-            raw_spawn: "std::thread::spawn",
-            dropped_handle: DroppedHandle::Detaches,
-            panic: PanicOnAwait::Error,
-            blocking_pool: Some("std::thread::spawn"),
-            own_timeout: None,
-            timer: Timer::FuturesTimer,
-            channel: ChannelKind::Futures,
-            http: Http::CompatBridge,
-            local_spawn: None,
-            block_on: "futures::executor::block_on",
-            nested_block_on: NestedBlockOn::Panics,
-            busy_task: BusyTask::OthersRunElsewhere,
-            blocking_threads: Some(BlockingThreads {
-                max: None,
-                cap_setting: None,
-                idle: IdleThreads::EndsWithJob,
-            }),
-            block_in_place: BlockInPlace::Absent,
-            detached_task: DetachedTask::RunsUntilExit,
-            runtime_drop: RuntimeDrop::StopsNothing,
-            scoped_spawn: Some("std::thread::scope"),
-            task_may_move: false,
-        },
-    }];
+    type Flavor = Flavor;
 
-    fn new(_configuration: &'static Configuration, workers: Option<usize>) -> Result<Self, String> {
+    fn new(_flavor: Flavor, workers: Option<usize>) -> Result<Self, String> {
         match workers {
             None => Ok(Threads),
             Some(_) => {
@@ -75,8 +83,8 @@ impl LabRuntime for Threads {
         }
     }
 
-    fn configuration(&self) -> &'static Configuration {
-        &Self::CONFIGURATIONS[0]
+    fn flavor(&self) -> Flavor {
+        Flavor::ThreadPerTask
     }
 
     fn block_on<F: Future>(&self, future: F) -> F::Output {

@@ -27,8 +27,8 @@ use async_lab_core::census::{self, Role};
 use async_lab_core::handle::{Spawned, TokioJoin};
 use async_lab_core::registry::{
     BlockInPlace, BlockingThreads, BusyTask, Capabilities, ChannelKind, Configuration,
-    DetachedTask, DroppedHandle, Http, IdleThreads, NestedBlockOn, PanicOnAwait, PollsOn,
-    RuntimeDrop, Timer,
+    DetachedTask, DroppedHandle, Flavor as _, Http, IdleThreads, NestedBlockOn, PanicOnAwait,
+    PollsOn, RuntimeDrop, Timer,
 };
 use async_lab_core::runtime::{
     BlockingWork, BoxTask, LocalTask, RawHandle, Runtime as LabRuntime, TaskError,
@@ -65,11 +65,58 @@ const TOKIO: Capabilities = Capabilities {
     task_may_move: true,
 };
 
+async_lab_core::flavors! {
+    /// tokio's flavors.
+    pub enum Flavor {
+        /// tokio's work-stealing pool.
+        MultiThread => Configuration {
+            runtime: "tokio",
+            flavor: "multi-thread",
+            about: "tokio's work-stealing pool, one worker per core (--workers N)",
+            capabilities: TOKIO,
+        },
+        /// Every task on the `block_on` thread.
+        CurrentThread => Configuration {
+            runtime: "tokio",
+            flavor: "current-thread",
+            about: "every task polled on the thread that calls block_on",
+            capabilities: Capabilities {
+                polls_on: PollsOn::BlockOnThread,
+                takes_workers: false,
+                busy_task: BusyTask::StarvesOthers,
+                block_in_place: BlockInPlace::Panics,
+                detached_task: DetachedTask::PausedUntilDrop,
+                task_may_move: false,
+                ..TOKIO
+            },
+        },
+        /// A current-thread runtime with a `LocalSet`.
+        Local => Configuration {
+            runtime: "tokio",
+            flavor: "local",
+            about: "a current-thread runtime with a LocalSet: tasks spawned on the block_on thread are local tasks",
+            capabilities: Capabilities {
+                polls_on: PollsOn::BlockOnThread,
+                takes_workers: false,
+                raw_spawn: "LocalSet::spawn_local",
+                local_spawn: Some("tokio::task::spawn_local"),
+                block_on: "LocalSet::block_on",
+                busy_task: BusyTask::StarvesOthers,
+                block_in_place: BlockInPlace::Panics,
+                // A fresh LocalSet for every block_on, dropped with its tasks at the end.
+                detached_task: DetachedTask::StoppedWithBlockOn,
+                task_may_move: false,
+                ..TOKIO
+            },
+        },
+    }
+}
+
 /// A tokio runtime in one of its flavors.
 #[derive(Clone, Debug)]
 pub struct Tokio {
     runtime: Arc<tokio::runtime::Runtime>,
-    configuration: &'static Configuration,
+    flavor: Flavor,
 }
 
 thread_local! {
@@ -89,28 +136,30 @@ impl Drop for RestoreLocalSet {
 }
 
 impl Tokio {
-    /// Builds the runtime of `configuration`, with `workers` workers and at most
+    /// Builds the runtime of `flavor`, with `workers` workers and at most
     /// `blocking_cap` threads for blocking work where given.
     fn build(
-        configuration: &'static Configuration,
+        flavor: Flavor,
         workers: Option<usize>,
         blocking_cap: Option<usize>,
     ) -> Result<Tokio, String> {
-        let mut builder = match (configuration.flavor, workers) {
-            ("multi-thread", _) => {
+        let mut builder = match (flavor, workers) {
+            (Flavor::MultiThread, _) => {
                 let mut builder = tokio::runtime::Builder::new_multi_thread();
                 if let Some(n) = workers {
                     builder.worker_threads(n);
                 }
                 builder
             }
-            (_, Some(_)) => {
+            (Flavor::CurrentThread | Flavor::Local, Some(_)) => {
                 return Err(format!(
                     "{} has no workers: every task runs on the block_on thread",
-                    configuration.flavor
+                    flavor.configuration().flavor
                 ));
             }
-            _ => tokio::runtime::Builder::new_current_thread(),
+            (Flavor::CurrentThread | Flavor::Local, None) => {
+                tokio::runtime::Builder::new_current_thread()
+            }
         };
         if let Some(cap) = blocking_cap {
             builder.max_blocking_threads(cap);
@@ -125,12 +174,12 @@ impl Tokio {
             .map_err(|e| format!("cannot start tokio: {e}"))?;
         Ok(Tokio {
             runtime: Arc::new(runtime),
-            configuration,
+            flavor,
         })
     }
 
     fn is_local(&self) -> bool {
-        self.configuration.flavor == "local"
+        self.flavor == Flavor::Local
     }
 
     /// The `LocalSet` of the running `block_on`, when this is the `local` flavor and the
@@ -145,57 +194,18 @@ impl Tokio {
 }
 
 impl LabRuntime for Tokio {
-    const CONFIGURATIONS: &'static [Configuration] = &[
-        Configuration {
-            runtime: "tokio",
-            flavor: "multi-thread",
-            about: "tokio's work-stealing pool, one worker per core (--workers N)",
-            capabilities: TOKIO,
-        },
-        Configuration {
-            runtime: "tokio",
-            flavor: "current-thread",
-            about: "every task polled on the thread that calls block_on",
-            capabilities: Capabilities {
-                polls_on: PollsOn::BlockOnThread,
-                takes_workers: false,
-                busy_task: BusyTask::StarvesOthers,
-                block_in_place: BlockInPlace::Panics,
-                detached_task: DetachedTask::PausedUntilDrop,
-                task_may_move: false,
-                ..TOKIO
-            },
-        },
-        Configuration {
-            runtime: "tokio",
-            flavor: "local",
-            about: "a current-thread runtime with a LocalSet: tasks spawned on the block_on thread are local tasks",
-            capabilities: Capabilities {
-                polls_on: PollsOn::BlockOnThread,
-                takes_workers: false,
-                raw_spawn: "LocalSet::spawn_local",
-                local_spawn: Some("tokio::task::spawn_local"),
-                block_on: "LocalSet::block_on",
-                busy_task: BusyTask::StarvesOthers,
-                block_in_place: BlockInPlace::Panics,
-                // A fresh LocalSet for every block_on, dropped with its tasks at the end.
-                detached_task: DetachedTask::StoppedWithBlockOn,
-                task_may_move: false,
-                ..TOKIO
-            },
-        },
-    ];
+    type Flavor = Flavor;
 
-    fn new(configuration: &'static Configuration, workers: Option<usize>) -> Result<Self, String> {
-        Tokio::build(configuration, workers, None)
+    fn new(flavor: Flavor, workers: Option<usize>) -> Result<Self, String> {
+        Tokio::build(flavor, workers, None)
     }
 
-    fn configuration(&self) -> &'static Configuration {
-        self.configuration
+    fn flavor(&self) -> Flavor {
+        self.flavor
     }
 
     fn cap_blocking_pool(&self, cap: std::num::NonZeroUsize) -> Result<Self, TaskError> {
-        Tokio::build(self.configuration, None, Some(cap.get())).map_err(TaskError::SpawnFailed)
+        Tokio::build(self.flavor, None, Some(cap.get())).map_err(TaskError::SpawnFailed)
     }
 
     fn block_on<F: Future>(&self, future: F) -> F::Output {
@@ -266,7 +276,7 @@ impl LabRuntime for Tokio {
             }
             None => Err(TaskError::Unsupported(format!(
                 "tokio ({}) has no LocalSet on this thread: only `local` takes tasks that are not Send",
-                self.configuration.flavor
+                self.configuration().flavor
             ))),
         }
     }

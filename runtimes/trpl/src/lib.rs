@@ -26,43 +26,51 @@ use async_lab_core::runtime::{
     BlockingWork, BoxTask, RawHandle, Runtime as LabRuntime, TaskError, in_tokio_context,
 };
 
+async_lab_core::flavors! {
+    /// Trpl's one flavor.
+    pub enum Flavor {
+        /// The trpl crate's own runtime.
+        Trpl => Configuration {
+            runtime: "trpl",
+            flavor: "trpl",
+            about: "the book's trpl crate: a fresh multi-thread tokio runtime for every block_on",
+            capabilities: Capabilities {
+                polls_on: PollsOn::Workers,
+                takes_workers: false,
+                raw_spawn: "trpl::spawn_task",
+                dropped_handle: DroppedHandle::Detaches,
+                panic: PanicOnAwait::Error,
+                // tokio underneath has a blocking pool, but trpl does not export it.
+                blocking_pool: None,
+                own_timeout: None,
+                timer: Timer::Tokio,
+                channel: ChannelKind::Tokio,
+                http: Http::Tokio,
+                local_spawn: None,
+                block_on: "trpl::block_on",
+                nested_block_on: NestedBlockOn::Panics,
+                busy_task: BusyTask::OthersRunElsewhere,
+                blocking_threads: None,
+                // tokio underneath has it, but trpl does not export it.
+                block_in_place: BlockInPlace::Absent,
+                // trpl::block_on drops its runtime, and the tasks with it, when it returns.
+                detached_task: DetachedTask::StoppedWithBlockOn,
+                runtime_drop: RuntimeDrop::StopsNothing,
+                scoped_spawn: None,
+                task_may_move: true,
+            },
+        },
+    }
+}
+
 /// The trpl crate.
 #[derive(Clone, Copy, Debug)]
 pub struct Trpl;
 
 impl LabRuntime for Trpl {
-    const CONFIGURATIONS: &'static [Configuration] = &[Configuration {
-        runtime: "trpl",
-        flavor: "trpl",
-        about: "the book's trpl crate: a fresh multi-thread tokio runtime for every block_on",
-        capabilities: Capabilities {
-            polls_on: PollsOn::Workers,
-            takes_workers: false,
-            raw_spawn: "trpl::spawn_task",
-            dropped_handle: DroppedHandle::Detaches,
-            panic: PanicOnAwait::Error,
-            // tokio underneath has a blocking pool, but trpl does not export it.
-            blocking_pool: None,
-            own_timeout: None,
-            timer: Timer::Tokio,
-            channel: ChannelKind::Tokio,
-            http: Http::Tokio,
-            local_spawn: None,
-            block_on: "trpl::block_on",
-            nested_block_on: NestedBlockOn::Panics,
-            busy_task: BusyTask::OthersRunElsewhere,
-            blocking_threads: None,
-            // tokio underneath has it, but trpl does not export it.
-            block_in_place: BlockInPlace::Absent,
-            // trpl::block_on drops its runtime, and the tasks with it, when it returns.
-            detached_task: DetachedTask::StoppedWithBlockOn,
-            runtime_drop: RuntimeDrop::StopsNothing,
-            scoped_spawn: None,
-            task_may_move: true,
-        },
-    }];
+    type Flavor = Flavor;
 
-    fn new(_configuration: &'static Configuration, workers: Option<usize>) -> Result<Self, String> {
+    fn new(_flavor: Flavor, workers: Option<usize>) -> Result<Self, String> {
         match workers {
             None => Ok(Trpl),
             Some(_) => {
@@ -71,8 +79,8 @@ impl LabRuntime for Trpl {
         }
     }
 
-    fn configuration(&self) -> &'static Configuration {
-        &Self::CONFIGURATIONS[0]
+    fn flavor(&self) -> Flavor {
+        Flavor::Trpl
     }
 
     fn block_on<F: Future>(&self, future: F) -> F::Output {

@@ -13,7 +13,7 @@ use std::ffi::OsString;
 use std::fmt;
 use std::io;
 
-use crate::registry::{self, Configuration};
+use crate::registry::{self, Configuration, Flavor};
 
 /// The most threads a pool may be asked for, by `--workers` or by a runtime's variable.
 pub const MAX_POOL_THREADS: u64 = 1024;
@@ -343,15 +343,14 @@ fn proxy_problem(value: &str) -> Option<String> {
     }
 }
 
-/// The configuration a program on the trpl API runs: the one `ASYNC_LAB_FLAVOR` names,
-/// else the crate's default, once every variable is checked. The error is of kind
+/// The flavor a program on the trpl API runs: the one `ASYNC_LAB_FLAVOR` names, else the
+/// crate's default, once every variable is checked. The error is of kind
 /// [`io::ErrorKind::InvalidInput`], with [`EnvError`]'s line.
-pub fn configuration(flavors: &'static [Configuration]) -> io::Result<&'static Configuration> {
-    check(Some(flavors)).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+pub fn flavor<F: Flavor>() -> io::Result<F> {
+    check(Some(F::CONFIGURATIONS)).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
     match std::env::var("ASYNC_LAB_FLAVOR") {
-        Ok(flavor) => registry::find(flavors, &flavor)
-            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e)),
-        Err(_) => Ok(&flavors[0]),
+        Ok(name) => F::named(&name).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e)),
+        Err(_) => Ok(F::default_flavor()),
     }
 }
 

@@ -249,14 +249,12 @@ pub enum Http {
     CompatBridge,
 }
 
-/// The configuration called `flavor` among `configurations`, or a one-line reason.
-pub fn find(
-    configurations: &'static [Configuration],
-    flavor: &str,
-) -> Result<&'static Configuration, String> {
+/// Where the configuration called `flavor` is among `configurations`, or a one-line
+/// reason naming the flavors there are.
+pub fn find(configurations: &[Configuration], flavor: &str) -> Result<usize, String> {
     configurations
         .iter()
-        .find(|c| c.flavor == flavor)
+        .position(|c| c.flavor == flavor)
         .ok_or_else(|| {
             let known: Vec<&str> = configurations.iter().map(|c| c.flavor).collect();
             format!(
@@ -265,4 +263,121 @@ pub fn find(
                 known.join(", ")
             )
         })
+}
+
+/// A runtime crate's flavors as a type: one variant per configuration, so that the
+/// crate's `new()` is an exhaustive `match` and a new flavor cannot fall into another's
+/// arm. Declare it with [`flavors!`](crate::flavors), which writes the variants and
+/// their configurations once, side by side.
+pub trait Flavor: Copy + Eq + std::fmt::Debug + Send + Sync + 'static {
+    /// Every flavor's configuration, in the order the flavors are declared; the first is
+    /// the default.
+    const CONFIGURATIONS: &'static [Configuration];
+
+    /// Every flavor, in the order of [`Flavor::CONFIGURATIONS`].
+    const ALL: &'static [Self];
+
+    /// This flavor's configuration.
+    fn configuration(self) -> &'static Configuration;
+
+    /// The flavor `--flavor` (or `ASYNC_LAB_FLAVOR`) calls `name`, or a one-line reason.
+    fn named(name: &str) -> Result<Self, String> {
+        find(Self::CONFIGURATIONS, name).map(|index| Self::ALL[index])
+    }
+
+    /// The default flavor: the first declared.
+    fn default_flavor() -> Self {
+        Self::ALL[0]
+    }
+}
+
+/// Declares a runtime crate's flavor enum and its configurations in one place: each
+/// variant beside the [`Configuration`] that describes it. The first is the default.
+/// Every runtime crate does, as `flavors! { pub enum Flavor { Global => GLOBAL, ... } }`.
+#[macro_export]
+macro_rules! flavors {
+    (
+        $(#[$meta:meta])*
+        $vis:vis enum $name:ident {
+            $( $(#[$variant_meta:meta])* $variant:ident => $configuration:expr ),+ $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        $vis enum $name {
+            $( $(#[$variant_meta])* $variant ),+
+        }
+
+        impl $crate::registry::Flavor for $name {
+            const CONFIGURATIONS: &'static [$crate::registry::Configuration] =
+                &[$( $configuration ),+];
+            const ALL: &'static [Self] = &[$( $name::$variant ),+];
+
+            fn configuration(self) -> &'static $crate::registry::Configuration {
+                // The variants and the configurations are listed in the same order.
+                &<Self as $crate::registry::Flavor>::CONFIGURATIONS[self as usize]
+            }
+        }
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ONE: Configuration = Configuration {
+        runtime: "rt",
+        flavor: "one",
+        about: "the first",
+        capabilities: Capabilities {
+            polls_on: PollsOn::BlockOnThread,
+            takes_workers: false,
+            raw_spawn: "rt::spawn",
+            dropped_handle: DroppedHandle::Detaches,
+            panic: PanicOnAwait::Error,
+            blocking_pool: None,
+            own_timeout: None,
+            timer: Timer::FuturesTimer,
+            channel: ChannelKind::Futures,
+            http: Http::CompatBridge,
+            local_spawn: None,
+            block_on: "rt::block_on",
+            nested_block_on: NestedBlockOn::Panics,
+            busy_task: BusyTask::StarvesOthers,
+            blocking_threads: None,
+            block_in_place: BlockInPlace::Absent,
+            detached_task: DetachedTask::RunsUntilExit,
+            runtime_drop: RuntimeDrop::StopsNothing,
+            scoped_spawn: None,
+            task_may_move: false,
+        },
+    };
+    const TWO: Configuration = Configuration {
+        flavor: "two",
+        about: "the second",
+        ..ONE
+    };
+
+    crate::flavors! {
+        /// Two flavors, declared as a runtime crate declares its own.
+        enum Test {
+            /// The default.
+            One => ONE,
+            /// The other.
+            Two => TWO,
+        }
+    }
+
+    #[test]
+    fn each_flavor_is_its_own_configuration_and_the_first_is_the_default() {
+        assert_eq!(Test::ALL, &[Test::One, Test::Two]);
+        assert_eq!(Test::One.configuration().flavor, "one");
+        assert_eq!(Test::Two.configuration().about, "the second");
+        assert_eq!(Test::default_flavor(), Test::One);
+        assert_eq!(Test::named("two"), Ok(Test::Two));
+        assert_eq!(
+            Test::named("three"),
+            Err("no flavor 'three'; runtime-rt has: one, two".to_string())
+        );
+    }
 }

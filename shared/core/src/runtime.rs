@@ -20,7 +20,7 @@ use std::time::Duration;
 use futures::FutureExt;
 use futures::channel::oneshot;
 
-use crate::registry::Configuration;
+use crate::registry::{Configuration, Flavor};
 use crate::trace;
 
 /// A boxed, sendable future with no result: what [`Runtime::spawn_raw`] takes.
@@ -43,19 +43,28 @@ pub type BlockingWork = Box<dyn FnOnce() + Send + 'static>;
 /// Implementations are cheap to clone: an experiment clones the runtime into every task
 /// that needs to sleep or spawn.
 pub trait Runtime: Clone + Send + Sync + 'static {
-    /// This runtime's configurations, as data (see [`crate::registry`]); the first is the
-    /// default. Every list of configurations in the workspace is read from these.
-    const CONFIGURATIONS: &'static [Configuration];
+    /// This runtime's flavors, as a type: its configurations, as data (see
+    /// [`crate::registry`]), one per variant; the first is the default.
+    type Flavor: Flavor;
+
+    /// This runtime's configurations, the first the default: its flavors' (every list of
+    /// configurations in the workspace is read from these).
+    const CONFIGURATIONS: &'static [Configuration] = <Self::Flavor as Flavor>::CONFIGURATIONS;
 
     /// The runtime's name as the report shows it: `tokio`, `smol`, `async-std`, ...
     const NAME: &'static str = Self::CONFIGURATIONS[0].runtime;
 
-    /// Builds the runtime in `configuration` (one of [`Runtime::CONFIGURATIONS`]) with an
-    /// optional number of worker threads. The error is a one-line message for the user.
-    fn new(configuration: &'static Configuration, workers: Option<usize>) -> Result<Self, String>;
+    /// Builds the runtime in `flavor` with an optional number of worker threads. The error
+    /// is a one-line message for the user.
+    fn new(flavor: Self::Flavor, workers: Option<usize>) -> Result<Self, String>;
 
-    /// The configuration this runtime was built with.
-    fn configuration(&self) -> &'static Configuration;
+    /// The flavor this runtime was built in.
+    fn flavor(&self) -> Self::Flavor;
+
+    /// The configuration this runtime was built with: its flavor's.
+    fn configuration(&self) -> &'static Configuration {
+        self.flavor().configuration()
+    }
 
     /// Runs `future` to completion on the calling thread, driving the executor as needed.
     fn block_on<F: Future>(&self, future: F) -> F::Output;

@@ -117,7 +117,7 @@ struct JobSeen {
 
 /// Runs the sequence on the calling thread, with a new runtime of `lab`'s configuration.
 fn sequence<R: Runtime>(lab: &Lab<R>) -> Result<Seen, String> {
-    let rt = R::new(lab.rt.configuration(), None)?;
+    let rt = R::new(lab.rt.flavor(), None)?;
     let (unjoined, detached) = (Arc::new(Ticks::default()), Arc::new(Ticks::default()));
     let steps = Arc::new(AtomicU64::new(0));
     let fired = Arc::new(AtomicBool::new(false));
@@ -316,7 +316,7 @@ pub async fn shutdown<R: Runtime>(lab: &Lab<R>) -> Outcome {
     }
 
     // A new runtime dropped inside async code (this future's `block_on`).
-    let line = match R::new(configuration, None) {
+    let line = match R::new(lab.rt.flavor(), None) {
         Err(e) => format!("a new runtime could not be built: {e}"),
         Ok(fresh) => match std::panic::catch_unwind(AssertUnwindSafe(move || drop(fresh))) {
             Ok(()) => "a new runtime dropped inside async code: nothing to stop, no panic".into(),

@@ -88,9 +88,9 @@ impl<R: Runtime> BookRuntime<R> {
     /// Builds the runtime; fails when an environment variable is refused
     /// (`ASYNC_LAB_FLAVOR` names a flavor it lacks, say: see [`crate::env`]).
     pub fn new() -> std::io::Result<Self> {
-        let configuration = crate::env::configuration(R::CONFIGURATIONS)?;
+        let flavor = crate::env::flavor::<R::Flavor>()?;
         crate::book_report::before_runtime();
-        let runtime = R::new(configuration, None).map_err(std::io::Error::other)?;
+        let runtime = R::new(flavor, None).map_err(std::io::Error::other)?;
         crate::book_report::runtime_built();
         Ok(BookRuntime { runtime })
     }
