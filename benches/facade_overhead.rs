@@ -63,11 +63,7 @@ fn drop_in<R: Runtime>(bencher: Bencher, rt: &R) {
 
 #[divan::bench(args = SIDES, sample_count = 15)]
 fn spawn_await_tokio_multi_thread(bencher: Bencher, side: &str) {
-    let rt = runtime_tokio::Tokio::new(
-        async_lab::configuration("tokio:multi-thread").unwrap(),
-        None,
-    )
-    .unwrap();
+    let rt = runtime_tokio::Tokio::new(runtime_tokio::Flavor::MultiThread, None).unwrap();
     if side == "raw" {
         bencher.bench_local(|| {
             rt.block_on(async {
@@ -82,11 +78,7 @@ fn spawn_await_tokio_multi_thread(bencher: Bencher, side: &str) {
 
 #[divan::bench(args = SIDES, sample_count = 15)]
 fn spawn_await_tokio_current_thread(bencher: Bencher, side: &str) {
-    let rt = runtime_tokio::Tokio::new(
-        async_lab::configuration("tokio:current-thread").unwrap(),
-        None,
-    )
-    .unwrap();
+    let rt = runtime_tokio::Tokio::new(runtime_tokio::Flavor::CurrentThread, None).unwrap();
     if side == "raw" {
         bencher.bench_local(|| {
             rt.block_on(async {
@@ -101,8 +93,7 @@ fn spawn_await_tokio_current_thread(bencher: Bencher, side: &str) {
 
 #[divan::bench(args = SIDES, sample_count = 15)]
 fn spawn_await_smol(bencher: Bencher, side: &str) {
-    let rt =
-        runtime_smol::Smol::new(async_lab::configuration("smol:global").unwrap(), None).unwrap();
+    let rt = runtime_smol::Smol::new(runtime_smol::Flavor::Global, None).unwrap();
     if side == "raw" {
         bencher.bench_local(|| {
             rt.block_on(async {
@@ -129,18 +120,14 @@ fn spawn_await_futures_local_pool(bencher: Bencher, side: &str) {
     } else {
         drop_in(
             bencher,
-            &runtime_futures::Futures::new(
-                async_lab::configuration("futures:local-pool").unwrap(),
-                None,
-            )
-            .unwrap(),
+            &runtime_futures::Futures::new(runtime_futures::Flavor::LocalPool, None).unwrap(),
         );
     }
 }
 
 #[divan::bench(args = SIDES, sample_count = 15)]
 fn spawn_await_trpl(bencher: Bencher, side: &str) {
-    let rt = runtime_trpl::Trpl::new(async_lab::configuration("trpl:trpl").unwrap(), None).unwrap();
+    let rt = runtime_trpl::Trpl::new(runtime_trpl::Flavor::Trpl, None).unwrap();
     if side == "raw" {
         bencher.bench_local(|| {
             rt.block_on(async {
@@ -155,7 +142,7 @@ fn spawn_await_trpl(bencher: Bencher, side: &str) {
 
 #[divan::bench(args = SIDES, sample_count = 50)]
 fn block_on_trpl(bencher: Bencher, side: &str) {
-    let rt = runtime_trpl::Trpl::new(async_lab::configuration("trpl:trpl").unwrap(), None).unwrap();
+    let rt = runtime_trpl::Trpl::new(runtime_trpl::Flavor::Trpl, None).unwrap();
     if side == "raw" {
         bencher.bench_local(|| trpl::block_on(async {}));
     } else {
