@@ -415,7 +415,7 @@ fn the_suite_has_65_cases_and_a_hostile_one_for_every_bounded_variable() {
     // A descriptor limit; scarce threads; a closed stdout, three ways on the binary
     // and three on the driver; a full stdout; two signals.
     let special = 11;
-    assert_eq!(cases().len() + special, 65, "the README says how many");
+    assert_eq!(cases().len() + special, 65, "as this test's name says");
     // Every variable the binaries read that takes a bounded value has a hostile case
     // (those only a book program reads are refused in trpl_api's tests).
     let hostile: Vec<String> = cases()
@@ -752,19 +752,49 @@ fn a_crashed_child_keeps_its_reason_and_the_others_their_reports(config: Config)
     assert_eq!(reports[1].lines.len(), 2, "{:?}", reports[1].lines);
 }
 
-/// The README's tables of bounds and variables say what the code checks.
+/// `--help` shows every number's bounds, as the README says: an option's in the help of
+/// the runtime binaries or of the driver, an experiment's argument's in that experiment's
+/// own `--help`. Clap wraps long help lines, so white space is compared as one space.
 #[test]
-fn the_readme_lists_every_bound_and_variable() {
+fn help_shows_every_bound() {
+    let first = async_lab::configurations()
+        .next()
+        .expect("a configuration in the registry");
+    let binary = Config::new(first.runtime, first.flavor);
+    let help = |command: &mut Command| {
+        let run = Run::of(command);
+        assert_eq!(run.code, Some(0), "{}", run.stderr);
+        run.stdout.split_whitespace().collect::<Vec<_>>().join(" ")
+    };
+    let options = [
+        help(&mut binary.command_as_is(&["--help"])),
+        help(Command::new(env!("CARGO_BIN_EXE_async-lab")).arg("--help")),
+    ];
+    let mut experiments = std::collections::BTreeMap::new();
+    let counts = bounds::COUNTS
+        .iter()
+        .map(|count| (count.arg, format!("({} to {})", count.min, count.max)));
+    let amounts = bounds::AMOUNTS
+        .iter()
+        .map(|amount| (amount.arg, format!("({} to {})", amount.min, amount.max)));
+    for ((arg, experiment), range) in counts.chain(amounts) {
+        let shown = match experiment {
+            None => options.iter().any(|help| help.contains(&range)),
+            Some(name) => experiments
+                .entry(name)
+                .or_insert_with(|| help(&mut binary.command_as_is(&[name, "--help"])))
+                .contains(&range),
+        };
+        assert!(shown, "no --help shows {arg}'s bounds {range}");
+    }
+}
+
+/// The README's table of environment variables lists every variable the code checks,
+/// with the bounds of those that take a number.
+#[test]
+fn the_readme_lists_every_variable() {
     let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
         .expect("the README");
-    for count in bounds::COUNTS {
-        let range = format!("| {} to {} |", count.min, count.max);
-        assert!(readme.contains(&range), "the README has no bound {range}");
-    }
-    for amount in bounds::AMOUNTS {
-        let range = format!("| {} to {} |", amount.min, amount.max);
-        assert!(readme.contains(&range), "the README has no bound {range}");
-    }
     for variable in VARIABLES {
         for name in variable.names {
             let listed = readme.contains(&format!("`{name}`"))

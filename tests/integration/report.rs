@@ -17,7 +17,7 @@ crate::on_every_configuration!(
     a_short_run_keeps_every_thread_and_every_poll,
 );
 
-/// The keys the README documents for `--json`, at each level of the report. The data
+/// The keys ARCHITECTURE.md documents for `--json`, at each level of the report. The data
 /// model defaults some of them when absent, so only the raw JSON can show they are there.
 const REPORT_KEYS: [&str; 15] = [
     "runtime",
@@ -94,7 +94,7 @@ fn assert_has_keys(value: &Value, keys: &[&str], what: &str) {
     );
 }
 
-/// The wire format: `json` has every key the README documents, on the report, its
+/// The wire format: `json` has every key ARCHITECTURE.md documents, on the report, its
 /// `threads`, every thread, every task and every poll, and spells every role as
 /// documented. `report` is the same stdout read through the data model.
 fn assert_documented_keys(json: &Value, report: &Report) {

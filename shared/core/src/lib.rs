@@ -1,15 +1,23 @@
-//! What a book program needs from async-lab, and nothing that only the lab needs.
+//! What a book program needs from async-lab: the crate every runtime crate builds on.
 //!
 //! Every runtime crate's library root is a drop-in `trpl` built from this crate, so a
 //! learner's program on `runtime-smol` compiles this, the runtime and the book's own
 //! dependencies (reqwest, scraper, tokio, futures), and not the lab's command line,
-//! embedded site, report or renderers (those are `async-lab-shared`, one floor up).
+//! experiments, embedded site or charts (those are `async-lab-shared`, one floor up).
+//! The thread report, its census and its text, SVG and trace renderers are here because
+//! a book program's own report (`ASYNC_LAB_REPORT`, [`book_report`]) needs them; the
+//! report's JSON form (feature `serde`) and the time-stamp-counter clock (feature `tsc`)
+//! are built only for the lab. The [`Runtime`] trait and the [`registry`] also carry
+//! what only the lab asks of a runtime (its own spawn and timeout, its capabilities),
+//! because each runtime crate implements and declares them here. ARCHITECTURE.md, at the
+//! repository's root, shows where this crate sits in a run.
 //!
 //! # Layout
 //!
 //! - [`runtime`]: the [`Runtime`] trait (`block_on`, `spawn`, `sleep`, `yield_now`,
 //!   `spawn_blocking`), and the [`JoinHandle`] of tasks that report through a channel.
-//! - [`registry`]: every runtime configuration and what it can do, as data.
+//! - [`registry`]: the types, and the [`flavors!`] macro, with which each runtime crate
+//!   declares its flavors and what each can do, as data.
 //! - [`handle`]: each runtime's own join handle as [`Runtime::Handle`]: awaiting gives a
 //!   `Result`, dropping detaches.
 //! - [`book_api`]: the `trpl` crate's API on any [`Runtime`]; each runtime crate's root

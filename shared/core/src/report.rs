@@ -9,7 +9,8 @@ use std::time::Instant;
 use crate::census::{self, Census, Role, ThreadInfo};
 use crate::trace::{FutureSummary, TaskSummary};
 
-/// The report of one run. Its JSON form is the contract in DESIGN.md.
+/// The report of one run. Its JSON form is what a runtime binary prints with `--json` and
+/// what the driver reads from each child; ARCHITECTURE.md lists its keys.
 #[derive(Debug, Clone)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Report {
