@@ -1,7 +1,8 @@
 //! The runtimes the lab knows, in one list: each runtime crate's configurations (its
 //! registry entries) and its command line. The driver, the tests and the notes read
 //! every configuration from here, so a configuration added to a runtime crate shows up
-//! everywhere with no other edit; a new runtime crate is one line in [`RUNTIMES`].
+//! everywhere with no other edit; a new runtime crate is one line in [`runtimes!`] (and
+//! one in the root `Cargo.toml`'s dependencies).
 
 #![forbid(unsafe_code)]
 
@@ -11,6 +12,7 @@ use std::process::ExitCode;
 use async_lab_shared::cli;
 use async_lab_shared::runtime::Runtime;
 
+pub use async_lab_core::env::Variable;
 pub use async_lab_core::registry::{self, Configuration};
 
 /// One runtime crate: its configurations, and its binary's command line.
@@ -20,6 +22,8 @@ pub struct RuntimeCrate {
     pub name: &'static str,
     /// Its configurations, as its crate declares them; the first is the default.
     pub configurations: &'static [Configuration],
+    /// The environment variables it reads, besides the lab's.
+    pub variables: &'static [Variable],
     /// Its binary's `main`: runs a command line (program name first) on it.
     pub main: fn(Vec<OsString>) -> ExitCode,
 }
@@ -28,6 +32,7 @@ const fn runtime<R: Runtime>() -> RuntimeCrate {
     RuntimeCrate {
         name: R::NAME,
         configurations: R::CONFIGURATIONS,
+        variables: R::VARIABLES,
         main: main_of::<R>,
     }
 }
@@ -36,19 +41,46 @@ fn main_of<R: Runtime>(args: Vec<OsString>) -> ExitCode {
     cli::main::<R>(args)
 }
 
-/// Every runtime crate, in table order.
-pub const RUNTIMES: &[RuntimeCrate] = &[
-    runtime::<runtime_tokio::Tokio>(),
-    runtime::<runtime_async_std::AsyncStd>(),
-    runtime::<runtime_smol::Smol>(),
-    runtime::<runtime_futures::Futures>(),
-    runtime::<runtime_trpl::Trpl>(),
-    runtime::<runtime_threads::Threads>(),
-];
+/// Calls `$then!` with every runtime crate and its runtime's type, in table order: the one
+/// list of runtime crates. [`RUNTIMES`] is made from it, and so are the tests that run
+/// the book's programs on each crate's `trpl` API.
+#[macro_export]
+macro_rules! runtimes {
+    ($then:ident) => {
+        $then!(
+            runtime_tokio::Tokio,
+            runtime_async_std::AsyncStd,
+            runtime_smol::Smol,
+            runtime_futures::Futures,
+            runtime_trpl::Trpl,
+            runtime_threads::Threads,
+        );
+    };
+}
+
+macro_rules! runtime_crates {
+    ($($krate:ident::$runtime:ident),* $(,)?) => {
+        /// Every runtime crate, in table order.
+        pub const RUNTIMES: &[RuntimeCrate] = &[$(runtime::<$krate::$runtime>()),*];
+    };
+}
+
+runtimes!(runtime_crates);
 
 /// Every configuration of every runtime, in table order.
 pub fn configurations() -> impl Iterator<Item = &'static Configuration> {
     RUNTIMES.iter().flat_map(|r| r.configurations)
+}
+
+/// The environment variables every runtime reads, besides the lab's, each once.
+pub fn variables() -> Vec<Variable> {
+    let mut all: Vec<Variable> = Vec::new();
+    for variable in RUNTIMES.iter().flat_map(|r| r.variables) {
+        if !all.iter().any(|v| v.names == variable.names) {
+            all.push(*variable);
+        }
+    }
+    all
 }
 
 /// The runtime crate called `name`.

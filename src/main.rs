@@ -223,7 +223,7 @@ fn drive(options: &Options, args: &[OsString]) -> Result<ExitCode, CliError> {
     };
     let name = experiment.name();
     let configurations = selected(&options.only)?;
-    cli::check(&experiment, &options.run)?;
+    cli::check(&async_lab::variables(), &experiment, &options.run)?;
     let rounds = match &experiment {
         Experiment::Bench(bench) => bench.rounds,
         _ if options.save.is_some() || options.compare.is_some() => {

@@ -209,7 +209,7 @@ fn run<R: Runtime>(options: Options) -> Result<ExitCode, CliError> {
         Some(Command::Experiment(experiment)) => experiment.clone(),
         None => Experiment::default(),
     };
-    check(&experiment, &options.run)?;
+    check(R::VARIABLES, &experiment, &options.run)?;
     let experiment = match experiment {
         Experiment::Bench(bench) if options.run.one_round => {
             Experiment::Bench(experiments::Bench { rounds: 1, ..bench })
@@ -315,7 +315,8 @@ fn measure<R: Runtime>(
     }
 
     let wall_ms = wall.as_secs_f64() * 1000.0;
-    let (threads, tasks) = Report::threads_from(&census, &trace::tasks(), started, wall_ms);
+    let (threads, tasks) =
+        Report::threads_from(&census, &trace::tasks(), R::THREAD_NAMES, started, wall_ms);
     Ok(Report {
         runtime: R::NAME.to_string(),
         flavor: flavor.configuration().flavor.to_string(),
@@ -367,10 +368,14 @@ fn write_output(report: &mut Report, file: &OutputFile, bytes: &[u8]) {
 }
 
 /// Checks what the command line could not check alone, before anything starts: the
-/// environment variables the runtimes read, and what the experiment's arguments ask for
-/// in all.
-pub fn check(experiment: &Experiment, run: &RunOptions) -> Result<(), CliError> {
-    env::check(None).map_err(|e| CliError::Usage(e.to_string()))?;
+/// environment variables the lab and the runtimes in use read (`variables`: theirs), and
+/// what the experiment's arguments ask for in all.
+pub fn check(
+    variables: &[env::Variable],
+    experiment: &Experiment,
+    run: &RunOptions,
+) -> Result<(), CliError> {
+    env::check(variables, None).map_err(|e| CliError::Usage(e.to_string()))?;
     experiment.check(run.time_scale).map_err(CliError::Usage)
 }
 

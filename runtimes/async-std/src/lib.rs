@@ -19,6 +19,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use async_lab_core::census::{Role, ThreadName};
+use async_lab_core::env::{self, Variable};
 use async_lab_core::handle::poll_catching;
 use async_lab_core::registry::{
     BlockInPlace, BlockingThreads, BusyTask, Capabilities, ChannelKind, Configuration,
@@ -73,6 +75,31 @@ pub struct AsyncStd;
 
 impl LabRuntime for AsyncStd {
     type Flavor = Flavor;
+
+    const VARIABLES: &'static [Variable] = &[
+        Variable {
+            names: &["ASYNC_STD_THREAD_COUNT"],
+            read_by: "async-std's global executor",
+            takes: env::POOL,
+            why: "async-std reads 0 or anything but a number as one thread per core without a word",
+        },
+        Variable {
+            names: &["ASYNC_STD_THREAD_NAME"],
+            read_by: "async-std's global executor, for its threads' names",
+            takes: env::Takes::Unset,
+            why: "the thread report tells async-std's workers by the name async-std gives them",
+        },
+        env::BLOCKING_MAX_THREADS,
+    ];
+
+    // Its executor's threads (`async-std/runtime`, or async-global-executor's), async-io's
+    // reactor and the blocking crate's pool.
+    const THREAD_NAMES: &'static [ThreadName] = &[
+        ThreadName::new("async-std/runti", Role::Worker),
+        ThreadName::new("async-global-ex", Role::Worker),
+        ThreadName::new("async-io", Role::Reactor),
+        ThreadName::new("blocking-", Role::BlockingPool),
+    ];
 
     fn new(_flavor: Flavor, workers: Option<usize>) -> Result<Self, String> {
         match workers {

@@ -20,7 +20,7 @@ use std::cell::RefCell;
 use std::future::Future;
 use std::time::Duration;
 
-use async_lab_core::census::{self, Role};
+use async_lab_core::census::{self, Role, ThreadName};
 use async_lab_core::registry::{
     BlockInPlace, BusyTask, Capabilities, ChannelKind, Configuration, DetachedTask, DroppedHandle,
     Http, NestedBlockOn, PanicOnAwait, PollsOn, RuntimeDrop, Timer,
@@ -115,6 +115,9 @@ impl Drop for RestoreSpawner {
 
 impl LabRuntime for Futures {
     type Flavor = Flavor;
+
+    // futures-timer's one thread fires every sleep.
+    const THREAD_NAMES: &'static [ThreadName] = &[ThreadName::new("futures-timer", Role::Timer)];
 
     fn new(flavor: Flavor, workers: Option<usize>) -> Result<Self, String> {
         match flavor {

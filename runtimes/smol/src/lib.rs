@@ -28,7 +28,8 @@ use std::task::{Context, Poll};
 use std::thread;
 use std::time::Duration;
 
-use async_lab_core::census::{self, Role};
+use async_lab_core::census::{self, Role, ThreadName};
+use async_lab_core::env::{self, Variable};
 use async_lab_core::handle::{Spawned, poll_catching};
 use async_lab_core::registry::{
     BlockInPlace, BlockingThreads, BusyTask, Capabilities, ChannelKind, Configuration,
@@ -169,6 +170,24 @@ impl Smol {
 
 impl LabRuntime for Smol {
     type Flavor = Flavor;
+
+    const VARIABLES: &'static [Variable] = &[
+        Variable {
+            names: &["SMOL_THREADS"],
+            read_by: "smol's global executor",
+            takes: env::POOL,
+            why: "with 0 smol starts no executor thread, so no task would ever run; it reads anything but a number as 1 without a word",
+        },
+        env::BLOCKING_MAX_THREADS,
+    ];
+
+    // The global executor's threads (`smol-N`), async-io's reactor and the blocking
+    // crate's pool.
+    const THREAD_NAMES: &'static [ThreadName] = &[
+        ThreadName::new("smol-", Role::Worker),
+        ThreadName::new("async-io", Role::Reactor),
+        ThreadName::new("blocking-", Role::BlockingPool),
+    ];
 
     fn new(flavor: Flavor, workers: Option<usize>) -> Result<Self, String> {
         let executor = match (flavor, workers) {

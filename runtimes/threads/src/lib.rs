@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::Duration;
 
-use async_lab_core::census::{self, Role};
+use async_lab_core::census::{self, Role, ThreadName};
 use async_lab_core::registry::{
     BlockInPlace, BlockingThreads, BusyTask, Capabilities, ChannelKind, Configuration,
     DetachedTask, DroppedHandle, Http, IdleThreads, NestedBlockOn, PanicOnAwait, PollsOn,
@@ -73,6 +73,9 @@ static NEXT_TASK: AtomicUsize = AtomicUsize::new(1);
 
 impl LabRuntime for Threads {
     type Flavor = Flavor;
+
+    // futures-timer's one thread fires every sleep.
+    const THREAD_NAMES: &'static [ThreadName] = &[ThreadName::new("futures-timer", Role::Timer)];
 
     fn new(_flavor: Flavor, workers: Option<usize>) -> Result<Self, String> {
         match workers {

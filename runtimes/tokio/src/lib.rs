@@ -23,7 +23,8 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_lab_core::census::{self, Role};
+use async_lab_core::census::{self, Role, ThreadName};
+use async_lab_core::env::{self, Variable};
 use async_lab_core::handle::{Spawned, TokioJoin};
 use async_lab_core::registry::{
     BlockInPlace, BlockingThreads, BusyTask, Capabilities, ChannelKind, Configuration,
@@ -195,6 +196,26 @@ impl Tokio {
 
 impl LabRuntime for Tokio {
     type Flavor = Flavor;
+
+    const VARIABLES: &'static [Variable] = &[
+        Variable {
+            names: &["TOKIO_WORKER_THREADS"],
+            read_by: "tokio's multi-thread runtime, without --workers",
+            takes: env::POOL,
+            why: "tokio panics on 0 or on anything but a number, and a pool wants about one thread per core",
+        },
+        Variable {
+            names: &["TOKIO_UNSTABLE_SHARDED_BLOCKING_QUEUE"],
+            read_by: "tokio: an unstable layout of its blocking pool's queue",
+            takes: env::Takes::Anything,
+            why: "any value is either on or off",
+        },
+    ];
+
+    // tokio names its workers and its blocking-pool threads alike (`tokio-runtime-w`);
+    // a worker marks itself when it parks (see `build`), a pool thread never does.
+    const THREAD_NAMES: &'static [ThreadName] =
+        &[ThreadName::unless_it_polled("tokio-", Role::TokioIdle)];
 
     fn new(flavor: Flavor, workers: Option<usize>) -> Result<Self, String> {
         Tokio::build(flavor, workers, None)

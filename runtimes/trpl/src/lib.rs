@@ -17,6 +17,8 @@ use std::io;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use async_lab_core::census::{Role, ThreadName};
+use async_lab_core::env::{self, Variable};
 use async_lab_core::handle::{Spawned, TokioJoin};
 use async_lab_core::registry::{
     BlockInPlace, BusyTask, Capabilities, ChannelKind, Configuration, DetachedTask, DroppedHandle,
@@ -69,6 +71,25 @@ pub struct Trpl;
 
 impl LabRuntime for Trpl {
     type Flavor = Flavor;
+
+    const VARIABLES: &'static [Variable] = &[
+        Variable {
+            names: &["TOKIO_WORKER_THREADS"],
+            read_by: "the multi-thread tokio runtime trpl builds for each block_on (and the book's trpl)",
+            takes: env::POOL,
+            why: "tokio panics on 0 or on anything but a number, and a pool wants about one thread per core",
+        },
+        Variable {
+            names: &["TOKIO_UNSTABLE_SHARDED_BLOCKING_QUEUE"],
+            read_by: "tokio: an unstable layout of its blocking pool's queue",
+            takes: env::Takes::Anything,
+            why: "any value is either on or off",
+        },
+    ];
+
+    // trpl runs tokio, which names its workers and its blocking-pool threads alike.
+    const THREAD_NAMES: &'static [ThreadName] =
+        &[ThreadName::unless_it_polled("tokio-", Role::TokioIdle)];
 
     fn new(_flavor: Flavor, workers: Option<usize>) -> Result<Self, String> {
         match workers {

@@ -76,7 +76,8 @@ pub(crate) fn block_on<R: Runtime, F: Future>(rt: &R, future: F) -> F::Output {
     let wall_ms = started.elapsed().as_secs_f64() * 1000.0;
     trace::disable();
     let census = sampler.census();
-    let (threads, tasks) = Report::threads_from(&census, &trace::tasks(), started, wall_ms);
+    let (threads, tasks) =
+        Report::threads_from(&census, &trace::tasks(), R::THREAD_NAMES, started, wall_ms);
     let program = std::env::args_os()
         .next()
         .map(PathBuf::from)

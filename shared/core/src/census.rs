@@ -326,8 +326,51 @@ fn is_out_of_descriptors(error: &std::io::Error) -> bool {
     matches!(error.raw_os_error(), Some(23 | 24))
 }
 
-/// Names each thread's role. `pollers` are the threads that polled at least one task.
-pub fn classify(threads: &BTreeMap<u64, String>, pollers: &[u64]) -> Vec<ThreadInfo> {
+/// A name that a runtime, or a crate it runs on, gives its threads, and the role of a
+/// thread so named. Each runtime crate lists its own (`Runtime::THREAD_NAMES`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ThreadName {
+    /// How the name starts, as the kernel keeps it: cut to 15 bytes.
+    pub prefix: &'static str,
+    /// The role of a thread so named.
+    pub role: Role,
+    /// True where the name alone does not decide: a thread so named that polled a task is
+    /// a [`Role::Worker`] (tokio names its workers and its blocking-pool threads alike).
+    pub unless_it_polled: bool,
+}
+
+impl ThreadName {
+    /// A thread whose name starts with `prefix` plays `role`.
+    pub const fn new(prefix: &'static str, role: Role) -> ThreadName {
+        ThreadName {
+            prefix,
+            role,
+            unless_it_polled: false,
+        }
+    }
+
+    /// A thread whose name starts with `prefix` is a worker if it polled a task, else
+    /// plays `role`.
+    pub const fn unless_it_polled(prefix: &'static str, role: Role) -> ThreadName {
+        ThreadName {
+            prefix,
+            role,
+            unless_it_polled: true,
+        }
+    }
+}
+
+/// The thread of the tokio runtime that [`crate::compat`] starts so that reqwest runs off
+/// tokio: the lab's own, on every runtime whose HTTP goes through it.
+pub const COMPAT_BRIDGE: ThreadName = ThreadName::new("async-compat/to", Role::CompatBridge);
+
+/// Names each thread's role. `pollers` are the threads that polled at least one task;
+/// `names` are the thread names the runtime gives (its `Runtime::THREAD_NAMES`).
+pub fn classify(
+    threads: &BTreeMap<u64, String>,
+    pollers: &[u64],
+    names: &[ThreadName],
+) -> Vec<ThreadInfo> {
     let marks = marks();
     let pid = u64::from(std::process::id());
     threads
@@ -335,38 +378,41 @@ pub fn classify(threads: &BTreeMap<u64, String>, pollers: &[u64]) -> Vec<ThreadI
         .map(|(&tid, name)| ThreadInfo {
             tid,
             name: name.clone(),
-            role: role_of(tid, name, pid, &marks, pollers),
+            role: role_of(tid, name, pid, &marks, pollers, names),
         })
         .collect()
 }
 
-fn role_of(tid: u64, name: &str, pid: u64, marks: &BTreeMap<u64, Role>, pollers: &[u64]) -> Role {
+/// A thread's role: the main thread's; else the one its runtime marked it with; else the
+/// one its name gives, where the name decides; else a worker if it polled a task; else
+/// the one its name gives; else other.
+fn role_of(
+    tid: u64,
+    name: &str,
+    pid: u64,
+    marks: &BTreeMap<u64, Role>,
+    pollers: &[u64],
+    names: &[ThreadName],
+) -> Role {
     if tid == pid {
         return Role::Main;
     }
     if let Some(role) = marks.get(&tid) {
         return *role;
     }
-    // Names as the kernel keeps them: cut to 15 bytes.
-    let by_name = [
-        ("async-compat/to", Role::CompatBridge),
-        ("async-io", Role::Reactor),
-        ("blocking-", Role::BlockingPool),
-        ("futures-timer", Role::Timer),
-        ("async-std/runti", Role::Worker),
-        ("async-global-ex", Role::Worker),
-        ("smol-", Role::Worker),
-    ];
-    if let Some((_, role)) = by_name.iter().find(|(prefix, _)| name.starts_with(prefix)) {
-        return *role;
+    let named = |unless_it_polled: bool| {
+        std::iter::once(&COMPAT_BRIDGE)
+            .chain(names)
+            .find(|n| n.unless_it_polled == unless_it_polled && name.starts_with(n.prefix))
+            .map(|n| n.role)
+    };
+    if let Some(role) = named(false) {
+        return role;
     }
     if pollers.contains(&tid) {
         return Role::Worker;
     }
-    if name.starts_with("tokio-") {
-        return Role::TokioIdle;
-    }
-    Role::Other
+    named(true).unwrap_or(Role::Other)
 }
 
 /// What a [`Sampler`] saw over a run.

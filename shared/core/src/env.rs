@@ -1,19 +1,20 @@
-//! The environment variables async-lab and its runtimes read: each listed once in
-//! [`VARIABLES`], with the values it may take and why, and checked by [`check`] before
-//! any runtime starts.
+//! The environment variables async-lab and its runtimes read, each listed once with the
+//! values it may take and why: the lab's own in [`VARIABLES`], each runtime's in its
+//! crate (`Runtime::VARIABLES`); all checked by [`check`] before any runtime starts.
 //!
-//! The runtimes trust their variables blindly. `SMOL_THREADS=0` starts no executor
+//! The runtimes trust their variables blindly: a thread count of 0 can start no executor
 //! thread, so no task ever runs and the run waits for good (`--timeout` bounds requests,
-//! not tasks that never start); tokio panics on `TOKIO_WORKER_THREADS=x`; a count in
-//! the hundreds of thousands spends a minute starting threads, then aborts; reqwest skips
-//! a proxy URL it cannot read without a word. Checked first, each of these is one line
-//! and exit status 2, as a bad option is.
+//! not tasks that never start); a count that is not a number can panic; a count in the
+//! hundreds of thousands spends a minute starting threads, then aborts; reqwest skips a
+//! proxy URL it cannot read without a word. Checked first, each of these is one line and
+//! exit status 2, as a bad option is.
 
 use std::ffi::OsString;
 use std::fmt;
 use std::io;
 
 use crate::registry::{self, Configuration, Flavor};
+use crate::runtime::Runtime;
 
 /// The most threads a pool may be asked for, by `--workers` or by a runtime's variable.
 pub const MAX_POOL_THREADS: u64 = 1024;
@@ -78,14 +79,16 @@ impl fmt::Display for Takes {
     }
 }
 
-const POOL: Takes = Takes::Count {
+/// What a variable that sizes a pool of threads may hold: 1 to [`MAX_POOL_THREADS`].
+pub const POOL: Takes = Takes::Count {
     min: 1,
     max: MAX_POOL_THREADS,
 };
 
 const PROXY_WHY: &str = "reqwest skips a proxy it cannot read, or a socks one (a feature this build leaves out), and connects directly without a word; the embedded site, on loopback, is always reached directly";
 
-/// Every variable the lab and its runtimes read, each once.
+/// Every variable the lab reads whatever the runtime, each once (each runtime crate lists
+/// its own: `Runtime::VARIABLES`).
 pub const VARIABLES: &[Variable] = &[
     Variable {
         names: &["ASYNC_LAB_FLAVOR"],
@@ -110,39 +113,6 @@ pub const VARIABLES: &[Variable] = &[
         read_by: "the trpl API of every runtime crate: every poll of each block_on, in the Chrome trace event format, into this file (the binaries take --trace)",
         takes: Takes::OutputFile("json"),
         why: "a path that cannot be written would lose the trace at the end of the run",
-    },
-    Variable {
-        names: &["TOKIO_WORKER_THREADS"],
-        read_by: "tokio's multi-thread runtime (runtime-tokio without --workers, trpl, the book's trpl)",
-        takes: POOL,
-        why: "tokio panics on 0 or on anything but a number, and a pool wants about one thread per core",
-    },
-    Variable {
-        names: &["SMOL_THREADS"],
-        read_by: "smol's global executor",
-        takes: POOL,
-        why: "with 0 smol starts no executor thread, so no task would ever run; it reads anything but a number as 1 without a word",
-    },
-    Variable {
-        names: &["ASYNC_STD_THREAD_COUNT"],
-        read_by: "async-std's global executor",
-        takes: POOL,
-        why: "async-std reads 0 or anything but a number as one thread per core without a word",
-    },
-    Variable {
-        names: &["ASYNC_STD_THREAD_NAME"],
-        read_by: "async-std's global executor, for its threads' names",
-        takes: Takes::Unset,
-        why: "the thread report tells async-std's workers by the name async-std gives them",
-    },
-    Variable {
-        names: &["BLOCKING_MAX_THREADS"],
-        read_by: "the blocking crate's pool (smol's and async-std's blocking work, their files)",
-        takes: Takes::Count {
-            min: 1,
-            max: 10_000,
-        },
-        why: "the blocking crate clamps other numbers to 1..10000 and reads anything else as 500, without a word",
     },
     Variable {
         names: &["RUST_MIN_STACK"],
@@ -183,13 +153,19 @@ pub const VARIABLES: &[Variable] = &[
         takes: Takes::Anything,
         why: "only whether it is set counts",
     },
-    Variable {
-        names: &["TOKIO_UNSTABLE_SHARDED_BLOCKING_QUEUE"],
-        read_by: "tokio: an unstable layout of its blocking pool's queue",
-        takes: Takes::Anything,
-        why: "any value is either on or off",
-    },
 ];
+
+/// The blocking crate's one variable: smol and async-std run their blocking work on its
+/// pool, and both list it.
+pub const BLOCKING_MAX_THREADS: Variable = Variable {
+    names: &["BLOCKING_MAX_THREADS"],
+    read_by: "the blocking crate's pool (smol's and async-std's blocking work, their files)",
+    takes: Takes::Count {
+        min: 1,
+        max: 10_000,
+    },
+    why: "the blocking crate clamps other numbers to 1..10000 and reads anything else as 500, without a word",
+};
 
 /// A variable whose value the lab refuses: one line, which says what it may hold and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -217,19 +193,24 @@ impl fmt::Display for EnvError {
 
 impl std::error::Error for EnvError {}
 
-/// Checks every variable of [`VARIABLES`] that is set. `flavors` are the configurations
-/// of the runtime crate whose trpl API reads `ASYNC_LAB_FLAVOR`; `None` where nothing
-/// reads it (the binaries take `--flavor`).
-pub fn check(flavors: Option<&'static [Configuration]>) -> Result<(), EnvError> {
-    check_in(flavors, |name| std::env::var_os(name))
+/// Checks every variable that is set of [`VARIABLES`] and of `runtime`'s (the variables
+/// the runtimes in use read). `flavors` are the configurations of the runtime crate whose
+/// trpl API reads `ASYNC_LAB_FLAVOR`; `None` where nothing reads it (the binaries take
+/// `--flavor`).
+pub fn check(
+    runtime: &[Variable],
+    flavors: Option<&'static [Configuration]>,
+) -> Result<(), EnvError> {
+    check_in(runtime, flavors, |name| std::env::var_os(name))
 }
 
 /// [`check`], reading variables through `lookup` (tests pass their own environment).
 pub fn check_in(
+    runtime: &[Variable],
     flavors: Option<&'static [Configuration]>,
     lookup: impl Fn(&str) -> Option<OsString>,
 ) -> Result<(), EnvError> {
-    for variable in VARIABLES {
+    for variable in VARIABLES.iter().chain(runtime) {
         if variable.takes.book_only() && flavors.is_none() {
             continue;
         }
@@ -346,11 +327,14 @@ fn proxy_problem(value: &str) -> Option<String> {
 /// The flavor a program on the trpl API runs: the one `ASYNC_LAB_FLAVOR` names, else the
 /// crate's default, once every variable is checked. The error is of kind
 /// [`io::ErrorKind::InvalidInput`], with [`EnvError`]'s line.
-pub fn flavor<F: Flavor>() -> io::Result<F> {
-    check(Some(F::CONFIGURATIONS)).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+pub fn flavor<R: Runtime>() -> io::Result<R::Flavor> {
+    check(R::VARIABLES, Some(R::CONFIGURATIONS))
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
     match std::env::var("ASYNC_LAB_FLAVOR") {
-        Ok(name) => F::named(&name).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e)),
-        Err(_) => Ok(F::default_flavor()),
+        Ok(name) => {
+            R::Flavor::named(&name).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))
+        }
+        Err(_) => Ok(R::Flavor::default_flavor()),
     }
 }
 
@@ -373,33 +357,42 @@ pub fn exit_with(error: &io::Error) -> ! {
 mod tests {
     use super::*;
 
+    /// The variables of a runtime, as a runtime crate lists its own.
+    const RUNTIME: &[Variable] = &[
+        Variable {
+            names: &["RT_THREADS"],
+            read_by: "this test's runtime",
+            takes: POOL,
+            why: "a pool wants about one thread per core",
+        },
+        BLOCKING_MAX_THREADS,
+    ];
+
     fn with(vars: &[(&str, &str)]) -> Result<(), EnvError> {
         let vars: Vec<(String, OsString)> = vars
             .iter()
             .map(|(k, v)| (k.to_string(), OsString::from(v)))
             .collect();
-        check_in(None, |name| {
+        check_in(RUNTIME, None, |name| {
             vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
         })
     }
 
     #[test]
     fn thread_counts_are_bounded_and_say_why() {
-        assert_eq!(with(&[("SMOL_THREADS", "4")]), Ok(()));
-        let zero = with(&[("SMOL_THREADS", "0")]).unwrap_err();
+        assert_eq!(with(&[("RT_THREADS", "4")]), Ok(()));
+        let zero = with(&[("RT_THREADS", "0")]).unwrap_err();
         assert_eq!(
             zero.to_string(),
-            "environment variable SMOL_THREADS=\"0\": takes a whole number from 1 to 1024: with 0 smol starts no executor thread, so no task would ever run; it reads anything but a number as 1 without a word"
+            "environment variable RT_THREADS=\"0\": takes a whole number from 1 to 1024: a pool wants about one thread per core"
         );
         for bad in ["x", "-1", "1025", " 2", "300000", ""] {
-            for name in [
-                "TOKIO_WORKER_THREADS",
-                "ASYNC_STD_THREAD_COUNT",
-                "SMOL_THREADS",
-            ] {
-                assert!(with(&[(name, bad)]).is_err(), "{name}={bad:?}");
-            }
+            assert!(with(&[("RT_THREADS", bad)]).is_err(), "{bad:?}");
         }
+        assert!(with(&[("BLOCKING_MAX_THREADS", "10001")]).is_err());
+        assert_eq!(with(&[("BLOCKING_MAX_THREADS", "10000")]), Ok(()));
+        // A variable no runtime in use reads is not checked.
+        assert_eq!(with(&[("OTHER_THREADS", "0")]), Ok(()));
     }
 
     #[test]
@@ -420,7 +413,7 @@ mod tests {
 
     #[test]
     fn a_value_is_quoted_so_it_cannot_forge_a_line() {
-        let error = with(&[("SMOL_THREADS", "1\nok")]).unwrap_err();
+        let error = with(&[("RT_THREADS", "1\nok")]).unwrap_err();
         assert_eq!(error.to_string().lines().count(), 1, "{error}");
     }
 
@@ -431,7 +424,7 @@ mod tests {
                 .iter()
                 .map(|(k, v)| (k.to_string(), OsString::from(v)))
                 .collect();
-            check_in(Some(&[]), |name| {
+            check_in(RUNTIME, Some(&[]), |name| {
                 vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
             })
         };
@@ -449,7 +442,7 @@ mod tests {
 
     #[test]
     fn every_variable_has_a_reason() {
-        for variable in VARIABLES {
+        for variable in VARIABLES.iter().chain(RUNTIME) {
             assert!(!variable.why.is_empty() && !variable.read_by.is_empty());
         }
     }

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use crate::census::{self, Census, Role, ThreadInfo};
+use crate::census::{self, Census, Role, ThreadInfo, ThreadName};
 use crate::trace::{FutureSummary, TaskSummary};
 
 /// The report of one run. Its JSON form is what a runtime binary prints with `--json` and
@@ -189,10 +189,12 @@ fn ms_since(epoch: Instant, at: Instant) -> f64 {
 impl Report {
     /// Puts the census and the task records together. `epoch` is the start of the run
     /// (the call to `block_on`), which every time in the report counts from; `wall_ms` is
-    /// the run's length, against which busy shares are measured.
+    /// the run's length, against which busy shares are measured; `names` are the thread
+    /// names the runtime gives (its `Runtime::THREAD_NAMES`).
     pub fn threads_from(
         census: &Census,
         tasks: &[TaskSummary],
+        names: &[ThreadName],
         epoch: Instant,
         wall_ms: f64,
     ) -> (Threads, Vec<TaskReport>) {
@@ -206,7 +208,7 @@ impl Report {
             seen.entry(*tid).or_insert_with(|| "(ended)".to_string());
         }
         let tasks: Vec<TaskReport> = tasks.iter().map(|t| task_report(t, epoch)).collect();
-        let list = census::classify(&seen, &pollers)
+        let list = census::classify(&seen, &pollers, names)
             .into_iter()
             .map(|info| thread_report(info, census, &tasks, epoch, wall_ms))
             .collect();

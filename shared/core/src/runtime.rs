@@ -20,6 +20,8 @@ use std::time::Duration;
 use futures::FutureExt;
 use futures::channel::oneshot;
 
+use crate::census::ThreadName;
+use crate::env::Variable;
 use crate::registry::{Configuration, Flavor};
 use crate::trace;
 
@@ -53,6 +55,15 @@ pub trait Runtime: Clone + Send + Sync + 'static {
 
     /// The runtime's name as the report shows it: `tokio`, `smol`, `async-std`, ...
     const NAME: &'static str = Self::CONFIGURATIONS[0].runtime;
+
+    /// The names this runtime, and the crates it runs on, give their threads, and the role
+    /// of a thread so named (see [`crate::census`]): how the thread report tells a reactor
+    /// or a blocking pool from a worker where the runtime does not mark its threads.
+    const THREAD_NAMES: &'static [ThreadName] = &[];
+
+    /// The environment variables this runtime, and the crates it runs on, read (see
+    /// [`crate::env`]): each checked before the runtime starts.
+    const VARIABLES: &'static [Variable] = &[];
 
     /// Builds the runtime in `flavor` with an optional number of worker threads. The error
     /// is a one-line message for the user.

@@ -88,7 +88,7 @@ impl<R: Runtime> BookRuntime<R> {
     /// Builds the runtime; fails when an environment variable is refused
     /// (`ASYNC_LAB_FLAVOR` names a flavor it lacks, say: see [`crate::env`]).
     pub fn new() -> std::io::Result<Self> {
-        let flavor = crate::env::flavor::<R::Flavor>()?;
+        let flavor = crate::env::flavor::<R>()?;
         crate::book_report::before_runtime();
         let runtime = R::new(flavor, None).map_err(std::io::Error::other)?;
         crate::book_report::runtime_built();
