@@ -2,7 +2,6 @@
 //! relations that hold on any machine (never a timing threshold: those are the
 //! benchmark's own business, in a release build).
 
-use async_lab::registry::PollsOn;
 use async_lab_shared::report::Report;
 
 use crate::support::{Config, in_parallel};
@@ -81,23 +80,6 @@ fn bench_reports_every_figure_with_its_spread_and_sane_relations() {
             "a line per figure (the two timer figures share one): {:?}",
             report.lines
         );
-    }
-    // A thread per task costs more to spawn than a task on any executor.
-    let threads = reports
-        .iter()
-        .find(|(c, _)| c.capabilities().polls_on == PollsOn::ThreadPerTask)
-        .map(|(_, r)| r.measurements["spawn_ns"])
-        .expect("the thread-per-task configuration");
-    for (config, report) in &reports {
-        if config.capabilities().polls_on != PollsOn::ThreadPerTask {
-            assert!(
-                report.measurements["spawn_ns"] < threads,
-                "{}:{} spawns a task in {} ns, a thread per task in {threads} ns",
-                config.runtime,
-                config.flavor,
-                report.measurements["spawn_ns"]
-            );
-        }
     }
 }
 

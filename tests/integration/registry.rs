@@ -55,7 +55,7 @@ fn workers_are_taken_where_declared(config: Config) {
             .iter()
             .filter(|t| t.role == Role::Worker)
             .count();
-        assert!(workers <= 2, "--workers 2 started {workers} workers");
+        assert_eq!(workers, 2, "--workers 2 started {workers} workers");
     } else {
         assert_eq!(run.code, Some(2), "--workers is refused: {}", run.stderr);
         assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
