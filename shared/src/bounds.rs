@@ -163,11 +163,11 @@ pub const EXPORT_CPU_SECONDS: (f64, &str) = (
 
 /// The most work `bench` may ask for in all, in units of one round at `--scale 1`:
 /// `--scale` times twice its rounds, as the driver runs them (each round in a process of
-/// its own, after a warm-up round of its own), and why. The default is 12 units (6 rounds),
+/// its own, after a warm-up round of its own), and why. The default is 16 units (8 rounds),
 /// some 15 s per configuration in a release build.
 pub const BENCH_WORK: (f64, &str) = (
     60.0,
-    "five times the default already runs for minutes per configuration; more is a hang, not a benchmark",
+    "nearly four times the default already runs for a minute per configuration; more is a hang, not a benchmark",
 );
 
 /// Every count, for `--help`.

@@ -42,10 +42,10 @@ pub struct Bench {
     /// operation, so they stay comparable)
     #[arg(long, value_name = "X", default_value_t = 1.0, value_parser = bounds::parse::bench_scale)]
     pub scale: f64,
-    /// How many timed rounds of each measurement, after one round to warm up (six give a
-    /// 95% confidence interval; the driver runs each round in a fresh process, round-robin
-    /// over the configurations)
-    #[arg(long, value_name = "N", default_value_t = 6, value_parser = bounds::parse::bench_rounds)]
+    /// How many timed rounds of each measurement, after one round to warm up (eight give
+    /// a 99% confidence interval, from the least to the most; the driver runs each round in
+    /// a fresh process, round-robin over the configurations)
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = bounds::parse::bench_rounds)]
     pub rounds: u32,
 }
 
