@@ -6,7 +6,7 @@
 //! migration counts where they show it.
 
 use async_lab::registry::{
-    BlockInPlace, DetachedTask, DroppedHandle, IdleThreads, PollsOn, RuntimeDrop,
+    BlockInPlace, DetachedTask, DroppedHandle, IdleThreads, PollsOn, RuntimeDrop, ScopedSpawn,
 };
 use async_lab_shared::census::Role;
 use async_lab_shared::report::Report;
@@ -261,17 +261,21 @@ fn scoped_spawns_borrow_where_declared(config: Config) {
     let capabilities = config.capabilities();
     let report = ok(&config.run(&["--json", "scoped"]));
     let lines = &report.lines;
+    // Each way's own words, written here.
     let scoped = match capabilities.scoped_spawn {
         None => format!(
             "no scoped spawn on {} ({}): join_all, or an Arc, instead",
             config.runtime, config.flavor
         ),
-        Some(how @ "std::thread::scope") => {
-            format!("{how}: its threads borrowed the local and summed it to 5050")
+        Some(ScopedSpawn::ThreadScope) => {
+            "std::thread::scope: its threads borrowed the local and summed it to 5050".into()
         }
-        Some(how) => format!(
-            "{how}, living shorter than the local: its tasks borrowed it and summed it to 5050"
-        ),
+        Some(ScopedSpawn::Executor) => {
+            "smol::Executor<'a>, living shorter than the local: its tasks borrowed it and summed it to 5050".into()
+        }
+        Some(ScopedSpawn::LocalExecutor) => {
+            "smol::LocalExecutor<'a>, living shorter than the local: its tasks borrowed it and summed it to 5050".into()
+        }
     };
     assert_eq!(
         lines,

@@ -34,7 +34,7 @@ use async_lab_core::handle::{Spawned, poll_catching};
 use async_lab_core::registry::{
     BlockInPlace, BlockingThreads, BusyTask, Capabilities, ChannelKind, Configuration,
     DetachedTask, DroppedHandle, Http, IdleThreads, NestedBlockOn, PanicOnAwait, PollsOn,
-    RuntimeDrop, Timer,
+    RuntimeDrop, ScopedSpawn, Timer,
 };
 use async_lab_core::runtime::{
     BlockingWork, BoxTask, LocalTask, RawHandle, Runtime as LabRuntime, TaskError,
@@ -67,7 +67,7 @@ const SMOL: Capabilities = Capabilities {
     block_in_place: BlockInPlace::Absent,
     detached_task: DetachedTask::RunsUntilExit,
     runtime_drop: RuntimeDrop::StopsNothing,
-    scoped_spawn: Some("smol::Executor<'a>"),
+    scoped_spawn: Some(ScopedSpawn::Executor),
     // One thread (SMOL_THREADS) runs the global executor's tasks.
     task_may_move: false,
 };
@@ -107,7 +107,7 @@ async_lab_core::flavors! {
                 local_spawn: Some("LocalExecutor::spawn"),
                 // A fresh LocalExecutor for every block_on, dropped with its tasks.
                 detached_task: DetachedTask::StoppedWithBlockOn,
-                scoped_spawn: Some("smol::LocalExecutor<'a>"),
+                scoped_spawn: Some(ScopedSpawn::LocalExecutor),
                 ..SMOL
             },
         },

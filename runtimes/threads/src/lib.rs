@@ -21,7 +21,7 @@ use async_lab_core::census::{self, Role, ThreadName};
 use async_lab_core::registry::{
     BlockInPlace, BlockingThreads, BusyTask, Capabilities, ChannelKind, Configuration,
     DetachedTask, DroppedHandle, Http, IdleThreads, NestedBlockOn, PanicOnAwait, PollsOn,
-    RuntimeDrop, Timer,
+    RuntimeDrop, ScopedSpawn, Timer,
 };
 use async_lab_core::runtime::{
     self, BlockingWork, BoxTask, RawHandle, Runtime as LabRuntime, TaskError,
@@ -58,7 +58,7 @@ async_lab_core::flavors! {
                 block_in_place: BlockInPlace::Absent,
                 detached_task: DetachedTask::RunsUntilExit,
                 runtime_drop: RuntimeDrop::StopsNothing,
-                scoped_spawn: Some("std::thread::scope"),
+                scoped_spawn: Some(ScopedSpawn::ThreadScope),
                 task_may_move: false,
             },
         },

@@ -79,7 +79,7 @@ pub struct Capabilities {
     pub runtime_drop: RuntimeDrop,
     /// The runtime's way to spawn tasks that borrow a local, where it has one (`scoped`):
     /// every runtime's spawn takes only `'static` tasks.
-    pub scoped_spawn: Option<&'static str>,
+    pub scoped_spawn: Option<ScopedSpawn>,
     /// Whether a task may come back on another thread after an `.await`, with the default
     /// number of threads on a machine of two cores or more (and `--workers 2` where it is
     /// taken): then a `thread_local!` read after an `.await` may be another task's
@@ -216,6 +216,29 @@ pub enum PanicOnAwait {
     Error,
     /// As the same panic, resumed in the awaiting task.
     Propagates,
+}
+
+/// A way to spawn tasks (or threads) that borrow a local: one that ends before the local
+/// does. `scoped` spawns with it; [`ScopedSpawn::name`] is how the lab names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScopedSpawn {
+    /// An `async_executor::Executor<'a>` (smol's), run inside the task until its tasks end.
+    Executor,
+    /// An `async_executor::LocalExecutor<'a>`, the same on the task's own thread.
+    LocalExecutor,
+    /// `std::thread::scope`: threads that borrow, joined before it returns.
+    ThreadScope,
+}
+
+impl ScopedSpawn {
+    /// Its name, as the `scoped` experiment prints it.
+    pub fn name(self) -> &'static str {
+        match self {
+            ScopedSpawn::Executor => "smol::Executor<'a>",
+            ScopedSpawn::LocalExecutor => "smol::LocalExecutor<'a>",
+            ScopedSpawn::ThreadScope => "std::thread::scope",
+        }
+    }
 }
 
 /// Whose timer a configuration's `sleep` uses.

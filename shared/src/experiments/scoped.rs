@@ -13,6 +13,7 @@ use futures::future::join_all;
 
 use super::{Lab, Outcome, ms};
 use crate::runtime::Runtime;
+use async_lab_core::registry::ScopedSpawn;
 
 /// How many parts the local is summed in, each by a future, task or thread of its own.
 const PARTS: usize = 4;
@@ -42,12 +43,12 @@ pub async fn scoped<R: Runtime>(lab: &Lab<R>) -> Outcome {
         sums.iter().sum::<u64>()
     ));
 
-    let scoped = match capabilities.scoped_spawn {
-        None => Some(format!(
+    let line = match capabilities.scoped_spawn {
+        None => format!(
             "no scoped spawn on {} ({}): join_all, or an Arc, instead",
             configuration.runtime, configuration.flavor
-        )),
-        Some(how @ "smol::Executor<'a>") => {
+        ),
+        Some(how @ ScopedSpawn::Executor) => {
             let executor = async_executor::Executor::new();
             let tasks: Vec<_> = parts
                 .iter()
@@ -59,17 +60,19 @@ pub async fn scoped<R: Runtime>(lab: &Lab<R>) -> Outcome {
                 })
                 .collect();
             let sum: u64 = executor.run(join_all(tasks)).await.iter().sum();
-            Some(format!(
-                "{how}, living shorter than the local: its tasks borrowed it and summed it to {sum}"
-            ))
+            format!(
+                "{}, living shorter than the local: its tasks borrowed it and summed it to {sum}",
+                how.name()
+            )
         }
-        Some(how @ "smol::LocalExecutor<'a>") => {
+        Some(how @ ScopedSpawn::LocalExecutor) => {
             let sum = local_executor_sum(lab, &parts).await;
-            Some(format!(
-                "{how}, living shorter than the local: its tasks borrowed it and summed it to {sum}"
-            ))
+            format!(
+                "{}, living shorter than the local: its tasks borrowed it and summed it to {sum}",
+                how.name()
+            )
         }
-        Some(how @ "std::thread::scope") => {
+        Some(how @ ScopedSpawn::ThreadScope) => {
             // It blocks the calling thread until its threads end: here that thread is
             // the task's own.
             let sum: u64 = thread::scope(|scope| {
@@ -79,20 +82,13 @@ pub async fn scoped<R: Runtime>(lab: &Lab<R>) -> Outcome {
                     .collect();
                 threads.into_iter().map(|t| t.join().unwrap_or(0)).sum()
             });
-            Some(format!(
-                "{how}: its threads borrowed the local and summed it to {sum}"
-            ))
-        }
-        Some(other) => {
-            outcome.fail(format!(
-                "the registry names a scoped spawn the lab does not know: {other}"
-            ));
-            None
+            format!(
+                "{}: its threads borrowed the local and summed it to {sum}",
+                how.name()
+            )
         }
     };
-    if let Some(line) = scoped {
-        lab.out.line(line);
-    }
+    lab.out.line(line);
 
     // An Arc: each task owns a clone, so the task is 'static.
     let shared = Arc::new(local.clone());
