@@ -143,13 +143,7 @@ pub async fn block_in_place<R: Runtime>(lab: &Lab<R>) -> Outcome {
     lab.out.line(first);
 
     let second = match capabilities.blocking_pool {
-        None => {
-            outcome.unsupported.push("spawn_blocking".into());
-            format!(
-                "spawn_blocking: not available on {} ({})",
-                configuration.runtime, configuration.flavor
-            )
-        }
+        None => outcome.not_available("spawn_blocking", configuration),
         Some(pool) => match beside_a_ticker(lab, Way::SpawnBlocking).await {
             Ok(late) => {
                 lab.out

@@ -113,11 +113,8 @@ pub async fn blocking_pool<R: Runtime>(lab: &Lab<R>, args: &BlockingPool) -> Out
         lab.capabilities().blocking_pool,
         lab.capabilities().blocking_threads,
     ) else {
-        lab.out.line(format!(
-            "spawn_blocking: not available on {} ({})",
-            configuration.runtime, configuration.flavor
-        ));
-        outcome.unsupported.push("spawn_blocking".into());
+        lab.out
+            .line(outcome.not_available("spawn_blocking", configuration));
         return outcome;
     };
     let n = args.n.get();

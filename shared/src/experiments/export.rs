@@ -116,12 +116,9 @@ pub async fn export<R: Runtime>(lab: &Lab<R>, frames: usize, frame_ms: u64) -> O
         Ok(()) => lab
             .out
             .line(format!("exported {frames} frames on spawn_blocking")),
-        Err(TaskError::Unsupported(what)) => {
-            lab.out.line(format!(
-                "spawn_blocking: not available on {} ({what})",
-                R::NAME
-            ));
-            outcome.unsupported.push("spawn_blocking".into());
+        Err(TaskError::Unsupported(_)) => {
+            let line = outcome.not_available("spawn_blocking", lab.rt.configuration());
+            lab.out.line(line);
         }
         Err(e) => outcome.fail(format!("the spawn_blocking export failed: {e}")),
     }

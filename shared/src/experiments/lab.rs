@@ -11,7 +11,7 @@ use crate::escape;
 use crate::fetch::Fetcher;
 use crate::runtime::Runtime;
 use crate::site::Site;
-use async_lab_core::registry::Capabilities;
+use async_lab_core::registry::{Capabilities, Configuration};
 use async_lab_core::report::Part;
 
 /// The run's runtime and settings, cloned into every task that needs them.
@@ -274,6 +274,18 @@ impl Outcome {
     /// Records a failure (on one line: see [`Output::line`]).
     pub fn fail(&mut self, line: impl Into<String>) {
         self.errors.push(one_line(line.into()));
+    }
+
+    /// Records that `configuration` has no `part` (`spawn_blocking`, say), and gives the
+    /// line that says so: "spawn_blocking: not available on smol (local)".
+    pub fn not_available(&mut self, part: &str, configuration: &Configuration) -> String {
+        if !self.unsupported.iter().any(|p| p == part) {
+            self.unsupported.push(part.to_string());
+        }
+        format!(
+            "{part}: not available on {} ({})",
+            configuration.runtime, configuration.flavor
+        )
     }
 }
 

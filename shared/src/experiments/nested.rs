@@ -111,13 +111,9 @@ async fn wait_inside_a_task<R: Runtime>(lab: &Lab<R>, call: Call) -> String {
 
 /// `spawn_blocking(|| block_on(...))`: the blocking pool's thread is no executor's, so
 /// `block_on` may block it.
-async fn on_the_blocking_pool<R: Runtime>(lab: &Lab<R>) -> String {
+async fn on_the_blocking_pool<R: Runtime>(lab: &Lab<R>, outcome: &mut Outcome) -> String {
     let Some(pool) = lab.capabilities().blocking_pool else {
-        return format!(
-            "spawn_blocking: not available on {} ({})",
-            lab.rt.configuration().runtime,
-            lab.rt.configuration().flavor
-        );
+        return outcome.not_available("spawn_blocking", lab.rt.configuration());
     };
     let (sender, receiver) = oneshot::channel();
     let task_lab = lab.clone();
@@ -140,6 +136,7 @@ async fn on_the_blocking_pool<R: Runtime>(lab: &Lab<R>) -> String {
 /// The experiment: the runtime's own `block_on` and the drop-in's inside a task, then
 /// `.await` and `spawn_blocking`, the ways that work.
 pub async fn nested_block_on<R: Runtime>(lab: &Lab<R>) -> Outcome {
+    let mut outcome = Outcome::default();
     lab.out.remark(
         "tasks call block_on on purpose: a `panic on thread` line is expected where the runtime refuses",
     );
@@ -155,7 +152,7 @@ pub async fn nested_block_on<R: Runtime>(lab: &Lab<R>) -> Outcome {
         let line = wait_inside_a_task(lab, call).await;
         lab.out.line(format!("{what}: {line}"));
     }
-    let line = on_the_blocking_pool(lab).await;
+    let line = on_the_blocking_pool(lab, &mut outcome).await;
     lab.out.line(line);
-    Outcome::default()
+    outcome
 }

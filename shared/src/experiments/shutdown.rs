@@ -247,11 +247,8 @@ pub async fn shutdown<R: Runtime>(lab: &Lab<R>) -> Outcome {
     }
     match &seen.job {
         None => {
-            outcome.unsupported.push("spawn_blocking".into());
-            lab.out.line(format!(
-                "spawn_blocking: not available on {} ({})",
-                configuration.runtime, configuration.flavor
-            ));
+            lab.out
+                .line(outcome.not_available("spawn_blocking", configuration));
         }
         Some(job) => {
             lab.out.remark(format!(
