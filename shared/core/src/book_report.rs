@@ -58,67 +58,96 @@ pub(crate) fn runtime_built() {
     }
 }
 
-/// trpl's `block_on` on `rt`, with the report the variables ask for at its end.
-pub(crate) fn block_on<R: Runtime, F: Future>(rt: &R, future: F) -> F::Output {
+/// One `block_on` being recorded: what its report needs from the start of the run.
+pub(crate) struct Recording {
+    wanted: &'static Wanted,
+    sampler: &'static Sampler,
+    started: Instant,
+}
+
+/// Starts recording a `block_on`, when the variables ask for a report (and the census was
+/// started before the runtime); `None` otherwise.
+pub(crate) fn start() -> Option<Recording> {
     let (Some(wanted), Some(sampler)) = (wanted(), SAMPLER.get()) else {
-        return crate::book_api::block_on(rt, future);
+        return None;
     };
     // Each block_on reports its own tasks.
     trace::clear();
     trace::enable();
-    let started = Instant::now();
-    let output = crate::book_api::block_on(rt, async {
-        sampler.sample();
-        let output = trace::traced("main", future).await;
-        sampler.sample();
-        output
-    });
-    let wall_ms = started.elapsed().as_secs_f64() * 1000.0;
-    trace::disable();
-    let census = sampler.census();
-    let (threads, tasks) =
-        Report::threads_from(&census, &trace::tasks(), R::THREAD_NAMES, started, wall_ms);
-    let program = std::env::args_os()
-        .next()
-        .map(PathBuf::from)
-        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-        .unwrap_or_else(|| "a book program".into());
-    let report = Report {
-        runtime: R::NAME.to_string(),
-        flavor: rt.configuration().flavor.to_string(),
-        experiment: program,
-        lines: Vec::new(),
-        ok: true,
-        errors: Vec::new(),
-        wall_ms,
-        threads,
-        tasks,
-        futures: Report::futures_from(&trace::futures(), started),
-        notes: rt.notes(),
-        unsupported: Vec::new(),
-        remarks: Vec::new(),
-        parts: Vec::new(),
-        measurements: Default::default(),
-        spread: Default::default(),
-        samples: Default::default(),
-    };
-    if wanted.report {
-        // Not eprint!, which panics when stderr is closed.
-        let _ = write!(std::io::stderr(), "\n{}", render::text::report(&report));
+    Some(Recording {
+        wanted,
+        sampler,
+        started: Instant::now(),
+    })
+}
+
+impl Recording {
+    /// `future` as the run's traced main task, with the thread list read as it starts
+    /// and as it ends.
+    pub(crate) fn main<F: Future>(&self, future: F) -> impl Future<Output = F::Output> {
+        let sampler = self.sampler;
+        async move {
+            sampler.sample();
+            let output = trace::traced("main", future).await;
+            sampler.sample();
+            output
+        }
     }
-    if let Some(path) = &wanted.timeline {
-        let svg = render::timeline::svg(&report, render::timeline::axis_ms(&report));
-        write("ASYNC_LAB_TIMELINE", path, &svg);
+
+    /// Ends the recording once `block_on` on `rt` has returned, and gives the report the
+    /// variables asked for.
+    pub(crate) fn finish<R: Runtime>(self, rt: &R) {
+        let Recording {
+            wanted,
+            sampler,
+            started,
+        } = self;
+        let wall_ms = started.elapsed().as_secs_f64() * 1000.0;
+        trace::disable();
+        let census = sampler.census();
+        let (threads, tasks) =
+            Report::threads_from(&census, &trace::tasks(), R::THREAD_NAMES, started, wall_ms);
+        let program = std::env::args_os()
+            .next()
+            .map(PathBuf::from)
+            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_else(|| "a book program".into());
+        let report = Report {
+            runtime: R::NAME.to_string(),
+            flavor: rt.configuration().flavor.to_string(),
+            experiment: program,
+            lines: Vec::new(),
+            ok: true,
+            errors: Vec::new(),
+            wall_ms,
+            threads,
+            tasks,
+            futures: Report::futures_from(&trace::futures(), started),
+            notes: rt.notes(),
+            unsupported: Vec::new(),
+            remarks: Vec::new(),
+            parts: Vec::new(),
+            measurements: Default::default(),
+            spread: Default::default(),
+            samples: Default::default(),
+        };
+        if wanted.report {
+            // Not eprint!, which panics when stderr is closed.
+            let _ = write!(std::io::stderr(), "\n{}", render::text::report(&report));
+        }
+        if let Some(path) = &wanted.timeline {
+            let svg = render::timeline::svg(&report, render::timeline::axis_ms(&report));
+            write("ASYNC_LAB_TIMELINE", path, &svg);
+        }
+        if let Some(path) = &wanted.trace {
+            let pid = u64::from(std::process::id());
+            write(
+                "ASYNC_LAB_TRACE",
+                path,
+                &chrome_trace::document(&[(pid, &report)]),
+            );
+        }
     }
-    if let Some(path) = &wanted.trace {
-        let pid = u64::from(std::process::id());
-        write(
-            "ASYNC_LAB_TRACE",
-            path,
-            &chrome_trace::document(&[(pid, &report)]),
-        );
-    }
-    output
 }
 
 /// Writes `text` to `path` whole; a failure is one line on stderr (the program's own

@@ -124,7 +124,12 @@ pub fn block_on<R: Runtime, F: Future>(rt: &R, future: F) -> F::Output {
 /// thread report, timeline or trace that `ASYNC_LAB_REPORT`, `ASYNC_LAB_TIMELINE` or
 /// `ASYNC_LAB_TRACE` ask for ([`crate::book_report`]); without them, just [`block_on`].
 pub fn block_on_reported<R: Runtime, F: Future>(rt: &R, future: F) -> F::Output {
-    crate::book_report::block_on(rt, future)
+    let Some(recording) = crate::book_report::start() else {
+        return block_on(rt, future);
+    };
+    let output = block_on(rt, recording.main(future));
+    recording.finish(rt);
+    output
 }
 
 /// A handle to a task started by [`spawn_task`]: runtime `R`'s own handle. Awaiting it
