@@ -6,7 +6,6 @@
 
 use async_lab_shared::report::Report;
 use async_lab_shared::stats::Interval;
-use serde_json::Value;
 
 use crate::table::Row;
 
@@ -19,7 +18,7 @@ pub fn pool(mut rows: Vec<Row>) -> Option<Row> {
     let reports: Vec<Report> = rows
         .iter()
         .filter(|row| row.crashed.is_none())
-        .filter_map(|row| serde_json::from_value(row.report.clone()).ok())
+        .map(|row| row.report.clone())
         .collect();
     let crashes: Vec<String> = rows
         .iter()
@@ -33,7 +32,7 @@ pub fn pool(mut rows: Vec<Row>) -> Option<Row> {
     pooled.ok &= crashes.is_empty();
     pooled.errors.extend(crashes);
     Some(Row {
-        report: serde_json::to_value(pooled).unwrap_or(Value::Null),
+        report: pooled,
         crashed: None,
         ..first
     })

@@ -10,7 +10,6 @@ use std::time::{Duration, Instant};
 use async_lab::Configuration;
 use async_lab_shared::cli::CliError;
 use async_lab_shared::report::Report;
-use serde_json::Value;
 
 use crate::table::Row;
 
@@ -90,8 +89,10 @@ impl Child<'_> {
                 last_line.unwrap_or_else(|| "bad usage".into()),
             ));
         }
-        let (report, crashed) = match serde_json::from_slice::<Value>(&output.stdout) {
-            Ok(report) if report.is_object() && !output.overran => (report, None),
+        // The report is read once, here, into its type: a child that printed anything
+        // else left no report.
+        let (report, crashed) = match serde_json::from_slice::<Report>(&output.stdout) {
+            Ok(report) if !output.overran => (report, None),
             _ => {
                 let reason = if output.overran {
                     format!(
@@ -102,10 +103,7 @@ impl Child<'_> {
                     crash_reason(output.status, last_line.as_deref())
                 };
                 let report = Report::without_run(runtime, flavor, self.experiment, &reason);
-                (
-                    serde_json::to_value(report).unwrap_or(Value::Null),
-                    Some(reason),
-                )
+                (report, Some(reason))
             }
         };
         Ok(Row {

@@ -33,7 +33,6 @@ use async_lab_shared::resources;
 use async_lab_shared::site::Site;
 use async_lab_shared::stdio;
 use clap::{CommandFactory, Parser};
-use serde_json::Value;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -313,8 +312,7 @@ fn drive(options: &Options, args: &[OsString]) -> Result<ExitCode, CliError> {
         let (text, failed) = bench(&rows, options, &outputs, baseline.as_ref(), rounds);
         all_ok &= !failed;
         if options.json {
-            let reports: Vec<Value> = rows.iter().map(|r| r.report.clone()).collect();
-            stdio::println(Value::Array(reports));
+            stdio::println(json_array(&rows));
             // The comparison is for people: on stderr, so that stdout stays one JSON array.
             if let Some(comparison) = text.comparison {
                 stdio::eprint(comparison);
@@ -326,8 +324,7 @@ fn drive(options: &Options, args: &[OsString]) -> Result<ExitCode, CliError> {
             }
         }
     } else if options.json {
-        let reports: Vec<Value> = rows.iter().map(|r| r.report.clone()).collect();
-        stdio::println(Value::Array(reports));
+        stdio::println(json_array(&rows));
     } else if options.markdown {
         stdio::print(table::markdown(name, &rows));
     } else {
@@ -460,20 +457,13 @@ fn bench(
     baseline: Option<&baseline::Baseline>,
     rounds: u32,
 ) -> (BenchText, bool) {
-    let reports: Vec<(String, &str, Report)> = rows
+    let runs: Vec<bench_table::Run> = rows
         .iter()
         .filter(|row| row.crashed.is_none())
-        .filter_map(|row| {
-            let report = serde_json::from_value(row.report.clone()).ok()?;
-            Some((row.name(), row.runtime, report))
-        })
-        .collect();
-    let runs: Vec<bench_table::Run> = reports
-        .iter()
-        .map(|(label, runtime, report)| bench_table::Run {
-            label: label.clone(),
-            runtime,
-            report,
+        .map(|row| bench_table::Run {
+            label: row.name(),
+            runtime: row.runtime,
+            report: &row.report,
         })
         .collect();
     let mut failed = false;
@@ -525,7 +515,7 @@ fn write_timelines(
     let reports: Vec<Report> = rows
         .iter()
         .filter(|r| r.crashed.is_none())
-        .filter_map(|r| serde_json::from_value(r.report.clone()).ok())
+        .map(|r| r.report.clone())
         .collect();
     let page = timeline::html_page(
         &format!("{experiment} on {} runtime configurations", reports.len()),
@@ -534,17 +524,28 @@ fn write_timelines(
     index.write(page.as_bytes())
 }
 
+/// Every configuration's report as one JSON array, as `--json` prints it.
+fn json_array(rows: &[table::Row]) -> String {
+    let reports: Vec<&Report> = rows.iter().map(|r| &r.report).collect();
+    match serde_json::to_string(&reports) {
+        Ok(json) => json,
+        Err(e) => {
+            stdio::eprintln(format_args!(
+                "async-lab: cannot write the reports as JSON: {e}"
+            ));
+            "[]".into()
+        }
+    }
+}
+
 /// Writes `--trace FILE.json` (`file`, checked before the run): every configuration's
 /// polls in the Chrome trace event format, each configuration a process of its own
 /// (numbered in the order they ran, as the table lists them).
 fn write_trace(file: &OutputFile, rows: &[table::Row]) -> std::io::Result<()> {
-    let reports: Vec<Report> = rows
+    let runs: Vec<(u64, &Report)> = rows
         .iter()
         .filter(|r| r.crashed.is_none())
-        .filter_map(|r| serde_json::from_value(r.report.clone()).ok())
-        .collect();
-    let runs: Vec<(u64, &Report)> = reports
-        .iter()
+        .map(|r| &r.report)
         .enumerate()
         .map(|(i, report)| (i as u64 + 1, report))
         .collect();

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use async_lab::Configuration;
 use async_lab::registry::{BusyTask, DroppedHandle, Http, NestedBlockOn, PanicOnAwait, Timer};
 use async_lab_shared::census::Role;
-use serde_json::Value;
+use async_lab_shared::report::Report;
 
 /// One configuration's run: its report, and whether its process crashed.
 pub struct Row {
@@ -14,19 +14,20 @@ pub struct Row {
     pub flavor: &'static str,
     /// `--workers`, where the run set it (`bench`'s sweep over worker counts).
     pub workers: Option<usize>,
-    /// The child's JSON report; when it printed none, one that says why.
-    pub report: Value,
+    /// The child's report, read once from its JSON; when it printed none, one that says
+    /// why.
+    pub report: Report,
     /// How the child ended, when it crashed and left no report.
     pub crashed: Option<String>,
 }
 
 impl Row {
     pub fn ok(&self) -> bool {
-        self.report["ok"].as_bool().unwrap_or(false)
+        self.report.ok
     }
 
     /// The report, unless the process crashed before it wrote one.
-    fn run(&self) -> Option<&Value> {
+    fn run(&self) -> Option<&Report> {
         self.crashed.is_none().then_some(&self.report)
     }
 
@@ -45,15 +46,7 @@ impl Row {
 
     fn lines(&self) -> Vec<String> {
         match self.run() {
-            Some(report) => report["lines"]
-                .as_array()
-                .map(|lines| {
-                    lines
-                        .iter()
-                        .filter_map(|l| l.as_str().map(str::to_string))
-                        .collect()
-                })
-                .unwrap_or_default(),
+            Some(report) => report.lines.clone(),
             None => vec![format!(
                 "(no report: {})",
                 self.crashed.as_deref().unwrap_or("")
@@ -68,18 +61,11 @@ impl Row {
         let Some(report) = self.run() else {
             return lines;
         };
-        let parts: Vec<(usize, String)> = report["parts"]
-            .as_array()
-            .map(|parts| {
-                parts
-                    .iter()
-                    .filter_map(|p| {
-                        let line = usize::try_from(p["line"].as_u64()?).ok()?;
-                        Some((line, p["title"].as_str()?.to_string()))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        let parts: Vec<(usize, String)> = report
+            .parts
+            .iter()
+            .map(|p| (p.line, p.title.clone()))
+            .collect();
         let mut transcript = Vec::new();
         let mut parts = parts.into_iter().peekable();
         for (i, line) in lines.into_iter().enumerate() {
@@ -103,26 +89,19 @@ impl Row {
                 "-".into(),
             ];
         };
-        let list = report["threads"]["list"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
-        let tasks = report["tasks"].as_array().cloned().unwrap_or_default();
+        let list = &report.threads.list;
         let polling = list
             .iter()
             .filter(|t| {
-                tasks.iter().any(|task| {
-                    task["threads"]
-                        .as_array()
-                        .is_some_and(|ids| ids.contains(&t["tid"]))
-                })
+                report
+                    .tasks
+                    .iter()
+                    .any(|task| task.threads.contains(&t.tid))
             })
             .count();
-        let mut roles: BTreeMap<String, usize> = BTreeMap::new();
-        for t in &list {
-            *roles
-                .entry(t["role"].as_str().unwrap_or("?").to_string())
-                .or_default() += 1;
+        let mut roles: BTreeMap<&str, usize> = BTreeMap::new();
+        for t in list {
+            *roles.entry(t.role.key()).or_default() += 1;
         }
         let roles: Vec<String> = roles
             .iter()
@@ -130,8 +109,8 @@ impl Row {
             .collect();
         [
             if self.ok() { "yes".into() } else { "NO".into() },
-            format!("{:.1}", report["wall_ms"].as_f64().unwrap_or(f64::NAN)),
-            report["threads"]["peak"].to_string(),
+            format!("{:.1}", report.wall_ms),
+            report.threads.peak.to_string(),
             polling.to_string(),
             roles.join(", "),
         ]
@@ -153,19 +132,14 @@ const HEADERS: [&str; 7] = [
 fn measurement_cells(rows: &[Row]) -> Option<(Vec<String>, Vec<Vec<String>>)> {
     let mut names: Vec<String> = rows
         .iter()
-        .filter_map(|r| {
-            r.run()?["measurements"]
-                .as_object()
-                .map(|m| m.keys().cloned().collect::<Vec<_>>())
-        })
-        .flatten()
+        .filter_map(|r| r.run())
+        .flat_map(|report| report.measurements.keys().cloned())
         .collect();
     names.sort();
     names.dedup();
-    let any_unsupported = rows.iter().any(|r| {
-        r.run()
-            .is_some_and(|rep| rep["unsupported"].as_array().is_some_and(|u| !u.is_empty()))
-    });
+    let any_unsupported = rows
+        .iter()
+        .any(|r| r.run().is_some_and(|report| !report.unsupported.is_empty()));
     if names.is_empty() && !any_unsupported {
         return None;
     }
@@ -180,7 +154,7 @@ fn measurement_cells(rows: &[Row]) -> Option<(Vec<String>, Vec<Vec<String>>)> {
             let mut cells = vec![r.runtime.to_string(), r.flavor.to_string()];
             let report = r.run();
             for name in &names {
-                let value = report.and_then(|rep| rep["measurements"][name].as_f64());
+                let value = report.and_then(|report| report.measurements.get(name).copied());
                 cells.push(value.map_or("-".into(), |v| {
                     if v.fract() == 0.0 {
                         format!("{v}")
@@ -190,10 +164,7 @@ fn measurement_cells(rows: &[Row]) -> Option<(Vec<String>, Vec<Vec<String>>)> {
                 }));
             }
             if any_unsupported {
-                let parts: Vec<&str> = report
-                    .and_then(|rep| rep["unsupported"].as_array())
-                    .map(|u| u.iter().filter_map(Value::as_str).collect())
-                    .unwrap_or_default();
+                let parts: &[String] = report.map_or(&[], |report| &report.unsupported);
                 cells.push(if parts.is_empty() {
                     "-".into()
                 } else {
@@ -311,8 +282,7 @@ fn roles_legend(rows: &[Row]) -> String {
         .filter(|role| {
             rows.iter().any(|r| {
                 r.run()
-                    .and_then(|rep| rep["threads"]["list"].as_array())
-                    .is_some_and(|list| list.iter().any(|t| t["role"] == role.key()))
+                    .is_some_and(|report| report.threads.list.iter().any(|t| t.role == *role))
             })
         })
         .collect();
@@ -340,8 +310,7 @@ fn failures(rows: &[Row], bullet: &str) -> String {
     let mut s = String::new();
     for row in rows {
         let lines = row.lines();
-        let errors = row.report["errors"].as_array().cloned().unwrap_or_default();
-        for error in errors.iter().filter_map(Value::as_str) {
+        for error in &row.report.errors {
             if !lines.iter().any(|l| l == error || l.contains(error)) {
                 let _ = writeln!(s, "{bullet}{} failed: {error}", row.name());
             }
