@@ -17,7 +17,8 @@ use async_lab_shared::render::chart::number;
 use async_lab_shared::stats::Interval;
 use serde::{Deserialize, Serialize};
 
-use crate::bench_table::{FIGURES, Figure, Run, interval};
+use crate::bench_table::{FIGURES, Run, interval};
+use async_lab_shared::experiments::Figure;
 
 /// A saved run: each configuration's figures, with where they came from.
 #[derive(Debug, Serialize, Deserialize)]
@@ -35,9 +36,9 @@ impl Baseline {
         let mut figures: BTreeMap<String, BTreeMap<String, Interval>> = BTreeMap::new();
         for figure in FIGURES {
             for run in runs {
-                if let Some(interval) = interval(run.report, figure.key) {
+                if let Some(interval) = interval(run.report, figure.key()) {
                     figures
-                        .entry(figure.key.to_string())
+                        .entry(figure.key().to_string())
                         .or_default()
                         .insert(run.label.clone(), interval);
                 }
@@ -73,12 +74,13 @@ impl Baseline {
         let mut s = format!("Compared with the saved run ({}):\n", self.run);
         let (mut inside, mut cells) = (0, 0);
         for figure in FIGURES {
-            let (Some(saved), Some(new)) =
-                (self.figures.get(figure.key), now.figures.get(figure.key))
-            else {
+            let (Some(saved), Some(new)) = (
+                self.figures.get(figure.key()),
+                now.figures.get(figure.key()),
+            ) else {
                 continue;
             };
-            let _ = writeln!(s, "{} ({})", figure.key, figure.unit);
+            let _ = writeln!(s, "{} ({})", figure.key(), figure.unit());
             for (label, new) in new {
                 let Some(saved) = saved.get(label) else {
                     continue;
@@ -143,12 +145,12 @@ fn shown(interval: &Interval) -> String {
 
 /// "faster" or "slower" (for a size, "smaller" or "larger") where the two intervals are
 /// apart; "no change" where they overlap.
-fn verdict(figure: &Figure, saved: &Interval, new: &Interval) -> &'static str {
+fn verdict(figure: Figure, saved: &Interval, new: &Interval) -> &'static str {
     if !saved.separated_from(new) {
         return "no change";
     }
-    let better = (new.median < saved.median) == figure.lower_is_better;
-    match (figure.unit.contains("bytes"), better) {
+    let better = (new.median < saved.median) == figure.lower_is_better();
+    match (figure.unit().contains("bytes"), better) {
         (true, true) => "smaller",
         (true, false) => "larger",
         (false, true) => "faster",

@@ -4,122 +4,15 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
+use async_lab_shared::experiments::Figure;
 use async_lab_shared::output::OutputFile;
 use async_lab_shared::render::chart::{self, Bar};
 use async_lab_shared::report::Report;
 use async_lab_shared::stats::Interval;
 
-/// A figure of `bench`'s report, how to read it, and the floor it is compared with.
-pub struct Figure {
-    /// Its key in the report's `measurements`.
-    pub key: &'static str,
-    /// What it is, for the table's header and the chart's title.
-    pub title: &'static str,
-    /// Its unit.
-    pub unit: &'static str,
-    /// False where more is better (requests a second).
-    pub lower_is_better: bool,
-    /// The floor's key, and how to turn the floor into this figure's unit.
-    pub floor: Option<Floor>,
-}
-
-/// A floor's key in the report, and how to turn it into a figure's unit.
-pub type Floor = (&'static str, fn(f64) -> f64);
-
-/// Every figure the table shows, in its order; the floors come last.
-pub const FIGURES: &[Figure] = &[
-    Figure {
-        key: "spawn_ns",
-        title: "spawn + await",
-        unit: "ns a task",
-        lower_is_better: true,
-        floor: Some(("floor_wake_ns", same)),
-    },
-    Figure {
-        key: "yield_ns",
-        title: "yield_now",
-        unit: "ns a yield",
-        lower_is_better: true,
-        floor: Some(("floor_wake_ns", same)),
-    },
-    Figure {
-        key: "ping_pong_ns",
-        title: "ping-pong",
-        unit: "ns a round trip",
-        lower_is_better: true,
-        floor: Some(("floor_wake_ns", twice)),
-    },
-    Figure {
-        key: "timer_late_us",
-        title: "1 ms sleep, median lateness",
-        unit: "us",
-        lower_is_better: true,
-        floor: None,
-    },
-    Figure {
-        key: "timer_late_p99_us",
-        title: "1 ms sleep, 99th percentile lateness",
-        unit: "us",
-        lower_is_better: true,
-        floor: None,
-    },
-    Figure {
-        key: "fetch_rps",
-        title: "fetches",
-        unit: "requests a second",
-        lower_is_better: false,
-        floor: Some(("floor_rtt_us", per_second)),
-    },
-    Figure {
-        key: "task_bytes",
-        title: "a parked task",
-        unit: "bytes resident",
-        lower_is_better: true,
-        floor: None,
-    },
-    Figure {
-        key: "lab_spawn_ratio",
-        title: "drop-in spawn_task over the runtime's own",
-        unit: "times",
-        lower_is_better: true,
-        floor: None,
-    },
-    Figure {
-        key: "floor_wake_ns",
-        title: "floor: waker wake + poll",
-        unit: "ns",
-        lower_is_better: true,
-        floor: None,
-    },
-    Figure {
-        key: "floor_thread_ns",
-        title: "floor: thread spawn + join",
-        unit: "ns",
-        lower_is_better: true,
-        floor: None,
-    },
-    Figure {
-        key: "floor_rtt_us",
-        title: "floor: loopback TCP round trip",
-        unit: "us",
-        lower_is_better: true,
-        floor: None,
-    },
-];
-
-fn same(floor: f64) -> f64 {
-    floor
-}
-
-/// A round trip is two wakes and two polls.
-fn twice(floor: f64) -> f64 {
-    2.0 * floor
-}
-
-/// Round trips a second over one connection, from the round trip's microseconds.
-fn per_second(floor_us: f64) -> f64 {
-    1e6 / floor_us
-}
+/// Every figure the table shows, in its order; the floors come last. Each is defined,
+/// with its key, unit and floor, beside its measurement (`experiments::Figure`).
+pub const FIGURES: [Figure; 11] = Figure::ALL;
 
 /// One run of `bench`: its label and its report.
 pub struct Run<'a> {
@@ -148,12 +41,12 @@ pub fn interval(report: &Report, key: &str) -> Option<Interval> {
 }
 
 /// The best interval of `figure` over `runs`: the one with the best median.
-fn best(figure: &Figure, runs: &[Run]) -> Option<Interval> {
+fn best(figure: Figure, runs: &[Run]) -> Option<Interval> {
     let intervals = runs
         .iter()
-        .filter_map(|r| interval(r.report, figure.key))
+        .filter_map(|r| interval(r.report, figure.key()))
         .filter(|i| i.median.is_finite() && i.median > 0.0);
-    if figure.lower_is_better {
+    if figure.lower_is_better() {
         intervals.min_by(|a, b| a.median.total_cmp(&b.median))
     } else {
         intervals.max_by(|a, b| a.median.total_cmp(&b.median))
@@ -163,13 +56,13 @@ fn best(figure: &Figure, runs: &[Run]) -> Option<Interval> {
 /// `figure`'s cell for `report`: the median and its interval, then how it stands against
 /// the best configuration (a ratio only where the two intervals are apart, `≈ best` where
 /// they overlap) and against its floor; `unstable` where its interval is too wide to rank.
-fn cell(figure: &Figure, report: &Report, best: Option<Interval>) -> String {
-    let Some(this) = interval(report, figure.key) else {
+fn cell(figure: Figure, report: &Report, best: Option<Interval>) -> String {
+    let Some(this) = interval(report, figure.key()) else {
         return "-".into();
     };
     // How many times worse than `of` this is, whichever way is better.
     let times = |of: f64| {
-        if figure.lower_is_better {
+        if figure.lower_is_better() {
             this.median / of
         } else {
             of / this.median
@@ -185,7 +78,7 @@ fn cell(figure: &Figure, report: &Report, best: Option<Interval>) -> String {
         );
     }
     let mut ratios = Vec::new();
-    if let Some(best) = best.filter(|_| !figure.key.starts_with("floor_")) {
+    if let Some(best) = best.filter(|_| !figure.is_floor()) {
         ratios.push(if best == this {
             "best".to_string()
         } else if this.separated_from(&best) {
@@ -194,8 +87,8 @@ fn cell(figure: &Figure, report: &Report, best: Option<Interval>) -> String {
             "\u{2248} best".to_string()
         });
     }
-    if let Some((key, into_unit)) = figure.floor {
-        if let Some(&floor) = report.measurements.get(key) {
+    if let Some((key, into_unit)) = figure.floor() {
+        if let Some(&floor) = report.measurements.get(key.key()) {
             ratios.push(format!("{}x floor", chart::number(times(into_unit(floor)))));
         }
     }
@@ -212,7 +105,7 @@ fn cell(figure: &Figure, report: &Report, best: Option<Interval>) -> String {
 fn header(runs: &[Run]) -> String {
     let rounds = runs
         .iter()
-        .filter_map(|r| FIGURES.iter().find_map(|f| interval(r.report, f.key)))
+        .filter_map(|r| FIGURES.iter().find_map(|f| interval(r.report, f.key())))
         .map(|i| i.n)
         .max()
         .unwrap_or(1);
@@ -234,11 +127,11 @@ fn header(runs: &[Run]) -> String {
 /// The table, as Markdown or as text (a block per configuration).
 pub fn table(runs: &[Run], markdown: bool) -> String {
     let mut s = header(runs);
-    let bests: Vec<Option<Interval>> = FIGURES.iter().map(|f| best(f, runs)).collect();
+    let bests: Vec<Option<Interval>> = FIGURES.iter().map(|&f| best(f, runs)).collect();
     if markdown {
         let headers: Vec<String> = FIGURES
             .iter()
-            .map(|f| format!("{} ({})", f.key, f.unit))
+            .map(|f| format!("{} ({})", f.key(), f.unit()))
             .collect();
         let _ = writeln!(s, "| configuration | {} |", headers.join(" | "));
         let _ = writeln!(s, "|---|{}", "---|".repeat(FIGURES.len()));
@@ -246,7 +139,7 @@ pub fn table(runs: &[Run], markdown: bool) -> String {
             let cells: Vec<String> = FIGURES
                 .iter()
                 .zip(&bests)
-                .map(|(f, best)| cell(f, run.report, *best))
+                .map(|(&f, best)| cell(f, run.report, *best))
                 .collect();
             let _ = writeln!(s, "| {} | {} |", run.label, cells.join(" | "));
         }
@@ -254,13 +147,13 @@ pub fn table(runs: &[Run], markdown: bool) -> String {
         for run in runs {
             let _ = writeln!(s, "{}", run.label);
             for (figure, best) in FIGURES.iter().zip(&bests) {
-                if run.report.measurements.contains_key(figure.key) {
+                if run.report.measurements.contains_key(figure.key()) {
                     let _ = writeln!(
                         s,
                         "  {:<20} {} {}",
-                        figure.key,
-                        cell(figure, run.report, *best),
-                        figure.unit
+                        figure.key(),
+                        cell(*figure, run.report, *best),
+                        figure.unit()
                     );
                 }
             }
@@ -278,9 +171,9 @@ pub fn write_charts(dir: &Path, runs: &[Run]) -> std::io::Result<()> {
         let bars: Vec<Bar> = runs
             .iter()
             .filter_map(|run| {
-                let value = *run.report.measurements.get(figure.key)?;
+                let value = *run.report.measurements.get(figure.key())?;
                 let unstable =
-                    interval(run.report, figure.key).is_some_and(|i| i.n > 1 && i.is_unstable());
+                    interval(run.report, figure.key()).is_some_and(|i| i.n > 1 && i.is_unstable());
                 Some(Bar {
                     label: if unstable {
                         format!("{} (unstable)", run.label)
@@ -289,19 +182,19 @@ pub fn write_charts(dir: &Path, runs: &[Run]) -> std::io::Result<()> {
                     },
                     group: run.runtime.to_string(),
                     value,
-                    spread: run.report.spread.get(figure.key).copied(),
+                    spread: run.report.spread.get(figure.key()).copied(),
                 })
             })
             .collect();
         if !bars.is_empty() {
             let svg = chart::bars(
-                &format!("{} ({})", figure.title, figure.key),
-                figure.unit,
+                &format!("{} ({})", figure.title(), figure.key()),
+                figure.unit(),
                 &bars,
             );
             let file = OutputFile {
                 option: "--charts",
-                path: dir.join(format!("{}.svg", figure.key)),
+                path: dir.join(format!("{}.svg", figure.key())),
             };
             file.write(svg.as_bytes())?;
         }

@@ -49,6 +49,127 @@ pub struct Bench {
     pub rounds: u32,
 }
 
+/// A figure `bench` reports: its key in the report's `measurements`, how to read it, and
+/// the floor it is built on. Every key `bench` records is one of these, written once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Figure {
+    /// spawn_ns.
+    Spawn,
+    /// yield_ns.
+    Yield,
+    /// ping_pong_ns.
+    PingPong,
+    /// timer_late_us.
+    TimerLate,
+    /// timer_late_p99_us.
+    TimerLateP99,
+    /// fetch_rps.
+    Fetch,
+    /// task_bytes.
+    TaskBytes,
+    /// lab_spawn_ratio.
+    LabSpawnRatio,
+    /// floor_wake_ns.
+    FloorWake,
+    /// floor_thread_ns.
+    FloorThread,
+    /// floor_rtt_us.
+    FloorRtt,
+}
+
+/// How a floor becomes a figure's unit.
+pub type IntoUnit = fn(f64) -> f64;
+
+impl Figure {
+    /// Every figure, in the order the table shows them; the floors come last.
+    pub const ALL: [Figure; 11] = [
+        Figure::Spawn,
+        Figure::Yield,
+        Figure::PingPong,
+        Figure::TimerLate,
+        Figure::TimerLateP99,
+        Figure::Fetch,
+        Figure::TaskBytes,
+        Figure::LabSpawnRatio,
+        Figure::FloorWake,
+        Figure::FloorThread,
+        Figure::FloorRtt,
+    ];
+
+    /// Its key in the report's `measurements`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Figure::Spawn => "spawn_ns",
+            Figure::Yield => "yield_ns",
+            Figure::PingPong => "ping_pong_ns",
+            Figure::TimerLate => "timer_late_us",
+            Figure::TimerLateP99 => "timer_late_p99_us",
+            Figure::Fetch => "fetch_rps",
+            Figure::TaskBytes => "task_bytes",
+            Figure::LabSpawnRatio => "lab_spawn_ratio",
+            Figure::FloorWake => "floor_wake_ns",
+            Figure::FloorThread => "floor_thread_ns",
+            Figure::FloorRtt => "floor_rtt_us",
+        }
+    }
+
+    /// What it is, for a table's header and a chart's title.
+    pub fn title(self) -> &'static str {
+        match self {
+            Figure::Spawn => "spawn + await",
+            Figure::Yield => "yield_now",
+            Figure::PingPong => "ping-pong",
+            Figure::TimerLate => "1 ms sleep, median lateness",
+            Figure::TimerLateP99 => "1 ms sleep, 99th percentile lateness",
+            Figure::Fetch => "fetches",
+            Figure::TaskBytes => "a parked task",
+            Figure::LabSpawnRatio => "drop-in spawn_task over the runtime's own",
+            Figure::FloorWake => "floor: waker wake + poll",
+            Figure::FloorThread => "floor: thread spawn + join",
+            Figure::FloorRtt => "floor: loopback TCP round trip",
+        }
+    }
+
+    /// Its unit.
+    pub fn unit(self) -> &'static str {
+        match self {
+            Figure::Spawn => "ns a task",
+            Figure::Yield => "ns a yield",
+            Figure::PingPong => "ns a round trip",
+            Figure::TimerLate | Figure::TimerLateP99 | Figure::FloorRtt => "us",
+            Figure::Fetch => "requests a second",
+            Figure::TaskBytes => "bytes resident",
+            Figure::LabSpawnRatio => "times",
+            Figure::FloorWake | Figure::FloorThread => "ns",
+        }
+    }
+
+    /// True for the floors: what any runtime is built on, measured beside each.
+    pub fn is_floor(self) -> bool {
+        matches!(
+            self,
+            Figure::FloorWake | Figure::FloorThread | Figure::FloorRtt
+        )
+    }
+
+    /// False where more is better (requests a second).
+    pub fn lower_is_better(self) -> bool {
+        self != Figure::Fetch
+    }
+
+    /// The floor it is built on, and how to turn the floor into its unit: a spawn or a
+    /// yield is at least a wake and a poll, a round trip two; a fetch at most as many a
+    /// second as loopback round trips.
+    pub fn floor(self) -> Option<(Figure, IntoUnit)> {
+        match self {
+            Figure::Spawn | Figure::Yield => Some((Figure::FloorWake, |wake| wake)),
+            Figure::PingPong => Some((Figure::FloorWake, |wake| 2.0 * wake)),
+            Figure::Fetch => Some((Figure::FloorRtt, |rtt_us| 1e6 / rtt_us)),
+            _ => None,
+        }
+    }
+}
+
 /// One measurement of `bench`, in the order they run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
 pub enum Measurement {
@@ -93,9 +214,9 @@ struct Figures<'a, R: Runtime> {
 }
 
 impl<R: Runtime> Figures<'_, R> {
-    /// Runs `round` once to warm up, then `rounds` times, and records the median as `key`
+    /// Runs `round` once to warm up, then `rounds` times, and records the median as `figure`
     /// with the spread. `round` gives one figure per run.
-    async fn record<F, Fut>(&self, key: &str, mut round: F) -> f64
+    async fn record<F, Fut>(&self, figure: Figure, mut round: F) -> f64
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = f64>,
@@ -105,12 +226,13 @@ impl<R: Runtime> Figures<'_, R> {
         for _ in 0..self.rounds {
             values.push(round().await);
         }
-        self.set(key, values)
+        self.set(figure, values)
     }
 
     /// Records `values`, one per round, as `key`: their median, its interval and every
     /// value. Returns the median.
-    fn set(&self, key: &str, values: Vec<f64>) -> f64 {
+    fn set(&self, figure: Figure, values: Vec<f64>) -> f64 {
+        let key = figure.key();
         let Some(interval) = Interval::of(&values) else {
             self.lab.out.set_measure(key, f64::NAN);
             return f64::NAN;
@@ -155,7 +277,7 @@ pub async fn bench<R: Runtime>(lab: &Lab<R>, args: &Bench) -> Outcome {
     if args.wants(Measurement::TaskBytes) {
         match task_bytes(lab, tasks).await {
             Some(bytes) => {
-                lab.out.set_measure("task_bytes", bytes);
+                lab.out.set_measure(Figure::TaskBytes.key(), bytes);
                 lab.out
                     .line(format!("a parked task: {bytes:.0} bytes resident"));
             }
@@ -168,18 +290,22 @@ pub async fn bench<R: Runtime>(lab: &Lab<R>, args: &Bench) -> Outcome {
         floors(&figures, args).await;
     }
     if args.wants(Measurement::Spawn) {
-        let ns = figures.record("spawn_ns", || spawn_many(lab, tasks)).await;
+        let ns = figures
+            .record(Figure::Spawn, || spawn_many(lab, tasks))
+            .await;
         lab.out.line(format!("spawn + await: {ns:.0} ns a task"));
     }
     if args.wants(Measurement::Yield) {
         let steps = args.sized(1_000_000, 1_000);
-        let ns = figures.record("yield_ns", || yield_many(lab, steps)).await;
+        let ns = figures
+            .record(Figure::Yield, || yield_many(lab, steps))
+            .await;
         lab.out.line(format!("yield_now: {ns:.0} ns a yield"));
     }
     if args.wants(Measurement::PingPong) {
         let trips = args.sized(10_000, 100);
         let ns = figures
-            .record("ping_pong_ns", || ping_pong(lab, trips))
+            .record(Figure::PingPong, || ping_pong(lab, trips))
             .await;
         lab.out.line(format!("ping-pong: {ns:.0} ns a round trip"));
     }
@@ -191,7 +317,7 @@ pub async fn bench<R: Runtime>(lab: &Lab<R>, args: &Bench) -> Outcome {
         lab.out
             .remark("fetch_rps: the embedded site answers on the same machine, sharing its cores");
         let rps = figures
-            .record("fetch_rps", || fetch_many(lab, 64, each))
+            .record(Figure::Fetch, || fetch_many(lab, 64, each))
             .await;
         lab.out.line(format!("fetch: {rps:.0} requests a second"));
     }
@@ -202,7 +328,7 @@ pub async fn bench<R: Runtime>(lab: &Lab<R>, args: &Bench) -> Outcome {
             args.sized(100_000, 100)
         };
         let ratio = figures
-            .record("lab_spawn_ratio", || async move {
+            .record(Figure::LabSpawnRatio, || async move {
                 let raw = spawn_many(lab, n).await;
                 let drop_in = lab_spawn_many(lab, n).await;
                 drop_in / raw
@@ -300,12 +426,14 @@ async fn timer<R: Runtime>(figures: &Figures<'_, R>, sleeps: u64) {
         medians.push(Interval::of(&late).map_or(f64::NAN, |i| i.median));
         p99s.push(p99);
     }
-    figures.set("timer_late_us", medians);
-    figures.set("timer_late_p99_us", p99s);
+    figures.set(Figure::TimerLate, medians);
+    figures.set(Figure::TimerLateP99, p99s);
     lab.out.line(format!(
         "a 1 ms sleep: {:.0} us late (median), {:.0} us (99th percentile)",
-        lab.out.measure("timer_late_us").unwrap_or(f64::NAN),
-        lab.out.measure("timer_late_p99_us").unwrap_or(f64::NAN)
+        lab.out.measure(Figure::TimerLate.key()).unwrap_or(f64::NAN),
+        lab.out
+            .measure(Figure::TimerLateP99.key())
+            .unwrap_or(f64::NAN)
     ));
 }
 
@@ -373,13 +501,13 @@ async fn floors<R: Runtime>(figures: &Figures<'_, R>, args: &Bench) {
     let lab = figures.lab;
     let wakes = args.sized(1_000_000, 1_000);
     let ns = figures
-        .record("floor_wake_ns", || async move { floor_wake(wakes) })
+        .record(Figure::FloorWake, || async move { floor_wake(wakes) })
         .await;
     lab.out
         .line(format!("floor: a wake + poll takes {ns:.1} ns"));
     let threads = args.sized(1_000, 10);
     let ns = figures
-        .record("floor_thread_ns", || async move { floor_thread(threads) })
+        .record(Figure::FloorThread, || async move { floor_thread(threads) })
         .await;
     lab.out.line(format!(
         "floor: a thread spawn + join takes {:.1} us",
@@ -387,7 +515,7 @@ async fn floors<R: Runtime>(figures: &Figures<'_, R>, args: &Bench) {
     ));
     let trips = args.sized(10_000, 100);
     let us = figures
-        .record("floor_rtt_us", || async move { floor_rtt(trips) })
+        .record(Figure::FloorRtt, || async move { floor_rtt(trips) })
         .await;
     lab.out
         .line(format!("floor: a loopback TCP round trip takes {us:.1} us"));

@@ -44,7 +44,7 @@ use crate::bounds;
 use crate::runtime::Runtime;
 use crate::site::PAGES;
 
-pub use bench::{Bench, Measurement};
+pub use bench::{Bench, Figure, Measurement};
 pub use lab::{Lab, Outcome, Output, millis, ms};
 pub use page_title::page_titles;
 pub use race::race;
