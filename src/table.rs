@@ -388,7 +388,7 @@ pub fn configurations<'a>(
                     PanicOnAwait::Propagates => "as the panic".into(),
                 },
                 or_none(caps.blocking_pool),
-                or_none(caps.own_timeout),
+                or_none(caps.own_timeout.map(|t| t.name)),
                 match caps.timer {
                     Timer::Tokio => "tokio".into(),
                     Timer::AsyncIo => "async-io".into(),
@@ -411,7 +411,7 @@ pub fn configurations<'a>(
                     BusyTask::StarvesOthers => "starves the others".into(),
                     BusyTask::OthersRunElsewhere => "others run elsewhere".into(),
                 },
-                or_none(caps.local_spawn),
+                or_none(caps.local_spawn.map(|l| l.name)),
             ]
         })
         .collect();

@@ -190,7 +190,8 @@ fn not_send_runs_on_the_local_spawns_the_registry_names(config: Config) {
     let lines = ok(&config.run(&["not-send"]));
     let first = match capabilities.local_spawn {
         Some(local) => format!(
-            "{local} took a task holding an Rc across an .await, and ran it on the thread that spawned it"
+            "{} took a task holding an Rc across an .await, and ran it on the thread that spawned it",
+            local.name
         ),
         None => format!(
             "no local spawn here: {} needs a Send task, and the compiler refuses one holding an Rc across an .await",

@@ -24,8 +24,8 @@ use async_lab_core::env::{self, Variable};
 use async_lab_core::handle::poll_catching;
 use async_lab_core::registry::{
     BlockInPlace, BlockingThreads, BusyTask, Capabilities, ChannelKind, Configuration,
-    DetachedTask, DroppedHandle, Http, IdleThreads, NestedBlockOn, PanicOnAwait, PollsOn,
-    RuntimeDrop, Timer,
+    DetachedTask, DroppedHandle, Http, IdleThreads, NestedBlockOn, OwnTimeout, PanicOnAwait,
+    PollsOn, RuntimeDrop, Timer,
 };
 use async_lab_core::runtime::{BlockingWork, BoxTask, RawHandle, Runtime as LabRuntime, TaskError};
 
@@ -44,7 +44,14 @@ async_lab_core::flavors! {
                 dropped_handle: DroppedHandle::Detaches,
                 panic: PanicOnAwait::Propagates,
                 blocking_pool: Some("async_std::task::spawn_blocking"),
-                own_timeout: Some("async_std::future::timeout"),
+                own_timeout: Some(OwnTimeout {
+                    name: "async_std::future::timeout",
+                    run: |duration, task| {
+                        Box::pin(async move {
+                            Ok(async_std::future::timeout(duration, task).await.is_ok())
+                        })
+                    },
+                }),
                 timer: Timer::AsyncIo,
                 channel: ChannelKind::AsyncChannel,
                 http: Http::CompatBridge,
@@ -149,11 +156,6 @@ impl LabRuntime for AsyncStd {
             handle.await;
             Ok(true)
         })
-    }
-
-    fn own_timeout(&self, duration: Duration, task: BoxTask) -> Option<RawHandle> {
-        let timed = async move { Ok(async_std::future::timeout(duration, task).await.is_ok()) };
-        Some(Box::pin(timed))
     }
 
     fn spawn_blocking(&self, work: BlockingWork) -> Result<(), TaskError> {

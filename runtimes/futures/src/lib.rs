@@ -23,7 +23,7 @@ use std::time::Duration;
 use async_lab_core::census::{self, Role, ThreadName};
 use async_lab_core::registry::{
     BlockInPlace, BusyTask, Capabilities, ChannelKind, Configuration, DetachedTask, DroppedHandle,
-    Http, NestedBlockOn, PanicOnAwait, PollsOn, RuntimeDrop, Timer,
+    Http, LocalSpawn, NestedBlockOn, PanicOnAwait, PollsOn, RuntimeDrop, Timer,
 };
 use async_lab_core::runtime::{
     self, BlockingWork, BoxTask, LocalTask, RawHandle, Runtime as LabRuntime, TaskError,
@@ -43,7 +43,10 @@ const FUTURES: Capabilities = Capabilities {
     timer: Timer::FuturesTimer,
     channel: ChannelKind::Futures,
     http: Http::CompatBridge,
-    local_spawn: Some("LocalSpawner::spawn_local"),
+    local_spawn: Some(LocalSpawn {
+        name: "LocalSpawner::spawn_local",
+        spawn: spawn_on_local_pool,
+    }),
     block_on: "LocalPool::run_until",
     nested_block_on: NestedBlockOn::Panics,
     busy_task: BusyTask::StarvesOthers,
@@ -86,6 +89,17 @@ async_lab_core::flavors! {
             },
         },
     }
+}
+
+/// Spawns `task` on the `LocalPool` of the `local-pool` flavor's `block_on` running on this
+/// thread.
+fn spawn_on_local_pool(task: LocalTask) -> Result<(), TaskError> {
+    LOCAL_SPAWNER.with(|s| match &*s.borrow() {
+        Some(spawner) => spawner
+            .spawn_local(task)
+            .map_err(|e| TaskError::SpawnFailed(e.to_string())),
+        None => Err(TaskError::Unsupported(LOCAL_ONLY.into())),
+    })
 }
 
 /// One of the futures crate's executors.
@@ -206,20 +220,6 @@ impl LabRuntime for Futures {
         Box::pin(async move {
             remote?.await;
             Ok(true)
-        })
-    }
-
-    fn spawn_local(&self, task: LocalTask) -> Result<(), TaskError> {
-        if self.pool.is_some() {
-            return Err(TaskError::Unsupported(
-                "a ThreadPool only takes tasks that are Send".into(),
-            ));
-        }
-        LOCAL_SPAWNER.with(|s| match &*s.borrow() {
-            Some(spawner) => spawner
-                .spawn_local(task)
-                .map_err(|e| TaskError::SpawnFailed(e.to_string())),
-            None => Err(TaskError::Unsupported(LOCAL_ONLY.into())),
         })
     }
 

@@ -33,8 +33,8 @@ use async_lab_core::env::{self, Variable};
 use async_lab_core::handle::{Spawned, poll_catching};
 use async_lab_core::registry::{
     BlockInPlace, BlockingThreads, BusyTask, Capabilities, ChannelKind, Configuration,
-    DetachedTask, DroppedHandle, Http, IdleThreads, NestedBlockOn, PanicOnAwait, PollsOn,
-    RuntimeDrop, ScopedSpawn, Timer,
+    DetachedTask, DroppedHandle, Http, IdleThreads, LocalSpawn, NestedBlockOn, PanicOnAwait,
+    PollsOn, RuntimeDrop, ScopedSpawn, Timer,
 };
 use async_lab_core::runtime::{
     BlockingWork, BoxTask, LocalTask, RawHandle, Runtime as LabRuntime, TaskError,
@@ -104,7 +104,10 @@ async_lab_core::flavors! {
             capabilities: Capabilities {
                 polls_on: PollsOn::BlockOnThread,
                 raw_spawn: "LocalExecutor::spawn",
-                local_spawn: Some("LocalExecutor::spawn"),
+                local_spawn: Some(LocalSpawn {
+                    name: "LocalExecutor::spawn",
+                    spawn: spawn_on_local_executor,
+                }),
                 // A fresh LocalExecutor for every block_on, dropped with its tasks.
                 detached_task: DetachedTask::StoppedWithBlockOn,
                 scoped_spawn: Some(ScopedSpawn::LocalExecutor),
@@ -150,6 +153,18 @@ impl Drop for RestoreLocal {
 
 /// Why a `local` runtime cannot take a task from this thread.
 const NOT_ON_LOCAL_THREAD: &str = "a LocalExecutor only takes tasks on the thread that runs it";
+
+/// Spawns `task` on the `LocalExecutor` of the `local` flavor's `block_on` running on this
+/// thread, detached.
+fn spawn_on_local_executor(task: LocalTask) -> Result<(), TaskError> {
+    match LOCAL.with(|l| l.borrow().clone()) {
+        Some(local) => {
+            local.spawn(task).detach();
+            Ok(())
+        }
+        None => Err(TaskError::Unsupported(NOT_ON_LOCAL_THREAD.into())),
+    }
+}
 
 impl Smol {
     /// Spawns `future` on this configuration's executor, with smol's own handle.
@@ -267,20 +282,6 @@ impl LabRuntime for Smol {
             task.map_err(|e| e.to_string())?.await;
             Ok(true)
         })
-    }
-
-    fn spawn_local(&self, task: LocalTask) -> Result<(), TaskError> {
-        let local = match self.executor {
-            Executor::Local => LOCAL.with(|l| l.borrow().clone()),
-            _ => None,
-        };
-        match local {
-            Some(local) => {
-                local.spawn(task).detach();
-                Ok(())
-            }
-            None => Err(TaskError::Unsupported(NOT_ON_LOCAL_THREAD.into())),
-        }
     }
 
     fn spawn_blocking(&self, work: BlockingWork) -> Result<(), TaskError> {

@@ -28,8 +28,8 @@ use async_lab_core::env::{self, Variable};
 use async_lab_core::handle::{Spawned, TokioJoin};
 use async_lab_core::registry::{
     BlockInPlace, BlockingThreads, BusyTask, Capabilities, ChannelKind, Configuration,
-    DetachedTask, DroppedHandle, Flavor as _, Http, IdleThreads, NestedBlockOn, PanicOnAwait,
-    PollsOn, RuntimeDrop, Timer,
+    DetachedTask, DroppedHandle, Flavor as _, Http, IdleThreads, LocalSpawn, NestedBlockOn,
+    OwnTimeout, PanicOnAwait, PollsOn, RuntimeDrop, Timer,
 };
 use async_lab_core::runtime::{
     BlockingWork, BoxTask, LocalTask, RawHandle, Runtime as LabRuntime, TaskError,
@@ -44,7 +44,12 @@ const TOKIO: Capabilities = Capabilities {
     dropped_handle: DroppedHandle::Detaches,
     panic: PanicOnAwait::Error,
     blocking_pool: Some("tokio::task::spawn_blocking"),
-    own_timeout: Some("tokio::time::timeout"),
+    own_timeout: Some(OwnTimeout {
+        name: "tokio::time::timeout",
+        run: |duration, task| {
+            Box::pin(async move { Ok(tokio::time::timeout(duration, task).await.is_ok()) })
+        },
+    }),
     timer: Timer::Tokio,
     channel: ChannelKind::Tokio,
     http: Http::Tokio,
@@ -100,7 +105,10 @@ async_lab_core::flavors! {
                 polls_on: PollsOn::BlockOnThread,
                 takes_workers: false,
                 raw_spawn: "LocalSet::spawn_local",
-                local_spawn: Some("tokio::task::spawn_local"),
+                local_spawn: Some(LocalSpawn {
+                    name: "tokio::task::spawn_local",
+                    spawn: spawn_on_local_set,
+                }),
                 block_on: "LocalSet::block_on",
                 busy_task: BusyTask::StarvesOthers,
                 block_in_place: BlockInPlace::Panics,
@@ -133,6 +141,20 @@ impl Drop for RestoreLocalSet {
     fn drop(&mut self) {
         let previous = self.0.take();
         LOCAL_SET.with(|l| l.replace(previous));
+    }
+}
+
+/// Spawns `task` on the `LocalSet` of the `local` flavor's `block_on` running on this
+/// thread; dropping the handle detaches the task, which stays on this thread.
+fn spawn_on_local_set(task: LocalTask) -> Result<(), TaskError> {
+    match LOCAL_SET.with(|l| l.borrow().clone()) {
+        Some(local) => {
+            drop(local.spawn_local(task));
+            Ok(())
+        }
+        None => Err(TaskError::Unsupported(
+            "no LocalSet on this thread: call it on the thread that runs the local flavor's block_on".into(),
+        )),
     }
 }
 
@@ -281,25 +303,6 @@ impl LabRuntime for Tokio {
             None => self.runtime.spawn(task),
         };
         Box::pin(async move { handle.await.map(|()| true).map_err(|e| e.to_string()) })
-    }
-
-    fn own_timeout(&self, duration: Duration, task: BoxTask) -> Option<RawHandle> {
-        let timed = async move { Ok(tokio::time::timeout(duration, task).await.is_ok()) };
-        Some(Box::pin(timed))
-    }
-
-    fn spawn_local(&self, task: LocalTask) -> Result<(), TaskError> {
-        match self.local_set() {
-            // Dropping the handle detaches the task, which stays on this thread.
-            Some(local) => {
-                drop(local.spawn_local(task));
-                Ok(())
-            }
-            None => Err(TaskError::Unsupported(format!(
-                "tokio ({}) has no LocalSet on this thread: only `local` takes tasks that are not Send",
-                self.configuration().flavor
-            ))),
-        }
     }
 
     fn spawn_blocking(&self, work: BlockingWork) -> Result<(), TaskError> {

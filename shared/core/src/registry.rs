@@ -9,8 +9,12 @@
 //!
 //! [`Runtime`]: crate::Runtime
 
+use std::time::Duration;
+
+use crate::runtime::{BoxTask, LocalTask, RawHandle, TaskError};
+
 /// One runtime configuration ("flavor") and what it can do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub struct Configuration {
     /// The runtime, as the report names it: `tokio`, `smol`, `async-std`, ...
     pub runtime: &'static str,
@@ -22,6 +26,15 @@ pub struct Configuration {
     pub capabilities: Capabilities,
 }
 
+/// A configuration is known by its runtime and flavor.
+impl PartialEq for Configuration {
+    fn eq(&self, other: &Configuration) -> bool {
+        (self.runtime, self.flavor) == (other.runtime, other.flavor)
+    }
+}
+
+impl Eq for Configuration {}
+
 impl Configuration {
     /// `runtime:flavor`, as `--only` and the tests name it.
     pub fn id(&self) -> String {
@@ -31,7 +44,7 @@ impl Configuration {
 
 /// What a configuration can do, and how: the differences between runtimes that the
 /// experiments show and the tests assert.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub struct Capabilities {
     /// Which threads poll the tasks.
     pub polls_on: PollsOn,
@@ -46,8 +59,8 @@ pub struct Capabilities {
     pub panic: PanicOnAwait,
     /// The function that runs blocking work on a pool, where the runtime has one.
     pub blocking_pool: Option<&'static str>,
-    /// The runtime's own timeout function, where it has one.
-    pub own_timeout: Option<&'static str>,
+    /// The runtime's own timeout function, where it has one: named and done by one value.
+    pub own_timeout: Option<OwnTimeout>,
     /// Whose timer `sleep` uses.
     pub timer: Timer,
     /// Whose channel the `trpl` API's `channel` is.
@@ -57,7 +70,7 @@ pub struct Capabilities {
     pub http: Http,
     /// The spawn that takes a task which is not `Send` (it never leaves the thread that
     /// runs it), where the configuration has one (`not-send` uses it).
-    pub local_spawn: Option<&'static str>,
+    pub local_spawn: Option<LocalSpawn>,
     /// The runtime's own `block_on`, as the `nested-block-on` experiment calls it from
     /// inside a task.
     pub block_on: &'static str,
@@ -85,6 +98,28 @@ pub struct Capabilities {
     /// taken): then a `thread_local!` read after an `.await` may be another task's
     /// (`thread-local`).
     pub task_may_move: bool,
+}
+
+/// A runtime's own timeout function: its name, and the function that runs a task under it,
+/// so that what the registry says and what the lab runs are one definition.
+#[derive(Debug, Clone, Copy)]
+pub struct OwnTimeout {
+    /// Its name: `tokio::time::timeout`, say.
+    pub name: &'static str,
+    /// Runs the task under it: `Ok(true)` when the task finished in time, `Ok(false)`
+    /// when the timeout came first.
+    pub run: fn(Duration, BoxTask) -> RawHandle,
+}
+
+/// A spawn for tasks that are not `Send`: its name, and the function that spawns with it.
+#[derive(Debug, Clone, Copy)]
+pub struct LocalSpawn {
+    /// Its name: `tokio::task::spawn_local`, say.
+    pub name: &'static str,
+    /// Spawns the task on the local executor of the calling thread, which must be the
+    /// thread that runs this configuration's `block_on`; elsewhere
+    /// [`TaskError::Unsupported`].
+    pub spawn: fn(LocalTask) -> Result<(), TaskError>,
 }
 
 /// The threads of a pool for blocking work.

@@ -32,7 +32,7 @@ pub type BoxTask = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 /// awaiting it reports one; `Ok(true)` when the task finished (or finished in time).
 pub type RawHandle = Pin<Box<dyn Future<Output = Result<bool, String>> + Send + 'static>>;
 
-/// A boxed future that need not be `Send`: what [`Runtime::spawn_local`] takes.
+/// A boxed future that need not be `Send`: what a [`LocalSpawn`](crate::registry::LocalSpawn) takes.
 pub type LocalTask = Pin<Box<dyn Future<Output = ()> + 'static>>;
 
 /// A blocking closure handed to `spawn_blocking`.
@@ -134,28 +134,6 @@ pub trait Runtime: Clone + Send + Sync + 'static {
     /// it does what the runtime does with a task that panicked (an error, or the panic
     /// carried into the awaiting task).
     fn spawn_raw(&self, task: BoxTask) -> RawHandle;
-
-    /// `task` under the runtime's own timeout function (`true` when the task finished in
-    /// time), where it has one ([`Capabilities::own_timeout`] names it). The default: none.
-    ///
-    /// [`Capabilities::own_timeout`]: crate::registry::Capabilities::own_timeout
-    fn own_timeout(&self, _duration: Duration, _task: BoxTask) -> Option<RawHandle> {
-        None
-    }
-
-    /// Spawns `task`, which need not be `Send`, as a task that never leaves the thread
-    /// that runs this configuration's `block_on`; call it on that thread. Only where the
-    /// configuration has such a spawn ([`Capabilities::local_spawn`] names it); the
-    /// default: [`TaskError::Unsupported`].
-    ///
-    /// [`Capabilities::local_spawn`]: crate::registry::Capabilities::local_spawn
-    fn spawn_local(&self, _task: LocalTask) -> Result<(), TaskError> {
-        Err(TaskError::Unsupported(format!(
-            "{} ({}) has no spawn for tasks that are not Send",
-            self.configuration().runtime,
-            self.configuration().flavor
-        )))
-    }
 
     /// This configuration with its pool for blocking work capped at `cap` threads through
     /// the runtime's own setting ([`BlockingThreads::cap_setting`]), where it has one:

@@ -176,12 +176,10 @@ pub async fn timeout<R: Runtime>(lab: &Lab<R>) -> Outcome {
 
     let mut outcome = Outcome::default();
     let rt = lab.rt.clone();
-    match lab
-        .rt
-        .own_timeout(max, Box::pin(async move { rt.sleep(slow_for).await }))
-    {
-        Some(timed) => {
-            let name = lab.capabilities().own_timeout.unwrap_or("its own timeout");
+    match lab.capabilities().own_timeout {
+        Some(timeout) => {
+            let name = timeout.name;
+            let timed = (timeout.run)(max, Box::pin(async move { rt.sleep(slow_for).await }));
             let start = Instant::now();
             let finished = timed.await;
             let took = start.elapsed();

@@ -11,7 +11,7 @@ use std::thread;
 use futures::channel::oneshot;
 
 use super::{Lab, Outcome, ms};
-use crate::runtime::{Runtime, TaskError};
+use crate::runtime::Runtime;
 
 /// The task that is not `Send`: an `Rc` alive across an `.await`. It tells whether it
 /// ran on `spawner`'s thread.
@@ -23,6 +23,7 @@ async fn rc_across_an_await<R: Runtime>(lab: Lab<R>, spawner: thread::ThreadId) 
 
 /// The experiment: the local spawn where there is one, then the fix with the lab's spawn.
 pub async fn not_send<R: Runtime>(lab: &Lab<R>) -> Outcome {
+    let mut outcome = Outcome::default();
     let capabilities = lab.capabilities();
     let (sender, receiver) = oneshot::channel();
     let task_lab = lab.clone();
@@ -30,20 +31,25 @@ pub async fn not_send<R: Runtime>(lab: &Lab<R>) -> Outcome {
     let task = Box::pin(async move {
         let _ = sender.send(rc_across_an_await(task_lab, here).await);
     });
-    let line = match (capabilities.local_spawn, lab.rt.spawn_local(task)) {
-        (Some(local), Ok(())) => match receiver.await {
-            Ok(true) => format!(
-                "{local} took a task holding an Rc across an .await, and ran it on the thread that spawned it"
-            ),
-            Ok(false) => format!("{local} took the task, and ran it on another thread"),
-            Err(_) => format!("{local} took the task, which never finished"),
+    let line = match capabilities.local_spawn {
+        Some(local) => match (local.spawn)(task) {
+            Ok(()) => match receiver.await {
+                Ok(true) => format!(
+                    "{} took a task holding an Rc across an .await, and ran it on the thread that spawned it",
+                    local.name
+                ),
+                Ok(false) => format!("{} took the task, and ran it on another thread", local.name),
+                Err(_) => format!("{} took the task, which never finished", local.name),
+            },
+            Err(e) => {
+                let line = format!("{} refused the task: {e}", local.name);
+                outcome.fail(line.clone());
+                line
+            }
         },
-        (None, Err(TaskError::Unsupported(_))) => format!(
+        None => format!(
             "no local spawn here: {} needs a Send task, and the compiler refuses one holding an Rc across an .await",
             capabilities.raw_spawn
-        ),
-        (declared, result) => format!(
-            "the registry says {declared:?} for a local spawn, but spawning gave {result:?}"
         ),
     };
     lab.out.line(line);
@@ -63,5 +69,5 @@ pub async fn not_send<R: Runtime>(lab: &Lab<R>) -> Outcome {
         Ok(_) => "the Rc dropped before the .await: every spawn takes the task".to_string(),
         Err(e) => format!("the Rc dropped before the .await: the task failed: {e}"),
     });
-    Outcome::default()
+    outcome
 }
