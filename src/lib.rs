@@ -88,12 +88,17 @@ pub fn runtime_named(name: &str) -> Option<&'static RuntimeCrate> {
     RUNTIMES.iter().find(|r| r.name == name)
 }
 
-/// The configuration `runtime:flavor`, or `runtime`'s default for a bare `runtime`.
-pub fn configuration(id: &str) -> Option<&'static Configuration> {
+/// The configurations `id` names, in table order: `runtime:flavor` names one, a bare
+/// `runtime` every one of its runtime's; none for a name the registry lacks. The one
+/// place `runtime:flavor` is read (`--only`, the tests' `ASYNC_LAB_ONLY`).
+pub fn named(id: &str) -> Vec<&'static Configuration> {
     let (name, flavor) = id.split_once(':').map_or((id, None), |(r, f)| (r, Some(f)));
-    let runtime = runtime_named(name)?;
-    match flavor {
-        None => runtime.configurations.first(),
-        Some(flavor) => runtime.configurations.iter().find(|c| c.flavor == flavor),
-    }
+    configurations()
+        .filter(|c| c.runtime == name && flavor.is_none_or(|f| f == c.flavor))
+        .collect()
+}
+
+/// The configuration of `runtime` called `flavor`.
+pub fn configuration(runtime: &str, flavor: &str) -> Option<&'static Configuration> {
+    configurations().find(|c| c.runtime == runtime && c.flavor == flavor)
 }

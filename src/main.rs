@@ -158,12 +158,7 @@ fn selected(only: &[String]) -> Result<Vec<&'static Configuration>, CliError> {
     }
     let mut picked: Vec<&'static Configuration> = Vec::new();
     for want in only {
-        let (rt, flavor) = want
-            .split_once(':')
-            .map_or((want.as_str(), None), |(r, f)| (r, Some(f)));
-        let matching: Vec<_> = configurations()
-            .filter(|c| c.runtime == rt && flavor.is_none_or(|want| want == c.flavor))
-            .collect();
+        let matching = async_lab::named(want);
         if matching.is_empty() {
             let names: Vec<String> = configurations().map(Configuration::id).collect();
             return Err(CliError::Usage(format!(

@@ -27,11 +27,15 @@ const AT_ONCE: usize = 4;
 /// comma-separated), [`AT_ONCE`] at a time, and panics naming every one that failed.
 pub fn on_every_configuration(test: fn(Config)) {
     let only = std::env::var("ASYNC_LAB_ONLY").unwrap_or_default();
-    let wanted = |c: &async_lab::Configuration| {
-        only.is_empty() || only.split(',').any(|w| w == c.runtime || w == c.id())
+    let wanted: Vec<&async_lab::Configuration> = if only.is_empty() {
+        async_lab::configurations().collect()
+    } else {
+        async_lab::configurations()
+            .filter(|c| only.split(',').any(|w| async_lab::named(w).contains(c)))
+            .collect()
     };
-    let configs: Vec<Config> = async_lab::configurations()
-        .filter(|c| wanted(c))
+    let configs: Vec<Config> = wanted
+        .into_iter()
         .map(|c| Config::new(c.runtime, c.flavor))
         .collect();
     assert!(
@@ -143,7 +147,7 @@ impl Config {
 
     /// What this configuration can do, as its runtime crate declares it.
     pub fn capabilities(&self) -> Capabilities {
-        async_lab::configuration(&format!("{}:{}", self.runtime, self.flavor))
+        async_lab::configuration(self.runtime, self.flavor)
             .unwrap_or_else(|| panic!("{}:{} is in no registry", self.runtime, self.flavor))
             .capabilities
     }
