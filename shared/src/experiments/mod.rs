@@ -38,6 +38,8 @@ mod waker;
 
 use std::num::{NonZeroU64, NonZeroUsize};
 
+use std::sync::OnceLock;
+
 use clap::{Args, Subcommand};
 
 use crate::bounds;
@@ -202,43 +204,34 @@ impl Default for Experiment {
 }
 
 impl Experiment {
-    /// The experiment's name, as typed on the command line.
+    /// The experiment's name, as typed on the command line: clap names each subcommand
+    /// after its variant, in kebab case (`NestedBlockOn` is `nested-block-on`), and so does
+    /// this, from the same one definition, the variant.
     pub fn name(&self) -> &'static str {
-        match self {
-            Experiment::PageTitle(_) => "page-title",
-            Experiment::Race(_) => "race",
-            Experiment::Spawn => "spawn",
-            Experiment::SpawnAwait => "spawn-await",
-            Experiment::Join => "join",
-            Experiment::Channel => "channel",
-            Experiment::Blocking => "blocking",
-            Experiment::Yield => "yield",
-            Experiment::Timeout => "timeout",
-            Experiment::Streams => "streams",
-            Experiment::JoinAll => "join-all",
-            Experiment::ThreadToAsync => "thread-to-async",
-            Experiment::Downloads(_) => "downloads",
-            Experiment::Export(_) => "export",
-            Experiment::DropHandle => "drop-handle",
-            Experiment::Panic => "panic",
-            Experiment::Bench(_) => "bench",
-            Experiment::NestedBlockOn => "nested-block-on",
-            Experiment::NoReactor => "no-reactor",
-            Experiment::BusyLoop(_) => "busy-loop",
-            Experiment::ForgotAwait => "forgot-await",
-            Experiment::MutexAcrossAwait => "mutex-across-await",
-            Experiment::NotSend => "not-send",
-            Experiment::Lazy => "lazy",
-            Experiment::Waker => "waker",
-            Experiment::Pinning => "pinning",
-            Experiment::Fairness => "fairness",
-            Experiment::Cancel => "cancel",
-            Experiment::BlockingPool(_) => "blocking-pool",
-            Experiment::BlockInPlace => "block-in-place",
-            Experiment::Shutdown => "shutdown",
-            Experiment::Scoped => "scoped",
-            Experiment::ThreadLocal => "thread-local",
+        static NAMES: OnceLock<Vec<&'static str>> = OnceLock::new();
+        let names = NAMES.get_or_init(|| {
+            list()
+                .into_iter()
+                .map(|(name, _)| &*Box::leak(name.into_boxed_str()))
+                .collect()
+        });
+        let debug = format!("{self:?}");
+        let variant = debug
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .next()
+            .unwrap_or_default();
+        let mut kebab = String::new();
+        for (i, c) in variant.chars().enumerate() {
+            if c.is_ascii_uppercase() && i > 0 {
+                kebab.push('-');
+            }
+            kebab.push(c.to_ascii_lowercase());
         }
+        names
+            .iter()
+            .copied()
+            .find(|name| *name == kebab)
+            .unwrap_or("an experiment")
     }
 
     /// Whether the run needs the embedded site: no URL given, or a URL of the site's.
@@ -367,4 +360,29 @@ pub fn list() -> Vec<(String, String)> {
             (c.get_name().to_string(), about)
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::FromArgMatches as _;
+
+    use super::*;
+
+    /// Every experiment `list` names, parsed from the command line with its defaults, gives
+    /// back the name it was typed with.
+    #[test]
+    fn every_experiment_is_called_by_the_name_it_is_typed_with() {
+        let names = list();
+        assert_eq!(names.len(), 33);
+        for (name, _) in names {
+            let command = Experiment::augment_subcommands(clap::Command::new("lab"));
+            let matches = command
+                .try_get_matches_from(["lab", name.as_str()])
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            let experiment =
+                Experiment::from_arg_matches(&matches).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(experiment.name(), name);
+        }
+        assert_eq!(Experiment::default().name(), "page-title");
+    }
 }
