@@ -15,6 +15,9 @@ use async_lab_shared::runtime::Runtime;
 pub use async_lab_core::env::Variable;
 pub use async_lab_core::registry::{self, Configuration};
 
+/// How a runtime binary refuses a command line: see [`RuntimeCrate::refusal`].
+pub type Refusal = fn(Vec<OsString>, &dyn Fn(&str) -> Option<OsString>) -> Option<(u8, String)>;
+
 /// One runtime crate: its configurations, and its binary's command line.
 #[derive(Debug, Clone, Copy)]
 pub struct RuntimeCrate {
@@ -26,6 +29,10 @@ pub struct RuntimeCrate {
     pub variables: &'static [Variable],
     /// Its binary's `main`: runs a command line (program name first) on it.
     pub main: fn(Vec<OsString>) -> ExitCode,
+    /// How its binary refuses a command line before it starts anything (environment
+    /// variables read through the function given): the exit status and the line, in-process
+    /// (`cli::refusal`).
+    pub refusal: Refusal,
 }
 
 const fn runtime<R: Runtime>() -> RuntimeCrate {
@@ -34,6 +41,7 @@ const fn runtime<R: Runtime>() -> RuntimeCrate {
         configurations: R::CONFIGURATIONS,
         variables: R::VARIABLES,
         main: main_of::<R>,
+        refusal: cli::refusal::<R>,
     }
 }
 

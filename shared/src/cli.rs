@@ -170,20 +170,7 @@ pub fn print_list() {
 /// Runs a runtime binary's command line on runtime `R`.
 pub fn main<R: Runtime>(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let binary = format!("runtime-{}", R::NAME);
-    // The flavors differ per runtime, so --help lists this one's.
-    let flavors: Vec<String> = R::CONFIGURATIONS
-        .iter()
-        .map(|c| format!("{} ({})", c.flavor, c.about))
-        .collect();
-    let flavor_help = format!(
-        "The runtime's configuration (default: {}): {}",
-        R::CONFIGURATIONS[0].flavor,
-        flavors.join("; ")
-    );
-    let command = bounds::document(Options::command())
-        .bin_name(binary.clone())
-        .mut_arg("flavor", |arg| arg.help(flavor_help));
-    let options = match parse::<Options>(args, command) {
+    let options = match parse::<Options>(args, command::<R>(&binary)) {
         Ok(options) => options,
         Err(e) => return clap_exit(e, &binary),
     };
@@ -199,23 +186,75 @@ pub fn main<R: Runtime>(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     }
 }
 
-/// Runs parsed options.
-fn run<R: Runtime>(options: Options) -> Result<ExitCode, CliError> {
-    let experiment = match &options.command {
-        Some(Command::List) => {
-            print_list();
-            return Ok(ExitCode::SUCCESS);
-        }
-        Some(Command::Experiment(experiment)) => experiment.clone(),
-        None => Experiment::default(),
+/// The command line of runtime `R`'s binary, called `binary`.
+fn command<R: Runtime>(binary: &str) -> clap::Command {
+    // The flavors differ per runtime, so --help lists this one's.
+    let flavors: Vec<String> = R::CONFIGURATIONS
+        .iter()
+        .map(|c| format!("{} ({})", c.flavor, c.about))
+        .collect();
+    let flavor_help = format!(
+        "The runtime's configuration (default: {}): {}",
+        R::CONFIGURATIONS[0].flavor,
+        flavors.join("; ")
+    );
+    bounds::document(Options::command())
+        .bin_name(binary.to_string())
+        .mut_arg("flavor", |arg| arg.help(flavor_help))
+}
+
+/// The exit status and the one line on stderr with which runtime `R`'s binary refuses
+/// `args` (its name first) before it starts anything, reading environment variables
+/// through `lookup`; `None` where it would go on. The binary's own checks, in-process and
+/// printing nothing: the tests hold every configuration to them without a process each.
+pub fn refusal<R: Runtime>(
+    args: Vec<OsString>,
+    lookup: &dyn Fn(&str) -> Option<OsString>,
+) -> Option<(u8, String)> {
+    let binary = format!("runtime-{}", R::NAME);
+    let options = match parse::<Options>(args, command::<R>(&binary)) {
+        Ok(options) => options,
+        Err(e) => return clap_line(&e, &binary).map(|line| (2, line)),
     };
-    check(R::VARIABLES, &experiment, &options.run)?;
-    let experiment = match experiment {
+    let error = prepare::<R>(&options, lookup).err()?;
+    let status = match error {
+        CliError::Usage(_) => 2,
+        CliError::Start(_) => 1,
+    };
+    Some((
+        status,
+        format!("{binary}: {}", escape::inline(&error.to_string())),
+    ))
+}
+
+/// What a command line asks for, checked before anything starts: the experiment (`None`
+/// for `list`), the flavor, and the output files.
+struct Prepared<R: Runtime> {
+    experiment: Option<Experiment>,
+    flavor: R::Flavor,
+    timeline: Option<OutputFile>,
+    trace: Option<OutputFile>,
+}
+
+/// Checks `options` (and the environment, through `lookup`) before anything starts.
+fn prepare<R: Runtime>(
+    options: &Options,
+    lookup: &dyn Fn(&str) -> Option<OsString>,
+) -> Result<Prepared<R>, CliError> {
+    let experiment = match &options.command {
+        Some(Command::List) => None,
+        Some(Command::Experiment(experiment)) => Some(experiment.clone()),
+        None => Some(Experiment::default()),
+    };
+    if let Some(experiment) = &experiment {
+        check_in(R::VARIABLES, experiment, &options.run, lookup)?;
+    }
+    let experiment = experiment.map(|experiment| match experiment {
         Experiment::Bench(bench) if options.run.one_round => {
             Experiment::Bench(experiments::Bench { rounds: 1, ..bench })
         }
         other => other,
-    };
+    });
     let flavor = match &options.flavor {
         Some(name) => R::Flavor::named(name).map_err(CliError::Usage)?,
         None => R::Flavor::default_flavor(),
@@ -230,6 +269,26 @@ fn run<R: Runtime>(options: Options) -> Result<ExitCode, CliError> {
             .flatten()
             .collect::<Vec<_>>(),
     )?;
+    Ok(Prepared {
+        experiment,
+        flavor,
+        timeline,
+        trace,
+    })
+}
+
+/// Runs parsed options.
+fn run<R: Runtime>(options: Options) -> Result<ExitCode, CliError> {
+    let Prepared {
+        experiment,
+        flavor,
+        timeline,
+        trace,
+    } = prepare::<R>(&options, &|name| std::env::var_os(name))?;
+    let Some(experiment) = experiment else {
+        print_list();
+        return Ok(ExitCode::SUCCESS);
+    };
     quiet_panics(format!("runtime-{}", R::NAME));
     // As servers do: thousands of connections need thousands of descriptors.
     resources::raise_descriptor_limit();
@@ -375,16 +434,40 @@ pub fn check(
     experiment: &Experiment,
     run: &RunOptions,
 ) -> Result<(), CliError> {
-    env::check(variables, None).map_err(|e| CliError::Usage(e.to_string()))?;
+    check_in(variables, experiment, run, &|name| std::env::var_os(name))
+}
+
+/// [`check`], reading environment variables through `lookup`.
+fn check_in(
+    variables: &[env::Variable],
+    experiment: &Experiment,
+    run: &RunOptions,
+    lookup: &dyn Fn(&str) -> Option<OsString>,
+) -> Result<(), CliError> {
+    env::check_in(variables, None, lookup).map_err(|e| CliError::Usage(e.to_string()))?;
     experiment.check(run.time_scale).map_err(CliError::Usage)
 }
 
 /// Ends the program for a clap error: `--help` prints and exits 0; a usage error prints
 /// one line (clap's message, which says what is wrong) and exits 2.
 pub fn clap_exit(error: clap::Error, program: &str) -> ExitCode {
+    match clap_line(&error, program) {
+        None => {
+            let _ = error.print();
+            ExitCode::SUCCESS
+        }
+        Some(line) => {
+            stdio::eprintln(line);
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// The one line a clap error gives on stderr (clap's message, which says what is wrong);
+/// `None` for `--help` and `--version`, which print to stdout.
+fn clap_line(error: &clap::Error, program: &str) -> Option<String> {
     if !error.use_stderr() {
-        let _ = error.print();
-        return ExitCode::SUCCESS;
+        return None;
     }
     // clap's message runs to its usage or tips, which are left to --help; its lines (a
     // missing argument's name stands on a line of its own) are joined into one.
@@ -403,8 +486,7 @@ pub fn clap_exit(error: clap::Error, program: &str) -> ExitCode {
     let message = message.strip_prefix("error: ").unwrap_or(&message);
     // The message quotes the user's text, which may hold anything.
     let message = escape::inline(message);
-    stdio::eprintln(format_args!("{program}: {message} (see --help)"));
-    ExitCode::from(2)
+    Some(format!("{program}: {message} (see --help)"))
 }
 
 /// Panics in tasks are part of some experiments (`panic`), and a bug elsewhere: either way

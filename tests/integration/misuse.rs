@@ -10,7 +10,7 @@
 //! threads (as an unprivileged user under `ulimit -u 1`), and signals to the driver and
 //! its child.
 
-use std::ffi::OsStr;
+use std::ffi::{OsStr, OsString};
 use std::fs::File;
 use std::os::unix::ffi::OsStrExt as _;
 use std::process::{Command, Stdio};
@@ -50,6 +50,8 @@ struct Case {
     /// A runtime's own variable, set by the case: on a runtime that does not read it, the
     /// run goes on as if it were not set, and prints `unread`'s lines.
     runtime_variable: Option<(&'static str, Vec<String>)>,
+    /// For a usage error: run the binary in a process, rather than its checks in-process.
+    in_a_process: bool,
 }
 
 impl Case {
@@ -64,7 +66,15 @@ impl Case {
             flavor: None,
             scaled: !args.contains(&"--time-scale"),
             runtime_variable: None,
+            in_a_process: false,
         }
+    }
+
+    /// A usage error checked through the binary in a process of its own, exit status and
+    /// stderr as a user sees them, rather than through its checks in-process.
+    fn in_a_process(mut self) -> Case {
+        self.in_a_process = true;
+        self
     }
 
     /// The case sets `name`, a variable only some runtimes read: on the others the run
@@ -107,11 +117,13 @@ fn invalid(value: &str, arg: &str, reason: String) -> String {
 fn numbers_out_of_bounds() -> Vec<Case> {
     let more = |bound: u64, why: &str| format!("more than {bound}: {why}");
     vec![
-        Case::new("workers-huge", &["--workers", "300000", "race"]).usage(invalid(
-            "300000",
-            "--workers <N>",
-            more(1024, bounds::WORKERS.why),
-        )),
+        Case::new("workers-huge", &["--workers", "300000", "race"])
+            .usage(invalid(
+                "300000",
+                "--workers <N>",
+                more(1024, bounds::WORKERS.why),
+            ))
+            .in_a_process(),
         Case::new("workers-zero", &["--workers", "0", "race"]).usage(invalid(
             "0",
             "--workers <N>",
@@ -512,19 +524,46 @@ fn check(config: Config, case: &Case) -> Result<(), String> {
     }
     args.extend(case.args.iter().map(String::as_str));
     let config = Config::new(config.runtime, case.flavor.unwrap_or(config.flavor));
+    let runtime = async_lab::runtime_named(config.runtime).expect("a runtime of the registry");
+    let unread = case
+        .runtime_variable
+        .as_ref()
+        .filter(|(name, _)| !runtime.variables.iter().any(|v| v.names.contains(name)));
+    let (code, stderr, stdout) = match unread {
+        Some((_, lines)) => (0, &None, lines),
+        None => (case.code, &case.stderr, &case.stdout),
+    };
+    if let (2, Some(line), false) = (code, stderr, case.in_a_process) {
+        // A usage error: the binary's own checks, run in-process, with the case's
+        // environment only.
+        let mut argv: Vec<OsString> = vec![
+            format!("runtime-{}", config.runtime).into(),
+            "--flavor".into(),
+            config.flavor.into(),
+        ];
+        argv.extend(args.iter().map(OsString::from));
+        let lookup = |name: &str| {
+            case.env
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, value)| OsStr::from_bytes(value).to_os_string())
+        };
+        let refusal = (runtime.refusal)(argv, &lookup);
+        let want = Some((2, fill(line, config)));
+        return if refusal == want {
+            Ok(())
+        } else {
+            Err(format!(
+                "{}: refused in-process with {refusal:?} (want {want:?})",
+                case.name
+            ))
+        };
+    }
     let mut command = config.command_as_is(&args);
     for (name, value) in &case.env {
         command.env(name, OsStr::from_bytes(value));
     }
     let run = Run::of(&mut command);
-    let unread = case.runtime_variable.as_ref().filter(|(name, _)| {
-        let runtime = async_lab::runtime_named(config.runtime).expect("a runtime of the registry");
-        !runtime.variables.iter().any(|v| v.names.contains(name))
-    });
-    let (code, stderr, stdout) = match unread {
-        Some((_, lines)) => (0, &None, lines),
-        None => (case.code, &case.stderr, &case.stdout),
-    };
     let stderr_ok = match stderr {
         Some(line) => run.stderr == format!("{}\n", fill(line, config)),
         None => !run.stderr.contains("panic"),
