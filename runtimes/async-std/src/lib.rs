@@ -19,7 +19,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use async_lab_core::census::{Role, ThreadName};
+use async_lab_core::census::{self, Role, ThreadName};
 use async_lab_core::env::{self, Variable};
 use async_lab_core::handle::poll_catching;
 use async_lab_core::registry::{
@@ -104,8 +104,8 @@ impl LabRuntime for AsyncStd {
     const THREAD_NAMES: &'static [ThreadName] = &[
         ThreadName::new("async-std/runti", Role::Worker),
         ThreadName::new("async-global-ex", Role::Worker),
-        ThreadName::new("async-io", Role::Reactor),
-        ThreadName::new("blocking-", Role::BlockingPool),
+        census::ASYNC_IO,
+        census::BLOCKING,
     ];
 
     fn new(_flavor: Flavor, workers: Option<usize>) -> Result<Self, String> {

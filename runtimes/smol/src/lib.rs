@@ -200,8 +200,8 @@ impl LabRuntime for Smol {
     // crate's pool.
     const THREAD_NAMES: &'static [ThreadName] = &[
         ThreadName::new("smol-", Role::Worker),
-        ThreadName::new("async-io", Role::Reactor),
-        ThreadName::new("blocking-", Role::BlockingPool),
+        census::ASYNC_IO,
+        census::BLOCKING,
     ];
 
     fn new(flavor: Flavor, workers: Option<usize>) -> Result<Self, String> {

@@ -220,18 +220,8 @@ impl LabRuntime for Tokio {
     type Flavor = Flavor;
 
     const VARIABLES: &'static [Variable] = &[
-        Variable {
-            names: &["TOKIO_WORKER_THREADS"],
-            read_by: "tokio's multi-thread runtime, without --workers",
-            takes: env::POOL,
-            why: "tokio panics on 0 or on anything but a number, and a pool wants about one thread per core",
-        },
-        Variable {
-            names: &["TOKIO_UNSTABLE_SHARDED_BLOCKING_QUEUE"],
-            read_by: "tokio: an unstable layout of its blocking pool's queue",
-            takes: env::Takes::Anything,
-            why: "any value is either on or off",
-        },
+        env::TOKIO_WORKER_THREADS,
+        env::TOKIO_UNSTABLE_SHARDED_BLOCKING_QUEUE,
     ];
 
     // tokio names its workers and its blocking-pool threads alike (`tokio-runtime-w`);

@@ -364,6 +364,12 @@ impl ThreadName {
 /// tokio: the lab's own, on every runtime whose HTTP goes through it.
 pub const COMPAT_BRIDGE: ThreadName = ThreadName::new("async-compat/to", Role::CompatBridge);
 
+/// async-io's reactor thread, which smol and async-std both run their I/O and timers on.
+pub const ASYNC_IO: ThreadName = ThreadName::new("async-io", Role::Reactor);
+
+/// The `blocking` crate's pool, which smol and async-std both run blocking work on.
+pub const BLOCKING: ThreadName = ThreadName::new("blocking-", Role::BlockingPool);
+
 /// Names each thread's role. `pollers` are the threads that polled at least one task;
 /// `names` are the thread names the runtime gives (its `Runtime::THREAD_NAMES`).
 pub fn classify(
