@@ -219,15 +219,10 @@ impl Tokio {
 impl LabRuntime for Tokio {
     type Flavor = Flavor;
 
-    const VARIABLES: &'static [Variable] = &[
-        env::TOKIO_WORKER_THREADS,
-        env::TOKIO_UNSTABLE_SHARDED_BLOCKING_QUEUE,
-    ];
+    const VARIABLES: &'static [Variable] = env::TOKIO;
 
-    // tokio names its workers and its blocking-pool threads alike (`tokio-runtime-w`);
-    // a worker marks itself when it parks (see `build`), a pool thread never does.
-    const THREAD_NAMES: &'static [ThreadName] =
-        &[ThreadName::unless_it_polled("tokio-", Role::TokioIdle)];
+    // A worker marks itself when it parks (see `build`); a blocking-pool thread never does.
+    const THREAD_NAMES: &'static [ThreadName] = &[census::TOKIO];
 
     fn new(flavor: Flavor, workers: Option<usize>) -> Result<Self, String> {
         Tokio::build(flavor, workers, None)

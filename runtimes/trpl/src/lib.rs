@@ -17,7 +17,7 @@ use std::io;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use async_lab_core::census::{Role, ThreadName};
+use async_lab_core::census::{self, ThreadName};
 use async_lab_core::env::{self, Variable};
 use async_lab_core::handle::{Spawned, TokioJoin};
 use async_lab_core::registry::{
@@ -72,14 +72,9 @@ pub struct Trpl;
 impl LabRuntime for Trpl {
     type Flavor = Flavor;
 
-    const VARIABLES: &'static [Variable] = &[
-        env::TOKIO_WORKER_THREADS,
-        env::TOKIO_UNSTABLE_SHARDED_BLOCKING_QUEUE,
-    ];
-
-    // trpl runs tokio, which names its workers and its blocking-pool threads alike.
-    const THREAD_NAMES: &'static [ThreadName] =
-        &[ThreadName::unless_it_polled("tokio-", Role::TokioIdle)];
+    // trpl runs tokio.
+    const VARIABLES: &'static [Variable] = env::TOKIO;
+    const THREAD_NAMES: &'static [ThreadName] = &[census::TOKIO];
 
     fn new(_flavor: Flavor, workers: Option<usize>) -> Result<Self, String> {
         match workers {

@@ -184,6 +184,9 @@ pub const TOKIO_UNSTABLE_SHARDED_BLOCKING_QUEUE: Variable = Variable {
     why: "any value is either on or off",
 };
 
+/// tokio's variables, as every runtime that runs tokio lists them.
+pub const TOKIO: &[Variable] = &[TOKIO_WORKER_THREADS, TOKIO_UNSTABLE_SHARDED_BLOCKING_QUEUE];
+
 /// A variable whose value the lab refuses: one line, which says what it may hold and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EnvError {
