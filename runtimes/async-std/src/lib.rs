@@ -23,9 +23,8 @@ use async_lab_core::census::{self, Role, ThreadName};
 use async_lab_core::env::{self, Variable};
 use async_lab_core::handle::poll_catching;
 use async_lab_core::registry::{
-    BlockInPlace, BlockingThreads, BusyTask, Capabilities, ChannelKind, Configuration,
-    DetachedTask, DroppedHandle, Http, IdleThreads, NestedBlockOn, OwnTimeout, PanicOnAwait,
-    PollsOn, RuntimeDrop, Timer,
+    BLOCKING_CRATE, BlockInPlace, BusyTask, Capabilities, ChannelKind, Configuration, DetachedTask,
+    DroppedHandle, Http, NestedBlockOn, OwnTimeout, PanicOnAwait, PollsOn, RuntimeDrop, Timer,
 };
 use async_lab_core::runtime::{BlockingWork, BoxTask, RawHandle, Runtime as LabRuntime, TaskError};
 
@@ -61,11 +60,7 @@ async_lab_core::flavors! {
                 busy_task: BusyTask::OthersRunElsewhere,
                 // async_std::task::spawn_blocking is async-global-executor's, which is
                 // blocking::unblock: the blocking crate's pool.
-                blocking_threads: Some(BlockingThreads {
-                    max: Some(500),
-                    cap_setting: Some("blocking::set_max_blocking_threads"),
-                    idle: IdleThreads::Kept,
-                }),
+                blocking_threads: Some(BLOCKING_CRATE),
                 block_in_place: BlockInPlace::Absent,
                 detached_task: DetachedTask::RunsUntilExit,
                 runtime_drop: RuntimeDrop::StopsNothing,

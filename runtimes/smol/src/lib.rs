@@ -32,9 +32,9 @@ use async_lab_core::census::{self, Role, ThreadName};
 use async_lab_core::env::{self, Variable};
 use async_lab_core::handle::{Spawned, poll_catching};
 use async_lab_core::registry::{
-    BlockInPlace, BlockingThreads, BusyTask, Capabilities, ChannelKind, Configuration,
-    DetachedTask, DroppedHandle, Http, IdleThreads, LocalSpawn, NestedBlockOn, PanicOnAwait,
-    PollsOn, RuntimeDrop, ScopedSpawn, Timer,
+    BLOCKING_CRATE, BlockInPlace, BusyTask, Capabilities, ChannelKind, Configuration, DetachedTask,
+    DroppedHandle, Http, LocalSpawn, NestedBlockOn, PanicOnAwait, PollsOn, RuntimeDrop,
+    ScopedSpawn, Timer,
 };
 use async_lab_core::runtime::{
     BlockingWork, BoxTask, LocalTask, RawHandle, Runtime as LabRuntime, TaskError,
@@ -57,13 +57,7 @@ const SMOL: Capabilities = Capabilities {
     nested_block_on: NestedBlockOn::Blocks,
     // One thread (SMOL_THREADS) runs the global executor's tasks.
     busy_task: BusyTask::StarvesOthers,
-    // blocking/src/lib.rs: `DEFAULT_MAX_THREADS` 500, `BLOCKING_MAX_THREADS`; `main_loop`
-    // ends a thread only when there are more than the cap.
-    blocking_threads: Some(BlockingThreads {
-        max: Some(500),
-        cap_setting: Some("blocking::set_max_blocking_threads"),
-        idle: IdleThreads::Kept,
-    }),
+    blocking_threads: Some(BLOCKING_CRATE),
     block_in_place: BlockInPlace::Absent,
     detached_task: DetachedTask::RunsUntilExit,
     runtime_drop: RuntimeDrop::StopsNothing,

@@ -133,6 +133,15 @@ pub struct BlockingThreads {
     pub idle: IdleThreads,
 }
 
+/// The `blocking` crate's pool, which smol and async-std both run blocking work on
+/// (blocking/src/lib.rs: `DEFAULT_MAX_THREADS` 500, `BLOCKING_MAX_THREADS`; `main_loop`
+/// ends a thread only when there are more than the cap).
+pub const BLOCKING_CRATE: BlockingThreads = BlockingThreads {
+    max: Some(500),
+    cap_setting: Some("blocking::set_max_blocking_threads"),
+    idle: IdleThreads::Kept,
+};
+
 /// What becomes of a pool thread with no job left.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IdleThreads {
