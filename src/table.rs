@@ -387,7 +387,7 @@ pub fn configurations<'a>(
                     PanicOnAwait::Error => "as an error".into(),
                     PanicOnAwait::Propagates => "as the panic".into(),
                 },
-                or_none(caps.blocking_pool),
+                or_none(caps.blocking.map(|b| b.spawn)),
                 or_none(caps.own_timeout.map(|t| t.name)),
                 match caps.timer {
                     Timer::Tokio => "tokio".into(),

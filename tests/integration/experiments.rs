@@ -338,7 +338,7 @@ fn export_runs_three_ways_or_says_what_is_missing(config: Config) {
         "exported 4 frames on the executor, one task a frame"
     );
     assert_eq!(lines[2], "exported 4 frames on a dedicated thread");
-    let has_blocking_pool = config.capabilities().blocking_pool.is_some();
+    let has_blocking_pool = config.capabilities().blocking.map(|b| b.spawn).is_some();
     if has_blocking_pool {
         assert_eq!(lines[1], "exported 4 frames on spawn_blocking");
         assert!(report.unsupported.is_empty(), "{:?}", report.unsupported);

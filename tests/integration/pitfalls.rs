@@ -67,7 +67,7 @@ fn nested_block_on_does_what_the_registry_says(config: Config) {
         lines[2],
         ".await inside a task instead: worked: the task it waited for ran meanwhile"
     );
-    match capabilities.blocking_pool {
+    match capabilities.blocking.map(|b| b.spawn) {
         Some(pool) => assert_eq!(
             lines[3],
             format!("block_on inside {pool}: worked: the task it waited for ran meanwhile")

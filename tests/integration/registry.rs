@@ -3,7 +3,7 @@
 //! where the experiment that shows them is: `drop-handle`, `panic`, `export` and
 //! `timeout` in experiments.rs; which threads poll tasks and the compat bridge in
 //! report.rs; `nested_block_on`, `busy_task`, `local_spawn` and `http` for any tokio
-//! future in pitfalls.rs; `blocking_threads`, `block_in_place`, `detached_task`,
+//! future in pitfalls.rs; `blocking`, `block_in_place`, `detached_task`,
 //! `runtime_drop`, `scoped_spawn` and `task_may_move` in threads.rs.)
 
 use std::collections::BTreeSet;

@@ -1,12 +1,13 @@
 //! Threads that come and go, on every configuration: the blocking pool's cap and idle
-//! threads (`blocking_threads`), `block_in_place`, what becomes of a detached task and
+//! threads (`blocking`), `block_in_place`, what becomes of a detached task and
 //! what a runtime's drop does (`detached_task`, `runtime_drop`), the scoped spawns
 //! (`scoped_spawn`) and whether a task comes back on another thread (`task_may_move`),
 //! each asserted against what the registry declares, with the census's thread roles and
 //! migration counts where they show it.
 
 use async_lab::registry::{
-    BlockInPlace, DetachedTask, DroppedHandle, IdleThreads, PollsOn, RuntimeDrop, ScopedSpawn,
+    BlockInPlace, BlockingPool, DetachedTask, DroppedHandle, IdleThreads, PollsOn, RuntimeDrop,
+    ScopedSpawn,
 };
 use async_lab_shared::census::Role;
 use async_lab_shared::report::Report;
@@ -66,11 +67,10 @@ fn blocking_pool_caps_and_keeps_threads_as_declared(config: Config) {
         "0.3",
     ]));
     let lines = &report.lines;
-    assert_eq!(
-        capabilities.blocking_pool.is_some(),
-        capabilities.blocking_threads.is_some()
-    );
-    let (Some(pool), Some(facts)) = (capabilities.blocking_pool, capabilities.blocking_threads)
+    let Some(BlockingPool {
+        spawn: pool,
+        threads: facts,
+    }) = capabilities.blocking
     else {
         assert_eq!(lines, &[not_available(config)]);
         assert_eq!(report.unsupported, ["spawn_blocking"]);
@@ -176,7 +176,7 @@ fn block_in_place_stalls_panics_or_is_absent_as_declared(config: Config) {
     if capabilities.block_in_place != BlockInPlace::Absent {
         assert_eq!(config.runtime, "tokio", "only tokio has block_in_place");
     }
-    match capabilities.blocking_pool {
+    match capabilities.blocking.map(|b| b.spawn) {
         Some(pool) => assert_eq!(
             lines[1],
             format!("{pool}(..).await beside it: the joined future kept its rhythm")
@@ -212,7 +212,7 @@ fn shutdown_stops_what_the_registry_says(config: Config) {
         lines[1],
         format!("a detached task: {}", capabilities.detached_task.words())
     );
-    let job = match (capabilities.blocking_pool, capabilities.runtime_drop) {
+    let job = match (capabilities.blocking.map(|b| b.spawn), capabilities.runtime_drop) {
         (None, _) => not_available(config),
         (Some(_), RuntimeDrop::StopsAndWaits) => {
             "a blocking job still running when block_on returned: dropping the runtime waited for it to end".into()
@@ -381,7 +381,8 @@ fn blocking_max_threads_caps_the_blocking_crates_pool() {
     let configs: Vec<Config> = async_lab::configurations()
         .filter(|c| {
             c.capabilities
-                .blocking_threads
+                .blocking
+                .map(|b| b.threads)
                 .is_some_and(|b| b.cap_setting == Some("blocking::set_max_blocking_threads"))
         })
         .map(|c| Config::new(c.runtime, c.flavor))

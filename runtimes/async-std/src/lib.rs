@@ -23,8 +23,9 @@ use async_lab_core::census::{self, Role, ThreadName};
 use async_lab_core::env::{self, Variable};
 use async_lab_core::handle::poll_catching;
 use async_lab_core::registry::{
-    BLOCKING_CRATE, BlockInPlace, BusyTask, Capabilities, ChannelKind, Configuration, DetachedTask,
-    DroppedHandle, Http, NestedBlockOn, OwnTimeout, PanicOnAwait, PollsOn, RuntimeDrop, Timer,
+    BLOCKING_CRATE, BlockInPlace, BlockingPool, BusyTask, Capabilities, ChannelKind, Configuration,
+    DetachedTask, DroppedHandle, Http, NestedBlockOn, OwnTimeout, PanicOnAwait, PollsOn,
+    RuntimeDrop, Timer,
 };
 use async_lab_core::runtime::{BlockingWork, BoxTask, RawHandle, Runtime as LabRuntime, TaskError};
 
@@ -42,7 +43,12 @@ async_lab_core::flavors! {
                 raw_spawn: "async_std::task::spawn",
                 dropped_handle: DroppedHandle::Detaches,
                 panic: PanicOnAwait::Propagates,
-                blocking_pool: Some("async_std::task::spawn_blocking"),
+                // async_std::task::spawn_blocking is async-global-executor's, which is
+                // blocking::unblock: the blocking crate's pool.
+                blocking: Some(BlockingPool {
+                    spawn: "async_std::task::spawn_blocking",
+                    threads: BLOCKING_CRATE,
+                }),
                 own_timeout: Some(OwnTimeout {
                     name: "async_std::future::timeout",
                     run: |duration, task| {
@@ -58,9 +64,6 @@ async_lab_core::flavors! {
                 block_on: "async_std::task::block_on",
                 nested_block_on: NestedBlockOn::Works,
                 busy_task: BusyTask::OthersRunElsewhere,
-                // async_std::task::spawn_blocking is async-global-executor's, which is
-                // blocking::unblock: the blocking crate's pool.
-                blocking_threads: Some(BLOCKING_CRATE),
                 block_in_place: BlockInPlace::Absent,
                 detached_task: DetachedTask::RunsUntilExit,
                 runtime_drop: RuntimeDrop::StopsNothing,

@@ -38,7 +38,7 @@ const FUTURES: Capabilities = Capabilities {
     raw_spawn: "LocalSpawner::spawn_local_with_handle",
     dropped_handle: DroppedHandle::Cancels,
     panic: PanicOnAwait::Propagates,
-    blocking_pool: None,
+    blocking: None,
     own_timeout: None,
     timer: Timer::FuturesTimer,
     channel: ChannelKind::Futures,
@@ -50,7 +50,6 @@ const FUTURES: Capabilities = Capabilities {
     block_on: "LocalPool::run_until",
     nested_block_on: NestedBlockOn::Panics,
     busy_task: BusyTask::StarvesOthers,
-    blocking_threads: None,
     block_in_place: BlockInPlace::Absent,
     // A fresh LocalPool for every block_on, dropped with its tasks.
     detached_task: DetachedTask::StoppedWithBlockOn,

@@ -32,9 +32,9 @@ use async_lab_core::census::{self, Role, ThreadName};
 use async_lab_core::env::{self, Variable};
 use async_lab_core::handle::{Spawned, poll_catching};
 use async_lab_core::registry::{
-    BLOCKING_CRATE, BlockInPlace, BusyTask, Capabilities, ChannelKind, Configuration, DetachedTask,
-    DroppedHandle, Http, LocalSpawn, NestedBlockOn, PanicOnAwait, PollsOn, RuntimeDrop,
-    ScopedSpawn, Timer,
+    BLOCKING_CRATE, BlockInPlace, BlockingPool, BusyTask, Capabilities, ChannelKind, Configuration,
+    DetachedTask, DroppedHandle, Http, LocalSpawn, NestedBlockOn, PanicOnAwait, PollsOn,
+    RuntimeDrop, ScopedSpawn, Timer,
 };
 use async_lab_core::runtime::{
     BlockingWork, BoxTask, LocalTask, RawHandle, Runtime as LabRuntime, TaskError,
@@ -47,7 +47,10 @@ const SMOL: Capabilities = Capabilities {
     raw_spawn: "smol::spawn",
     dropped_handle: DroppedHandle::Cancels,
     panic: PanicOnAwait::Propagates,
-    blocking_pool: Some("blocking::unblock"),
+    blocking: Some(BlockingPool {
+        spawn: "blocking::unblock",
+        threads: BLOCKING_CRATE,
+    }),
     own_timeout: None,
     timer: Timer::AsyncIo,
     channel: ChannelKind::AsyncChannel,
@@ -57,7 +60,6 @@ const SMOL: Capabilities = Capabilities {
     nested_block_on: NestedBlockOn::Blocks,
     // One thread (SMOL_THREADS) runs the global executor's tasks.
     busy_task: BusyTask::StarvesOthers,
-    blocking_threads: Some(BLOCKING_CRATE),
     block_in_place: BlockInPlace::Absent,
     detached_task: DetachedTask::RunsUntilExit,
     runtime_drop: RuntimeDrop::StopsNothing,

@@ -19,9 +19,9 @@ use std::time::Duration;
 
 use async_lab_core::census::{self, Role, ThreadName};
 use async_lab_core::registry::{
-    BlockInPlace, BlockingThreads, BusyTask, Capabilities, ChannelKind, Configuration,
-    DetachedTask, DroppedHandle, Http, IdleThreads, NestedBlockOn, PanicOnAwait, PollsOn,
-    RuntimeDrop, ScopedSpawn, Timer,
+    BlockInPlace, BlockingPool, BlockingThreads, BusyTask, Capabilities, ChannelKind,
+    Configuration, DetachedTask, DroppedHandle, Http, IdleThreads, NestedBlockOn, PanicOnAwait,
+    PollsOn, RuntimeDrop, ScopedSpawn, Timer,
 };
 use async_lab_core::runtime::{
     self, BlockingWork, BoxTask, RawHandle, Runtime as LabRuntime, TaskError,
@@ -41,7 +41,14 @@ async_lab_core::flavors! {
                 raw_spawn: "std::thread::spawn",
                 dropped_handle: DroppedHandle::Detaches,
                 panic: PanicOnAwait::Error,
-                blocking_pool: Some("std::thread::spawn"),
+                blocking: Some(BlockingPool {
+                    spawn: "std::thread::spawn",
+                    threads: BlockingThreads {
+                        max: None,
+                        cap_setting: None,
+                        idle: IdleThreads::EndsWithJob,
+                    },
+                }),
                 own_timeout: None,
                 timer: Timer::FuturesTimer,
                 channel: ChannelKind::Futures,
@@ -50,11 +57,6 @@ async_lab_core::flavors! {
                 block_on: "futures::executor::block_on",
                 nested_block_on: NestedBlockOn::Panics,
                 busy_task: BusyTask::OthersRunElsewhere,
-                blocking_threads: Some(BlockingThreads {
-                    max: None,
-                    cap_setting: None,
-                    idle: IdleThreads::EndsWithJob,
-                }),
                 block_in_place: BlockInPlace::Absent,
                 detached_task: DetachedTask::RunsUntilExit,
                 runtime_drop: RuntimeDrop::StopsNothing,

@@ -27,9 +27,9 @@ use async_lab_core::census::{self, Role, ThreadName};
 use async_lab_core::env::{self, Variable};
 use async_lab_core::handle::{Spawned, TokioJoin};
 use async_lab_core::registry::{
-    BlockInPlace, BlockingThreads, BusyTask, Capabilities, ChannelKind, Configuration,
-    DetachedTask, DroppedHandle, Flavor as _, Http, IdleThreads, LocalSpawn, NestedBlockOn,
-    OwnTimeout, PanicOnAwait, PollsOn, RuntimeDrop, Timer,
+    BlockInPlace, BlockingPool, BlockingThreads, BusyTask, Capabilities, ChannelKind,
+    Configuration, DetachedTask, DroppedHandle, Flavor as _, Http, IdleThreads, LocalSpawn,
+    NestedBlockOn, OwnTimeout, PanicOnAwait, PollsOn, RuntimeDrop, Timer,
 };
 use async_lab_core::runtime::{
     BlockingWork, BoxTask, LocalTask, RawHandle, Runtime as LabRuntime, TaskError,
@@ -43,7 +43,16 @@ const TOKIO: Capabilities = Capabilities {
     raw_spawn: "tokio::spawn",
     dropped_handle: DroppedHandle::Detaches,
     panic: PanicOnAwait::Error,
-    blocking_pool: Some("tokio::task::spawn_blocking"),
+    // tokio/src/runtime/builder.rs: `max_blocking_threads: 512`; blocking/pool.rs:
+    // `KEEP_ALIVE` is 10 s.
+    blocking: Some(BlockingPool {
+        spawn: "tokio::task::spawn_blocking",
+        threads: BlockingThreads {
+            max: Some(512),
+            cap_setting: Some("Builder::max_blocking_threads"),
+            idle: IdleThreads::KeptFor(10),
+        },
+    }),
     own_timeout: Some(OwnTimeout {
         name: "tokio::time::timeout",
         run: |duration, task| {
@@ -57,13 +66,6 @@ const TOKIO: Capabilities = Capabilities {
     block_on: "Runtime::block_on",
     nested_block_on: NestedBlockOn::Panics,
     busy_task: BusyTask::OthersRunElsewhere,
-    // tokio/src/runtime/builder.rs: `max_blocking_threads: 512`; blocking/pool.rs:
-    // `KEEP_ALIVE` is 10 s.
-    blocking_threads: Some(BlockingThreads {
-        max: Some(512),
-        cap_setting: Some("Builder::max_blocking_threads"),
-        idle: IdleThreads::KeptFor(10),
-    }),
     block_in_place: BlockInPlace::Works,
     detached_task: DetachedTask::RunsUntilDrop,
     runtime_drop: RuntimeDrop::StopsAndWaits,

@@ -43,7 +43,7 @@ async_lab_core::flavors! {
                 dropped_handle: DroppedHandle::Detaches,
                 panic: PanicOnAwait::Error,
                 // tokio underneath has a blocking pool, but trpl does not export it.
-                blocking_pool: None,
+                blocking: None,
                 own_timeout: None,
                 timer: Timer::Tokio,
                 channel: ChannelKind::Tokio,
@@ -52,7 +52,6 @@ async_lab_core::flavors! {
                 block_on: "trpl::block_on",
                 nested_block_on: NestedBlockOn::Panics,
                 busy_task: BusyTask::OthersRunElsewhere,
-                blocking_threads: None,
                 // tokio underneath has it, but trpl does not export it.
                 block_in_place: BlockInPlace::Absent,
                 // trpl::block_on drops its runtime, and the tasks with it, when it returns.

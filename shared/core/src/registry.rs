@@ -57,8 +57,10 @@ pub struct Capabilities {
     pub dropped_handle: DroppedHandle,
     /// How a panic in a task spawned with [`Capabilities::raw_spawn`] comes back.
     pub panic: PanicOnAwait,
-    /// The function that runs blocking work on a pool, where the runtime has one.
-    pub blocking_pool: Option<&'static str>,
+    /// The runtime's pool for blocking work, where it has one: the function that runs a
+    /// job on it, and its threads (`blocking-pool`), in one value, so that a pool cannot be
+    /// declared without its threads or threads without their pool.
+    pub blocking: Option<BlockingPool>,
     /// The runtime's own timeout function, where it has one: named and done by one value.
     pub own_timeout: Option<OwnTimeout>,
     /// Whose timer `sleep` uses.
@@ -79,9 +81,6 @@ pub struct Capabilities {
     /// What a task that computes without awaiting does to the other tasks (`busy-loop`),
     /// with the default number of threads (and at least two where `--workers` is taken).
     pub busy_task: BusyTask,
-    /// The threads of the pool behind [`Capabilities::blocking_pool`] (`blocking-pool`):
-    /// `None` exactly where there is no pool.
-    pub blocking_threads: Option<BlockingThreads>,
     /// What `tokio::task::block_in_place` does in a task of this configuration
     /// (`block-in-place`).
     pub block_in_place: BlockInPlace,
@@ -120,6 +119,15 @@ pub struct LocalSpawn {
     /// thread that runs this configuration's `block_on`; elsewhere
     /// [`TaskError::Unsupported`].
     pub spawn: fn(LocalTask) -> Result<(), TaskError>,
+}
+
+/// A pool for blocking work: the function that runs a job on it, and its threads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BlockingPool {
+    /// The function that runs a job on it: `tokio::task::spawn_blocking`, say.
+    pub spawn: &'static str,
+    /// Its threads.
+    pub threads: BlockingThreads,
 }
 
 /// The threads of a pool for blocking work.
@@ -402,7 +410,7 @@ mod tests {
             raw_spawn: "rt::spawn",
             dropped_handle: DroppedHandle::Detaches,
             panic: PanicOnAwait::Error,
-            blocking_pool: None,
+            blocking: None,
             own_timeout: None,
             timer: Timer::FuturesTimer,
             channel: ChannelKind::Futures,
@@ -411,7 +419,6 @@ mod tests {
             block_on: "rt::block_on",
             nested_block_on: NestedBlockOn::Panics,
             busy_task: BusyTask::StarvesOthers,
-            blocking_threads: None,
             block_in_place: BlockInPlace::Absent,
             detached_task: DetachedTask::RunsUntilExit,
             runtime_drop: RuntimeDrop::StopsNothing,

@@ -117,7 +117,8 @@ pub async fn block_in_place<R: Runtime>(lab: &Lab<R>) -> Outcome {
             configuration.runtime,
             configuration.flavor,
             capabilities
-                .blocking_pool
+                .blocking
+                .map(|b| b.spawn)
                 .map_or("a thread of its own".to_string(), |pool| format!(
                     "{pool} or a thread of its own"
                 ))
@@ -142,7 +143,7 @@ pub async fn block_in_place<R: Runtime>(lab: &Lab<R>) -> Outcome {
     };
     lab.out.line(first);
 
-    let second = match capabilities.blocking_pool {
+    let second = match capabilities.blocking.map(|b| b.spawn) {
         None => outcome.not_available("spawn_blocking", configuration),
         Some(pool) => match beside_a_ticker(lab, Way::SpawnBlocking).await {
             Ok(late) => {

@@ -109,10 +109,11 @@ fn idle_words(idle: IdleThreads) -> String {
 pub async fn blocking_pool<R: Runtime>(lab: &Lab<R>, args: &BlockingPool) -> Outcome {
     let mut outcome = Outcome::default();
     let configuration = lab.rt.configuration();
-    let (Some(pool), Some(facts)) = (
-        lab.capabilities().blocking_pool,
-        lab.capabilities().blocking_threads,
-    ) else {
+    let Some(async_lab_core::registry::BlockingPool {
+        spawn: pool,
+        threads: facts,
+    }) = lab.capabilities().blocking
+    else {
         lab.out
             .line(outcome.not_available("spawn_blocking", configuration));
         return outcome;
@@ -186,7 +187,8 @@ async fn capped<R: Runtime>(
         lab.out.line(format!(
             "no setting caps it: {} starts a thread for every job",
             lab.capabilities()
-                .blocking_pool
+                .blocking
+                .map(|b| b.spawn)
                 .unwrap_or("its spawn_blocking")
         ));
         return;

@@ -112,7 +112,7 @@ async fn wait_inside_a_task<R: Runtime>(lab: &Lab<R>, call: Call) -> String {
 /// `spawn_blocking(|| block_on(...))`: the blocking pool's thread is no executor's, so
 /// `block_on` may block it.
 async fn on_the_blocking_pool<R: Runtime>(lab: &Lab<R>, outcome: &mut Outcome) -> String {
-    let Some(pool) = lab.capabilities().blocking_pool else {
+    let Some(pool) = lab.capabilities().blocking.map(|b| b.spawn) else {
         return outcome.not_available("spawn_blocking", lab.rt.configuration());
     };
     let (sender, receiver) = oneshot::channel();
