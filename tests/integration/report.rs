@@ -75,7 +75,7 @@ const ROLE_KEYS: [(&str, Role); 8] = [
     ("timer", Role::Timer),
     ("blocking-pool", Role::BlockingPool),
     ("compat-bridge", Role::CompatBridge),
-    ("tokio-idle", Role::TokioIdle),
+    ("idle", Role::Idle),
     ("other", Role::Other),
 ];
 

@@ -39,9 +39,10 @@ pub enum Role {
     BlockingPool,
     /// The tokio runtime `async-compat` starts so that reqwest can run off tokio.
     CompatBridge,
-    /// A tokio thread that polled no task: an idle worker or a blocking-pool thread
-    /// (tokio gives both the same name).
-    TokioIdle,
+    /// A thread the runtime started that polled no task and that its name cannot place:
+    /// an idle worker or a blocking-pool thread, where the runtime names both alike
+    /// (tokio does).
+    Idle,
     /// None of the above.
     Other,
 }
@@ -55,7 +56,7 @@ impl Role {
         Role::Timer,
         Role::BlockingPool,
         Role::CompatBridge,
-        Role::TokioIdle,
+        Role::Idle,
         Role::Other,
     ];
 
@@ -68,7 +69,7 @@ impl Role {
             Role::Timer => "timer",
             Role::BlockingPool => "blocking-pool",
             Role::CompatBridge => "compat-bridge",
-            Role::TokioIdle => "tokio-idle",
+            Role::Idle => "idle",
             Role::Other => "other",
         }
     }
@@ -93,8 +94,8 @@ impl Role {
             Role::CompatBridge => {
                 "the tokio thread async-compat starts so that reqwest runs off tokio"
             }
-            Role::TokioIdle => {
-                "a thread tokio started that polled no task: an idle worker or a blocking-pool thread (tokio names both alike)"
+            Role::Idle => {
+                "a thread the runtime started that polled no task: an idle worker or a blocking-pool thread, which the runtime names alike (tokio does)"
             }
             Role::Other => {
                 "a thread none of the other rules names (an experiment's own plain thread, a helper crate's)"
@@ -111,7 +112,7 @@ impl Role {
             Role::Timer => "timer",
             Role::BlockingPool => "blocking pool",
             Role::CompatBridge => "compat bridge",
-            Role::TokioIdle => "idle worker or blocking pool",
+            Role::Idle => "idle worker or blocking pool",
             Role::Other => "other",
         }
     }
@@ -366,8 +367,8 @@ pub const COMPAT_BRIDGE: ThreadName = ThreadName::new("async-compat/to", Role::C
 
 /// tokio's threads, which tokio names alike whether they are workers or its blocking
 /// pool's: a worker marks itself (the runtime's park hook) or polls a task; one that did
-/// neither is [`Role::TokioIdle`].
-pub const TOKIO: ThreadName = ThreadName::unless_it_polled("tokio-", Role::TokioIdle);
+/// neither is [`Role::Idle`].
+pub const TOKIO: ThreadName = ThreadName::unless_it_polled("tokio-", Role::Idle);
 
 /// async-io's reactor thread, which smol and async-std both run their I/O and timers on.
 pub const ASYNC_IO: ThreadName = ThreadName::new("async-io", Role::Reactor);
