@@ -123,6 +123,28 @@ async_lab_core::flavors! {
     }
 }
 
+/// tokio's environment variables: every runtime that runs tokio reads them
+/// (runtime-trpl names these too).
+pub const TOKIO_VARIABLES: &[Variable] = &[
+    Variable {
+        names: &["TOKIO_WORKER_THREADS"],
+        read_by: "tokio's multi-thread runtime (runtime-tokio without --workers, trpl, the book's trpl)",
+        takes: env::POOL,
+        why: "tokio panics on 0 or on anything but a number, and a pool wants about one thread per core",
+    },
+    Variable {
+        names: &["TOKIO_UNSTABLE_SHARDED_BLOCKING_QUEUE"],
+        read_by: "tokio: an unstable layout of its blocking pool's queue",
+        takes: env::Takes::Anything,
+        why: "any value is either on or off",
+    },
+];
+
+/// tokio's thread names: tokio names its workers and its blocking pool's threads alike
+/// (`tokio-runtime-w`), so a thread so named is a worker if it marked itself or polled a
+/// task, and idle otherwise (runtime-trpl names these too).
+pub const TOKIO_THREAD_NAMES: &[ThreadName] = &[ThreadName::unless_it_polled("tokio-", Role::Idle)];
+
 /// A tokio runtime in one of its flavors.
 #[derive(Clone, Debug)]
 pub struct Tokio {
@@ -221,10 +243,10 @@ impl Tokio {
 impl LabRuntime for Tokio {
     type Flavor = Flavor;
 
-    const VARIABLES: &'static [Variable] = env::TOKIO;
+    const VARIABLES: &'static [Variable] = TOKIO_VARIABLES;
 
     // A worker marks itself when it parks (see `build`); a blocking-pool thread never does.
-    const THREAD_NAMES: &'static [ThreadName] = &[census::TOKIO];
+    const THREAD_NAMES: &'static [ThreadName] = TOKIO_THREAD_NAMES;
 
     fn new(flavor: Flavor, workers: Option<usize>) -> Result<Self, String> {
         Tokio::build(flavor, workers, None)

@@ -17,8 +17,8 @@ use std::io;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use async_lab_core::census::{self, ThreadName};
-use async_lab_core::env::{self, Variable};
+use async_lab_core::census::ThreadName;
+use async_lab_core::env::Variable;
 use async_lab_core::handle::{Spawned, TokioJoin};
 use async_lab_core::registry::{
     BlockInPlace, BusyTask, Capabilities, ChannelKind, Configuration, DetachedTask, DroppedHandle,
@@ -72,8 +72,8 @@ impl LabRuntime for Trpl {
     type Flavor = Flavor;
 
     // trpl runs tokio.
-    const VARIABLES: &'static [Variable] = env::TOKIO;
-    const THREAD_NAMES: &'static [ThreadName] = &[census::TOKIO];
+    const VARIABLES: &'static [Variable] = runtime_tokio::TOKIO_VARIABLES;
+    const THREAD_NAMES: &'static [ThreadName] = runtime_tokio::TOKIO_THREAD_NAMES;
 
     fn new(_flavor: Flavor, workers: Option<usize>) -> Result<Self, String> {
         match workers {

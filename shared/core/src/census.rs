@@ -365,11 +365,6 @@ impl ThreadName {
 /// tokio: the lab's own, on every runtime whose HTTP goes through it.
 pub const COMPAT_BRIDGE: ThreadName = ThreadName::new("async-compat/to", Role::CompatBridge);
 
-/// tokio's threads, which tokio names alike whether they are workers or its blocking
-/// pool's: a worker marks itself (the runtime's park hook) or polls a task; one that did
-/// neither is [`Role::Idle`].
-pub const TOKIO: ThreadName = ThreadName::unless_it_polled("tokio-", Role::Idle);
-
 /// async-io's reactor thread, which smol and async-std both run their I/O and timers on.
 pub const ASYNC_IO: ThreadName = ThreadName::new("async-io", Role::Reactor);
 

@@ -167,26 +167,6 @@ pub const BLOCKING_MAX_THREADS: Variable = Variable {
     why: "the blocking crate clamps other numbers to 1..10000 and reads anything else as 500, without a word",
 };
 
-/// tokio's worker count: tokio's multi-thread runtime reads it, under runtime-tokio and
-/// under trpl, which runs tokio.
-pub const TOKIO_WORKER_THREADS: Variable = Variable {
-    names: &["TOKIO_WORKER_THREADS"],
-    read_by: "tokio's multi-thread runtime (runtime-tokio without --workers, trpl, the book's trpl)",
-    takes: POOL,
-    why: "tokio panics on 0 or on anything but a number, and a pool wants about one thread per core",
-};
-
-/// An unstable layout of tokio's blocking pool, which any tokio runtime reads.
-pub const TOKIO_UNSTABLE_SHARDED_BLOCKING_QUEUE: Variable = Variable {
-    names: &["TOKIO_UNSTABLE_SHARDED_BLOCKING_QUEUE"],
-    read_by: "tokio: an unstable layout of its blocking pool's queue",
-    takes: Takes::Anything,
-    why: "any value is either on or off",
-};
-
-/// tokio's variables, as every runtime that runs tokio lists them.
-pub const TOKIO: &[Variable] = &[TOKIO_WORKER_THREADS, TOKIO_UNSTABLE_SHARDED_BLOCKING_QUEUE];
-
 /// A variable whose value the lab refuses: one line, which says what it may hold and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EnvError {
