@@ -7,7 +7,7 @@
 
 use async_lab::registry::{
     BlockInPlace, BlockingPool, DetachedTask, DroppedHandle, IdleThreads, PollsOn, RuntimeDrop,
-    ScopedSpawn,
+    Scope, ScopedSpawn,
 };
 use async_lab_shared::census::Role;
 use async_lab_shared::report::Report;
@@ -267,13 +267,13 @@ fn scoped_spawns_borrow_where_declared(config: Config) {
             "no scoped spawn on {} ({}): join_all, or an Arc, instead",
             config.runtime, config.flavor
         ),
-        Some(ScopedSpawn::ThreadScope) => {
+        Some(ScopedSpawn { how: Scope::Threads, .. }) => {
             "std::thread::scope: its threads borrowed the local and summed it to 5050".into()
         }
-        Some(ScopedSpawn::Executor) => {
+        Some(ScopedSpawn { how: Scope::Executor, .. }) => {
             "smol::Executor<'a>, living shorter than the local: its tasks borrowed it and summed it to 5050".into()
         }
-        Some(ScopedSpawn::LocalExecutor) => {
+        Some(ScopedSpawn { how: Scope::LocalExecutor, .. }) => {
             "smol::LocalExecutor<'a>, living shorter than the local: its tasks borrowed it and summed it to 5050".into()
         }
     };

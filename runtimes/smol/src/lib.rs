@@ -34,7 +34,7 @@ use async_lab_core::handle::{Spawned, poll_catching};
 use async_lab_core::registry::{
     BLOCKING_CRATE, BlockInPlace, BlockingPool, BusyTask, Capabilities, ChannelKind, Configuration,
     DetachedTask, DroppedHandle, Http, LocalSpawn, NestedBlockOn, PanicOnAwait, PollsOn,
-    RuntimeDrop, ScopedSpawn, Timer,
+    RuntimeDrop, Scope, ScopedSpawn, Timer,
 };
 use async_lab_core::runtime::{
     BlockingWork, BoxTask, LocalTask, RawHandle, Runtime as LabRuntime, TaskError,
@@ -63,7 +63,10 @@ const SMOL: Capabilities = Capabilities {
     block_in_place: BlockInPlace::Absent,
     detached_task: DetachedTask::RunsUntilExit,
     runtime_drop: RuntimeDrop::StopsNothing,
-    scoped_spawn: Some(ScopedSpawn::Executor),
+    scoped_spawn: Some(ScopedSpawn {
+        name: "smol::Executor<'a>",
+        how: Scope::Executor,
+    }),
     // One thread (SMOL_THREADS) runs the global executor's tasks.
     task_may_move: false,
 };
@@ -106,7 +109,10 @@ async_lab_core::flavors! {
                 }),
                 // A fresh LocalExecutor for every block_on, dropped with its tasks.
                 detached_task: DetachedTask::StoppedWithBlockOn,
-                scoped_spawn: Some(ScopedSpawn::LocalExecutor),
+                scoped_spawn: Some(ScopedSpawn {
+                    name: "smol::LocalExecutor<'a>",
+                    how: Scope::LocalExecutor,
+                }),
                 ..SMOL
             },
         },

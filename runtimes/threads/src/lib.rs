@@ -21,7 +21,7 @@ use async_lab_core::census::{self, Role, ThreadName};
 use async_lab_core::registry::{
     BlockInPlace, BlockingPool, BlockingThreads, BusyTask, Capabilities, ChannelKind,
     Configuration, DetachedTask, DroppedHandle, Http, IdleThreads, NestedBlockOn, PanicOnAwait,
-    PollsOn, RuntimeDrop, ScopedSpawn, Timer,
+    PollsOn, RuntimeDrop, Scope, ScopedSpawn, Timer,
 };
 use async_lab_core::runtime::{
     self, BlockingWork, BoxTask, RawHandle, Runtime as LabRuntime, TaskError,
@@ -60,7 +60,10 @@ async_lab_core::flavors! {
                 block_in_place: BlockInPlace::Absent,
                 detached_task: DetachedTask::RunsUntilExit,
                 runtime_drop: RuntimeDrop::StopsNothing,
-                scoped_spawn: Some(ScopedSpawn::ThreadScope),
+                scoped_spawn: Some(ScopedSpawn {
+                    name: "std::thread::scope",
+                    how: Scope::Threads,
+                }),
                 task_may_move: false,
             },
         },

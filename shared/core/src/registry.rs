@@ -271,26 +271,24 @@ pub enum PanicOnAwait {
 }
 
 /// A way to spawn tasks (or threads) that borrow a local: one that ends before the local
-/// does. `scoped` spawns with it; [`ScopedSpawn::name`] is how the lab names it.
+/// does. `scoped` spawns with it, as `how` says; `name` is the runtime's own name for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ScopedSpawn {
-    /// An `async_executor::Executor<'a>` (smol's), run inside the task until its tasks end.
+pub struct ScopedSpawn {
+    /// Its name in the runtime's API: `std::thread::scope`, say.
+    pub name: &'static str,
+    /// What the lab runs for it.
+    pub how: Scope,
+}
+
+/// What runs the tasks of a [`ScopedSpawn`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// An `async_executor::Executor<'a>`, run inside the task until its tasks end.
     Executor,
     /// An `async_executor::LocalExecutor<'a>`, the same on the task's own thread.
     LocalExecutor,
     /// `std::thread::scope`: threads that borrow, joined before it returns.
-    ThreadScope,
-}
-
-impl ScopedSpawn {
-    /// Its name, as the `scoped` experiment prints it.
-    pub fn name(self) -> &'static str {
-        match self {
-            ScopedSpawn::Executor => "smol::Executor<'a>",
-            ScopedSpawn::LocalExecutor => "smol::LocalExecutor<'a>",
-            ScopedSpawn::ThreadScope => "std::thread::scope",
-        }
-    }
+    Threads,
 }
 
 /// Whose timer a configuration's `sleep` uses.

@@ -50,7 +50,8 @@ pub struct Report {
     /// What the experiment measured, by name (milliseconds where the name ends in `_ms`).
     pub measurements: BTreeMap<String, f64>,
     /// For a measurement taken several times (its median in `measurements`): `[min, max]`,
-    /// or for `bench`'s figures the median's 95% confidence interval `[low, high]`.
+    /// or for `bench`'s figures the median's confidence interval `[low, high]` (at least 95%:
+    /// see `stats`).
     #[cfg_attr(feature = "serde", serde(default))]
     pub spread: BTreeMap<String, [f64; 2]>,
     /// For a measurement taken several times: every value, one per round, in the order

@@ -13,7 +13,7 @@ use futures::future::join_all;
 
 use super::{Lab, Outcome, ms};
 use crate::runtime::Runtime;
-use async_lab_core::registry::ScopedSpawn;
+use async_lab_core::registry::{Scope, ScopedSpawn};
 
 /// How many parts the local is summed in, each by a future, task or thread of its own.
 const PARTS: usize = 4;
@@ -48,7 +48,12 @@ pub async fn scoped<R: Runtime>(lab: &Lab<R>) -> Outcome {
             "no scoped spawn on {} ({}): join_all, or an Arc, instead",
             configuration.runtime, configuration.flavor
         ),
-        Some(how @ ScopedSpawn::Executor) => {
+        Some(
+            how @ ScopedSpawn {
+                how: Scope::Executor,
+                ..
+            },
+        ) => {
             let executor = async_executor::Executor::new();
             let tasks: Vec<_> = parts
                 .iter()
@@ -62,17 +67,27 @@ pub async fn scoped<R: Runtime>(lab: &Lab<R>) -> Outcome {
             let sum: u64 = executor.run(join_all(tasks)).await.iter().sum();
             format!(
                 "{}, living shorter than the local: its tasks borrowed it and summed it to {sum}",
-                how.name()
+                how.name
             )
         }
-        Some(how @ ScopedSpawn::LocalExecutor) => {
+        Some(
+            how @ ScopedSpawn {
+                how: Scope::LocalExecutor,
+                ..
+            },
+        ) => {
             let sum = local_executor_sum(lab, &parts).await;
             format!(
                 "{}, living shorter than the local: its tasks borrowed it and summed it to {sum}",
-                how.name()
+                how.name
             )
         }
-        Some(how @ ScopedSpawn::ThreadScope) => {
+        Some(
+            how @ ScopedSpawn {
+                how: Scope::Threads,
+                ..
+            },
+        ) => {
             // It blocks the calling thread until its threads end: here that thread is
             // the task's own.
             let sum: u64 = thread::scope(|scope| {
@@ -84,7 +99,7 @@ pub async fn scoped<R: Runtime>(lab: &Lab<R>) -> Outcome {
             });
             format!(
                 "{}: its threads borrowed the local and summed it to {sum}",
-                how.name()
+                how.name
             )
         }
     };
