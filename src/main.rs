@@ -10,9 +10,10 @@
 #![forbid(unsafe_code)]
 
 mod baseline;
-mod bench_rounds;
 mod bench_table;
 mod children;
+mod figures;
+mod rounds;
 mod table;
 
 use std::ffi::OsString;
@@ -66,6 +67,14 @@ struct Options {
     /// With bench: compare this run's figures with a baseline saved by --save
     #[arg(long, value_name = "FILE.json", global = true)]
     compare: Option<PathBuf>,
+    /// Run each configuration N times, the configurations in turn, and give each
+    /// measurement's median and range over the runs (bench has --rounds of its own)
+    #[arg(long, value_name = "N", default_value_t = 1, global = true, value_parser = bounds::parse::runs)]
+    runs: u32,
+    /// Also write each measurement's least and most over the runs as mdBook anchors
+    /// (RUNTIME-FLAVOR-KEY, RUNTIME-KEY, all-KEY), for prose that quotes them
+    #[arg(long, value_name = "FILE.md", global = true)]
+    figures: Option<PathBuf>,
     /// How long one configuration's process may run before it is stopped and its row
     /// says so
     #[arg(long, value_name = "SECS", default_value_t = 600.0, global = true, value_parser = bounds::parse::deadline)]
@@ -84,7 +93,7 @@ struct Options {
 }
 
 /// The driver's own options, which its children do not take: (name, takes a value).
-const DRIVER_ONLY: [(&str, bool); 9] = [
+const DRIVER_ONLY: [(&str, bool); 11] = [
     ("--json", false),
     ("--markdown", false),
     ("--timeline", true),
@@ -94,6 +103,8 @@ const DRIVER_ONLY: [(&str, bool); 9] = [
     ("--deadline", true),
     ("--save", true),
     ("--compare", true),
+    ("--runs", true),
+    ("--figures", true),
 ];
 
 fn main() -> ExitCode {
@@ -219,13 +230,23 @@ fn drive(options: &Options, args: &[OsString]) -> Result<ExitCode, CliError> {
     let configurations = selected(&options.only)?;
     cli::check(&async_lab::variables(), &experiment, &options.run)?;
     let rounds = match &experiment {
+        Experiment::Bench(_) if options.runs > 1 => {
+            return Err(CliError::Usage(
+                "bench takes --rounds, not --runs: its rounds are interleaved and pooled already"
+                    .into(),
+            ));
+        }
         Experiment::Bench(bench) => bench.rounds,
         _ if options.save.is_some() || options.compare.is_some() => {
             return Err(CliError::Usage(
                 "--save and --compare go with bench: they keep and compare its figures".into(),
             ));
         }
-        _ => 1,
+        _ => options.runs,
+    };
+    let spread = match &experiment {
+        Experiment::Bench(_) => rounds::Spread::Interval,
+        _ => rounds::Spread::Range,
     };
     let baseline = options
         .compare
@@ -248,9 +269,9 @@ fn drive(options: &Options, args: &[OsString]) -> Result<ExitCode, CliError> {
     let passed_on = child_args(args);
 
     let runs = runs_of(&experiment, &configurations);
-    // bench's rounds run round-robin, each in a process of its own, so that a slow
-    // minute on the machine falls on every configuration alike; every other experiment
-    // runs once.
+    // Rounds (bench's --rounds, any other experiment's --runs) run round-robin, each in a
+    // process of its own, so that a slow minute on the machine falls on every
+    // configuration alike.
     let mut per_run: Vec<Vec<table::Row>> = runs.iter().map(|_| Vec::new()).collect();
     let mut done = 0;
     for round in 1..=rounds {
@@ -261,7 +282,11 @@ fn drive(options: &Options, args: &[OsString]) -> Result<ExitCode, CliError> {
             match rounds {
                 1 => stdio::eprintln(format_args!("[{done}/{of}] {name} on {label}")),
                 _ => stdio::eprintln(format_args!(
-                    "[{done}/{of}] {name} round {round}/{rounds} on {label}"
+                    "[{done}/{of}] {name} {} {round}/{rounds} on {label}",
+                    match spread {
+                        rounds::Spread::Interval => "round",
+                        rounds::Spread::Range => "run",
+                    }
                 )),
             }
             // The last configuration's connections, still closing, must not hold the
@@ -273,18 +298,23 @@ fn drive(options: &Options, args: &[OsString]) -> Result<ExitCode, CliError> {
                 workers: *workers,
                 experiment: name,
                 site: site.base(),
+                // The first run's timeline, as its report is the row's.
                 timeline: outputs
                     .timelines
                     .as_ref()
+                    .filter(|_| round == 1)
                     .map(|dir| timeline_file(dir, configuration).path),
                 args: &passed_on,
                 deadline: Duration::from_secs_f64(options.deadline),
-                one_round: rounds > 1,
+                one_round: spread == rounds::Spread::Interval && rounds > 1,
             };
             per_run[i].push(child.run()?);
         }
     }
-    let rows: Vec<table::Row> = per_run.into_iter().filter_map(bench_rounds::pool).collect();
+    let rows: Vec<table::Row> = per_run
+        .into_iter()
+        .filter_map(|rows| rounds::pool(rows, spread))
+        .collect();
 
     let mut all_ok = rows.iter().all(table::Row::ok);
     // Said last, after the table, so that it is not lost above it.
@@ -302,6 +332,12 @@ fn drive(options: &Options, args: &[OsString]) -> Result<ExitCode, CliError> {
     }
     if let Some(trace) = &outputs.trace {
         written(trace, write_trace(trace, &rows));
+    }
+    if let Some(file) = &outputs.figures {
+        written(
+            file,
+            file.write(figures::anchors(name, &rows, rounds).as_bytes()),
+        );
     }
     if let Experiment::Bench(_) = experiment {
         let (text, failed) = bench(&rows, options, &outputs, baseline.as_ref(), rounds);
@@ -321,9 +357,9 @@ fn drive(options: &Options, args: &[OsString]) -> Result<ExitCode, CliError> {
     } else if options.json {
         stdio::println(json_array(&rows));
     } else if options.markdown {
-        stdio::print(table::markdown(name, &rows));
+        stdio::print(table::markdown(name, &rows, rounds));
     } else {
-        stdio::print(table::text(name, &rows));
+        stdio::print(table::text(name, &rows, rounds));
     }
     Ok(if all_ok {
         ExitCode::SUCCESS
@@ -343,6 +379,8 @@ struct Outputs {
     trace: Option<OutputFile>,
     /// `--save FILE.json`, bench's baseline.
     save: Option<OutputFile>,
+    /// `--figures FILE.md`.
+    figures: Option<OutputFile>,
 }
 
 impl Outputs {
@@ -384,7 +422,13 @@ impl Outputs {
             .as_deref()
             .map(|p| check("--save", p))
             .transpose()?;
-        let mut files: Vec<OutputFile> = trace.iter().chain(&save).cloned().collect();
+        let figures = options
+            .figures
+            .as_deref()
+            .map(|p| check("--figures", p))
+            .transpose()?;
+        let mut files: Vec<OutputFile> =
+            trace.iter().chain(&save).chain(&figures).cloned().collect();
         let mut index = None;
         if let Some(dir) = &options.timeline {
             for configuration in configurations {
@@ -404,6 +448,7 @@ impl Outputs {
             index,
             trace,
             save,
+            figures,
         })
     }
 }

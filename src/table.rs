@@ -154,12 +154,21 @@ fn measurement_cells(rows: &[Row]) -> Option<(Vec<String>, Vec<Vec<String>>)> {
             let mut cells = vec![r.runtime.to_string(), r.flavor.to_string()];
             let report = r.run();
             for name in &names {
-                let value = report.and_then(|report| report.measurements.get(name).copied());
-                cells.push(value.map_or("-".into(), |v| {
+                let shown = |v: f64| {
                     if v.fract() == 0.0 {
                         format!("{v}")
                     } else {
                         format!("{v:.1}")
+                    }
+                };
+                cells.push(report.map_or("-".into(), |report| {
+                    match (report.measurements.get(name), report.spread.get(name)) {
+                        (None, _) => "-".into(),
+                        (Some(&v), None) => shown(v),
+                        (Some(&v), Some(&[least, most])) if least == most => shown(v),
+                        (Some(&v), Some(&[least, most])) => {
+                            format!("{} ({} to {})", shown(v), shown(least), shown(most))
+                        }
                     }
                 }));
             }
@@ -201,7 +210,7 @@ fn aligned(headers: &[String], rows: &[Vec<String>]) -> String {
 }
 
 /// The table as aligned text, then the measurements, then what each configuration printed.
-pub fn text(experiment: &str, rows: &[Row]) -> String {
+pub fn text(experiment: &str, rows: &[Row], runs: u32) -> String {
     let cells: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
@@ -216,7 +225,11 @@ pub fn text(experiment: &str, rows: &[Row]) -> String {
     );
     s.push_str(&aligned(&HEADERS.map(str::to_string), &cells));
     if let Some((headers, cells)) = measurement_cells(rows) {
-        s.push_str("\nMeasurements (milliseconds where the name ends in _ms; one run each):\n");
+        let _ = writeln!(
+            s,
+            "\nMeasurements (milliseconds where the name ends in _ms; {}):",
+            runs_behind(runs)
+        );
         s.push_str(&aligned(&headers, &cells));
     }
     s.push('\n');
@@ -225,8 +238,16 @@ pub fn text(experiment: &str, rows: &[Row]) -> String {
     s
 }
 
+/// How many runs the measurements come from, as their caption says it.
+fn runs_behind(runs: u32) -> String {
+    match runs {
+        1 => "one run each".into(),
+        n => format!("the median of {n} runs each, and their least to most"),
+    }
+}
+
 /// The table as Markdown, then what each configuration printed, in code blocks.
-pub fn markdown(experiment: &str, rows: &[Row]) -> String {
+pub fn markdown(experiment: &str, rows: &[Row], runs: u32) -> String {
     let mut s = format!(
         "`{experiment}` on {} runtime configurations, each in its own process.\n\n",
         rows.len()
@@ -254,7 +275,8 @@ pub fn markdown(experiment: &str, rows: &[Row]) -> String {
     if let Some((headers, cells)) = measurement_cells(rows) {
         let _ = writeln!(
             s,
-            "Measurements (milliseconds where the name ends in `_ms`; one run each):\n"
+            "Measurements (milliseconds where the name ends in `_ms`; {}):\n",
+            runs_behind(runs)
         );
         let _ = writeln!(s, "| {} |", headers.join(" | "));
         let _ = writeln!(s, "|{}", "---|".repeat(headers.len()));

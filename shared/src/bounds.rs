@@ -138,6 +138,14 @@ pub const DEADLINE: Amount = Amount {
     why: "a process needs a second to start, and one that has not ended in a day will not",
 };
 
+/// The driver's `--runs N`: how many times each configuration runs the experiment.
+pub const RUNS: Count = Count {
+    arg: ("runs", None),
+    min: 1,
+    max: 20,
+    why: "a run is the least, and twenty already show a timing's range",
+};
+
 /// `bench --scale X`.
 pub const BENCH_SCALE: Amount = Amount {
     arg: ("scale", Some("bench")),
@@ -178,6 +186,7 @@ pub const COUNTS: &[Count] = &[
     FRAMES,
     FRAME_MS,
     BENCH_ROUNDS,
+    RUNS,
     BLOCKING_JOBS,
     BLOCKING_JOB_MS,
     BLOCKING_CAP,
@@ -330,6 +339,12 @@ pub mod parse {
     /// `bench --scale`.
     pub fn bench_scale(text: &str) -> Result<f64, String> {
         BENCH_SCALE.parse(text)
+    }
+
+    /// The driver's `--runs`.
+    pub fn runs(text: &str) -> Result<u32, String> {
+        let n = RUNS.parse(text)?;
+        u32::try_from(n).map_err(|_| format!("more than {}", RUNS.max))
     }
 
     /// `bench --rounds`.

@@ -251,6 +251,80 @@ fn a_refused_command_leaves_the_output_files_as_they_were() {
     );
 }
 
+/// `--runs N` runs each configuration N times, the configurations in turn; the table gives
+/// each measurement's median with the least and most of the runs, and `--figures` the
+/// same ranges as anchors.
+#[test]
+fn runs_interleave_and_the_measurements_show_their_range() {
+    let dir = scratch("runs");
+    let figures = dir.join("yield.md");
+    let output = driver(&[
+        "--only",
+        "smol:global",
+        "--only",
+        "tokio:current-thread",
+        "--runs",
+        "2",
+        "--time-scale",
+        "0.05",
+        "--figures",
+        figures.to_str().expect("UTF-8"),
+        "yield",
+    ]);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let progress: Vec<&str> = stderr.lines().filter(|l| l.starts_with('[')).collect();
+    assert_eq!(
+        progress,
+        [
+            "[1/4] yield run 1/2 on smol (global)",
+            "[2/4] yield run 1/2 on tokio (current-thread)",
+            "[3/4] yield run 2/2 on smol (global)",
+            "[4/4] yield run 2/2 on tokio (current-thread)",
+        ]
+    );
+    let stdout = text(&output.stdout);
+    assert!(
+        stdout.contains(
+            "Measurements (milliseconds where the name ends in _ms; the median of 2 runs each, and their least to most):"
+        ),
+        "{stdout}"
+    );
+    // Each cell: the median, then (least to most).
+    let row = stdout
+        .lines()
+        .find(|l| l.starts_with("smol ") && l.contains(" to "))
+        .unwrap_or_else(|| panic!("no measurements for smol: {stdout}"));
+    let numbers: Vec<f64> = row
+        .split(|c: char| c == '(' || c == ')' || c.is_whitespace())
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    assert_eq!(numbers.len(), 6, "{row}");
+    for cell in numbers.chunks(3) {
+        assert!(cell[1] <= cell[0] && cell[0] <= cell[2], "{row}");
+    }
+    let figures = std::fs::read_to_string(&figures).expect("the figures file");
+    for anchor in [
+        "smol-global-sleep_1000_ms",
+        "smol-sleep_1000_ms",
+        "tokio-current-thread-yield_1000_ms",
+        "all-yield_1000_ms",
+    ] {
+        assert!(
+            figures.contains(&format!("ANCHOR: {anchor}\n"))
+                && figures.contains(&format!("ANCHOR_END: {anchor}\n")),
+            "{anchor}: {figures}"
+        );
+    }
+    // bench pools rounds of its own.
+    let output = driver(&["--runs", "2", "bench"]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+    assert_eq!(
+        text(&output.stderr),
+        "async-lab: bench takes --rounds, not --runs: its rounds are interleaved and pooled already\n"
+    );
+}
+
 #[test]
 fn a_child_past_its_deadline_is_stopped_and_its_row_says_so() {
     let output = driver(&[

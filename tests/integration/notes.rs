@@ -36,11 +36,58 @@ fn command_of(note: &str) -> Vec<String> {
         .nth(1)
         .and_then(|rest| rest.split(" -->").next())
         .unwrap_or_else(|| panic!("the note's first line names no command: {first}"));
-    command
-        .split_whitespace()
-        .filter(|w| *w != "--markdown")
-        .map(str::to_string)
-        .collect()
+    // The driver's own options, which a runtime's binary does not take: one run of the
+    // experiment is what is compared.
+    let mut words = command.split_whitespace();
+    let mut args = Vec::new();
+    while let Some(word) = words.next() {
+        match word {
+            "--markdown" => {}
+            "--runs" => {
+                words.next();
+            }
+            _ => args.push(word.to_string()),
+        }
+    }
+    args
+}
+
+/// Every figure a chapter quotes (`{{#include generated/figures/EXPERIMENT.md:ANCHOR}}`)
+/// is in the figures file of its experiment's last run, so the prose shows what ran.
+#[test]
+fn every_figure_the_chapters_quote_comes_from_a_run() {
+    let chapters = generated().parent().expect("book-notes/src").to_path_buf();
+    let mut quoted = 0;
+    for entry in std::fs::read_dir(&chapters).expect("book-notes/src") {
+        let path = entry.expect("an entry").path();
+        if path.extension().is_none_or(|e| e != "md") {
+            continue;
+        }
+        let chapter = std::fs::read_to_string(&path).expect("a chapter");
+        for include in chapter.split("{{#include generated/figures/").skip(1) {
+            let include = include.split("}}").next().unwrap_or("");
+            let (file, anchor) = include
+                .split_once(':')
+                .unwrap_or_else(|| panic!("{}: {include} names no anchor", path.display()));
+            let figures = std::fs::read_to_string(generated().join("figures").join(file))
+                .unwrap_or_else(|e| panic!("{}: {file}: {e}", path.display()));
+            let start = format!("\nANCHOR: {anchor}\n");
+            let at = figures.find(&start).unwrap_or_else(|| {
+                panic!(
+                    "{}: generated/figures/{file} has no {anchor}: run book-notes/generate",
+                    path.display()
+                )
+            });
+            let value = figures[at + start.len()..].lines().next().unwrap_or("");
+            assert!(
+                value.starts_with(|c: char| c.is_ascii_digit()),
+                "{}: {anchor} is {value:?}, not a figure",
+                path.display()
+            );
+            quoted += 1;
+        }
+    }
+    assert!(quoted > 0, "no chapter quotes a figure");
 }
 
 /// Each configuration's lines as the note shows them, by "runtime (flavor)".

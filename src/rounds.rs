@@ -1,17 +1,29 @@
-//! `bench`'s interleaved rounds, pooled: the driver runs every configuration's rounds
-//! round-robin (round 1 of each, then round 2, ...), each in a fresh process, so that a
-//! burst of load on the machine falls on all of them alike; this puts each
-//! configuration's rounds back together as one report, each figure the median of its
-//! rounds with the median's confidence interval (`async_lab_shared::stats`).
+//! Interleaved rounds, pooled: the driver runs every configuration's rounds round-robin
+//! (round 1 of each, then round 2, ...), each in a fresh process, so that a burst of load
+//! on the machine falls on all of them alike; this puts each configuration's rounds back
+//! together as one report, each figure the median of its rounds with its [`Spread`]:
+//! `bench`'s rounds (`bench --rounds`) with the median's confidence interval
+//! (`async_lab_shared::stats`), any other experiment's runs (`--runs`) with their range.
 
 use async_lab_shared::report::Report;
 use async_lab_shared::stats::Interval;
 
 use crate::table::Row;
 
+/// What a pooled figure's `spread` is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Spread {
+    /// `bench`: the median's confidence interval, a line per figure in place of the
+    /// rounds' lines, and the figures whose rounds spread too far named as unstable.
+    Interval,
+    /// Any other experiment's runs: the least and the most of the runs; the first run's
+    /// lines, parts and threads stay the row's (its timeline is the one drawn).
+    Range,
+}
+
 /// One configuration's rows, a row a round, as one row: the figures pooled over the rounds
 /// that left a report, and a crashed round's reason among the errors. `None` for no rows.
-pub fn pool(mut rows: Vec<Row>) -> Option<Row> {
+pub fn pool(mut rows: Vec<Row>, spread: Spread) -> Option<Row> {
     if rows.len() < 2 {
         return rows.pop();
     }
@@ -26,7 +38,7 @@ pub fn pool(mut rows: Vec<Row>) -> Option<Row> {
         .filter_map(|(i, row)| Some(format!("round {}: {}", i + 1, row.crashed.as_ref()?)))
         .collect();
     let first = rows.swap_remove(0);
-    let Some(mut pooled) = pooled(&reports) else {
+    let Some(mut pooled) = pooled(&reports, spread) else {
         return Some(first);
     };
     pooled.ok &= crashes.is_empty();
@@ -39,12 +51,19 @@ pub fn pool(mut rows: Vec<Row>) -> Option<Row> {
 }
 
 /// The reports of one configuration's rounds as one: every figure's values pooled, its
-/// median, its interval, and a line each; `None` for no report.
-pub fn pooled(reports: &[Report]) -> Option<Report> {
+/// median and its spread (with `bench`'s, a line each); `None` for no report.
+pub fn pooled(reports: &[Report], spread: Spread) -> Option<Report> {
     let mut pooled = reports.first()?.clone();
     pooled.ok = reports.iter().all(|r| r.ok);
-    pooled.errors = reports.iter().flat_map(|r| r.errors.clone()).collect();
-    pooled.lines.clear();
+    pooled.errors.clear();
+    for error in reports.iter().flat_map(|r| &r.errors) {
+        if !pooled.errors.contains(error) {
+            pooled.errors.push(error.clone());
+        }
+    }
+    if spread == Spread::Interval {
+        pooled.lines.clear();
+    }
     let keys: Vec<String> = pooled.measurements.keys().cloned().collect();
     let mut unstable = Vec::new();
     for key in keys {
@@ -58,6 +77,14 @@ pub fn pooled(reports: &[Report]) -> Option<Report> {
         let Some(interval) = Interval::of(&values) else {
             continue;
         };
+        pooled.measurements.insert(key.clone(), interval.median);
+        if spread == Spread::Range {
+            let least = values.iter().copied().fold(f64::INFINITY, f64::min);
+            let most = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            pooled.spread.insert(key.clone(), [least, most]);
+            pooled.samples.insert(key, values);
+            continue;
+        }
         if interval.is_unstable() {
             unstable.push(key.clone());
         }
@@ -68,7 +95,6 @@ pub fn pooled(reports: &[Report]) -> Option<Report> {
             number(interval.high),
             interval.n
         ));
-        pooled.measurements.insert(key.clone(), interval.median);
         pooled
             .spread
             .insert(key.clone(), [interval.low, interval.high]);
@@ -110,7 +136,7 @@ mod tests {
             .zip([500.0, 510.0, 490.0, 505.0, 495.0, 900.0])
             .map(|(&spawn, bytes)| report(&[spawn], bytes))
             .collect();
-        let pooled = pooled(&rounds).expect("reports");
+        let pooled = pooled(&rounds, Spread::Interval).expect("reports");
         assert_eq!(pooled.measurements["spawn_ns"], 100.5);
         assert_eq!(pooled.spread["spawn_ns"], [98.0, 140.0]);
         assert_eq!(pooled.samples["spawn_ns"].len(), 6);
@@ -128,5 +154,31 @@ mod tests {
                 "unstable (the rounds spread over more than half the median, so these rank nothing): task_bytes"
             )
         );
+    }
+
+    #[test]
+    fn runs_pool_into_medians_and_ranges_and_keep_the_first_run_s_lines() {
+        let runs: Vec<Report> = [[30.0, 10.0], [20.0, 12.0], [50.0, 11.0]]
+            .iter()
+            .enumerate()
+            .map(|(i, &[late, frames])| {
+                let mut report = Report::without_run("smol", "local", "export", "");
+                report.ok = true;
+                report.errors = vec!["a page failed".into()];
+                report.lines = vec![format!("run {i}")];
+                report.measurements.insert("late_ms".into(), late);
+                report.measurements.insert("frames_ms".into(), frames);
+                report
+            })
+            .collect();
+        let pooled = pooled(&runs, Spread::Range).expect("reports");
+        assert_eq!(pooled.measurements["late_ms"], 30.0);
+        assert_eq!(pooled.spread["late_ms"], [20.0, 50.0]);
+        assert_eq!(pooled.samples["late_ms"], [30.0, 20.0, 50.0]);
+        assert_eq!(pooled.measurements["frames_ms"], 11.0);
+        assert_eq!(pooled.spread["frames_ms"], [10.0, 12.0]);
+        assert_eq!(pooled.lines, ["run 0"]);
+        assert_eq!(pooled.errors, ["a page failed"]);
+        assert!(pooled.remarks.is_empty(), "{:?}", pooled.remarks);
     }
 }
