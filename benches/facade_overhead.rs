@@ -24,14 +24,14 @@
 
 use std::future::Future;
 
-use async_lab_shared::book_api;
-use async_lab_shared::runtime::Runtime;
+use async_lab_experiments::book_api;
+use async_lab_experiments::runtime::Runtime;
 use divan::Bencher;
 use futures::executor::LocalPool;
 use futures::task::LocalSpawnExt;
 
 fn main() {
-    async_lab_shared::trace::disable();
+    async_lab_experiments::trace::disable();
     divan::main();
 }
 

@@ -5,7 +5,7 @@
 //!
 //! Run with `cargo bench --bench title_scaling`.
 //!
-//! Each benchmark times `async_lab_shared::title::page_title` (decoding the bytes, then
+//! Each benchmark times `async_lab_experiments::title::page_title` (decoding the bytes, then
 //! scanning for the title) on pages of 10 KB, 100 KB, 1 MB and 10 MB (1 KB under the
 //! fetcher's cap, `MAX_BODY_BYTES`), with their one title at the very end so that the
 //! whole page is scanned. Time over size gives the time per KB, which stays flat when the
@@ -18,9 +18,9 @@
 //! - `realistic`: the embedded site's pages one after another (their titles made
 //!   headings), repeated.
 
-use async_lab_shared::fetch::MAX_BODY_BYTES;
-use async_lab_shared::site::PAGES;
-use async_lab_shared::title::{decode_html, page_title};
+use async_lab_experiments::fetch::MAX_BODY_BYTES;
+use async_lab_experiments::site::PAGES;
+use async_lab_experiments::title::{decode_html, page_title};
 use divan::Bencher;
 use divan::counter::BytesCount;
 

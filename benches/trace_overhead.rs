@@ -18,7 +18,7 @@
 
 use std::future::Future;
 
-use async_lab_shared::trace;
+use async_lab_experiments::trace;
 use divan::Bencher;
 
 fn main() {

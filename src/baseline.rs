@@ -5,20 +5,22 @@
 //!
 //! The comparison also says how far the two runs agree: how many figures have the new
 //! median inside the saved interval, and whether any two configurations that the saved run
-//! told apart are now ranked the other way.
+//! told apart are now ranked the other way. The machine itself drifts between runs (its
+//! floors, which measure no runtime, move with it), so it says the same of the figures
+//! taken against the floors measured in the same rounds, from which that drift cancels.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use async_lab_shared::cli::CliError;
-use async_lab_shared::render::chart::number;
-use async_lab_shared::stats::Interval;
+use async_lab_experiments::cli::CliError;
+use async_lab_experiments::render::chart::number;
+use async_lab_experiments::stats::Interval;
 use serde::{Deserialize, Serialize};
 
 use crate::bench_table::{FIGURES, Run, interval};
-use async_lab_shared::experiments::Figure;
+use async_lab_experiments::experiments::Figure;
 
 /// A saved run: each configuration's figures, with where they came from.
 #[derive(Debug, Serialize, Deserialize)]
@@ -28,16 +30,28 @@ pub struct Baseline {
     /// Figure by figure (the report's keys), configuration by configuration (the table's
     /// labels): the median and its interval.
     pub figures: BTreeMap<String, BTreeMap<String, Interval>>,
+    /// Each figure that has a floor ([`Figure::floor`]), round by round as times the
+    /// floor measured in the same round: the median of those ratios and its interval,
+    /// figure by figure, configuration by configuration.
+    #[serde(default)]
+    pub against_floor: BTreeMap<String, BTreeMap<String, Interval>>,
 }
 
 impl Baseline {
     /// The figures of `runs`, described as `run`.
     pub fn of(runs: &[Run], rounds: u32) -> Baseline {
         let mut figures: BTreeMap<String, BTreeMap<String, Interval>> = BTreeMap::new();
+        let mut against_floor: BTreeMap<String, BTreeMap<String, Interval>> = BTreeMap::new();
         for figure in FIGURES {
             for run in runs {
                 if let Some(interval) = interval(run.report, figure.key()) {
                     figures
+                        .entry(figure.key().to_string())
+                        .or_default()
+                        .insert(run.label.clone(), interval);
+                }
+                if let Some(interval) = times_floor(run.report, figure) {
+                    against_floor
                         .entry(figure.key().to_string())
                         .or_default()
                         .insert(run.label.clone(), interval);
@@ -52,6 +66,7 @@ impl Baseline {
         Baseline {
             run: format!("bench, {build}, {rounds} rounds, {}", now_utc()),
             figures,
+            against_floor,
         }
     }
 
@@ -72,7 +87,7 @@ impl Baseline {
     /// both, then how far they agree.
     pub fn compare(&self, now: &Baseline) -> String {
         let mut s = format!("Compared with the saved run ({}):\n", self.run);
-        let (mut inside, mut cells) = (0, 0);
+        let (inside, cells) = agreement(&self.figures, &now.figures);
         for figure in FIGURES {
             let (Some(saved), Some(new)) = (
                 self.figures.get(figure.key()),
@@ -85,8 +100,6 @@ impl Baseline {
                 let Some(saved) = saved.get(label) else {
                     continue;
                 };
-                cells += 1;
-                inside += usize::from(saved.holds(new.median));
                 let change = (new.median / saved.median - 1.0) * 100.0;
                 let _ = writeln!(
                     s,
@@ -103,6 +116,14 @@ impl Baseline {
             "\nAgreement: {inside} of {cells} figures have their new median inside the saved interval; \
              of {apart} pairs of configurations the saved run told apart, {reversed} are ranked the other way now."
         );
+        let (inside, cells) = agreement(&self.against_floor, &now.against_floor);
+        if cells > 0 {
+            let _ = writeln!(
+                s,
+                "Against the floors of their own rounds (the machine's drift between the runs cancels): \
+                 {inside} of {cells} figures have their new median inside the saved interval."
+            );
+        }
         s
     }
 
@@ -131,6 +152,44 @@ impl Baseline {
         }
         (apart, reversed)
     }
+}
+
+/// How many of the figure × configuration cells in both have the new median inside the
+/// saved interval, and how many cells are in both.
+fn agreement(
+    saved: &BTreeMap<String, BTreeMap<String, Interval>>,
+    now: &BTreeMap<String, BTreeMap<String, Interval>>,
+) -> (usize, usize) {
+    let (mut inside, mut cells) = (0, 0);
+    for (key, new) in now {
+        let Some(saved) = saved.get(key) else {
+            continue;
+        };
+        for (label, new) in new {
+            if let Some(saved) = saved.get(label) {
+                cells += 1;
+                inside += usize::from(saved.holds(new.median));
+            }
+        }
+    }
+    (inside, cells)
+}
+
+/// `figure` as times its floor, round by round (each round's figure over the floor that
+/// round measured): `None` where it has no floor or the rounds do not pair up.
+fn times_floor(report: &async_lab_experiments::report::Report, figure: Figure) -> Option<Interval> {
+    let (floor, into_unit) = figure.floor()?;
+    let values = report.samples.get(figure.key())?;
+    let floors = report.samples.get(floor.key())?;
+    if values.len() != floors.len() {
+        return None;
+    }
+    let ratios: Vec<f64> = values
+        .iter()
+        .zip(floors)
+        .map(|(value, floor)| value / into_unit(*floor))
+        .collect();
+    Interval::of(&ratios)
 }
 
 /// `346 [320 to 380]`.
@@ -202,6 +261,7 @@ mod tests {
         Baseline {
             run: "test".into(),
             figures,
+            against_floor: BTreeMap::new(),
         }
     }
 
@@ -231,6 +291,43 @@ mod tests {
         assert_eq!(
             lines[5],
             "Agreement: 1 of 2 figures have their new median inside the saved interval; of 1 pairs of configurations the saved run told apart, 0 are ranked the other way now."
+        );
+    }
+
+    #[test]
+    fn figures_against_their_own_rounds_floors_leave_the_machine_s_drift_out() {
+        let report = |spawn: &[f64], wake: &[f64]| {
+            let mut report =
+                async_lab_experiments::report::Report::without_run("smol", "local", "bench", "");
+            report.samples.insert("spawn_ns".into(), spawn.to_vec());
+            report.samples.insert("floor_wake_ns".into(), wake.to_vec());
+            report
+        };
+        // The second run's machine is a fifth slower: every figure and floor moves with it.
+        let first = report(&[300.0, 310.0, 290.0], &[10.0, 10.0, 10.0]);
+        let second = report(&[360.0, 372.0, 348.0], &[12.0, 12.0, 12.0]);
+        let of = |report| {
+            Baseline::of(
+                &[Run {
+                    label: "smol (local)".into(),
+                    runtime: "smol",
+                    report,
+                }],
+                3,
+            )
+        };
+        let (first, second) = (of(&first), of(&second));
+        assert_eq!(first.against_floor["spawn_ns"]["smol (local)"].median, 30.0);
+        let text = first.compare(&second);
+        assert!(
+            text.contains("Agreement: 0 of 2 figures"),
+            "the floor moved, the spawn moved: {text}"
+        );
+        assert!(
+            text.ends_with(
+                "Against the floors of their own rounds (the machine's drift between the runs cancels): 1 of 1 figures have their new median inside the saved interval.\n"
+            ),
+            "{text}"
         );
     }
 

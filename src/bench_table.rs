@@ -4,11 +4,11 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use async_lab_shared::experiments::Figure;
-use async_lab_shared::output::OutputFile;
-use async_lab_shared::render::chart::{self, Bar};
-use async_lab_shared::report::Report;
-use async_lab_shared::stats::Interval;
+use async_lab_experiments::experiments::Figure;
+use async_lab_experiments::output::OutputFile;
+use async_lab_experiments::render::chart::{self, Bar};
+use async_lab_experiments::report::Report;
+use async_lab_experiments::stats::Interval;
 
 /// Every figure the table shows, in its order; the floors come last. Each is defined,
 /// with its key, unit and floor, beside its measurement (`experiments::Figure`).

@@ -8,8 +8,8 @@ use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use async_lab::Configuration;
-use async_lab_shared::cli::CliError;
-use async_lab_shared::report::Report;
+use async_lab_experiments::cli::CliError;
+use async_lab_experiments::report::Report;
 
 use crate::table::Row;
 
@@ -97,7 +97,7 @@ impl Child<'_> {
                 let reason = if output.overran {
                     format!(
                         "stopped: still running after its deadline of {} (--deadline)",
-                        async_lab_shared::fetch::seconds(self.deadline)
+                        async_lab_experiments::fetch::seconds(self.deadline)
                     )
                 } else {
                     crash_reason(output.status, last_line.as_deref())

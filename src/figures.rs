@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use async_lab_shared::render::chart::number;
+use async_lab_experiments::render::chart::number;
 
 use crate::table::Row;
 
@@ -83,7 +83,7 @@ fn range(key: &str, values: &[f64]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use async_lab_shared::report::Report;
+    use async_lab_experiments::report::Report;
 
     fn row(runtime: &'static str, flavor: &'static str, samples: &[f64]) -> Row {
         let mut report = Report::without_run(runtime, flavor, "yield", "");

@@ -9,11 +9,11 @@
 use std::ffi::OsString;
 use std::process::ExitCode;
 
-use async_lab_shared::cli;
-use async_lab_shared::runtime::Runtime;
+use async_lab_experiments::cli;
+use async_lab_experiments::runtime::Runtime;
 
-pub use async_lab_core::env::Variable;
-pub use async_lab_core::registry::{self, Configuration};
+pub use async_lab_runtime::env::Variable;
+pub use async_lab_runtime::registry::{self, Configuration};
 
 /// How a runtime binary refuses a command line: see [`RuntimeCrate::refusal`].
 pub type Refusal = fn(Vec<OsString>, &dyn Fn(&str) -> Option<OsString>) -> Option<(u8, String)>;

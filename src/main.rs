@@ -23,16 +23,16 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use async_lab::{Configuration, RUNTIMES, configurations, runtime_named};
-use async_lab_shared::bounds;
-use async_lab_shared::cli::{self, CliError, RunOptions};
-use async_lab_shared::escape;
-use async_lab_shared::experiments::Experiment;
-use async_lab_shared::output::{self, OutputFile};
-use async_lab_shared::render::timeline;
-use async_lab_shared::report::Report;
-use async_lab_shared::resources;
-use async_lab_shared::site::Site;
-use async_lab_shared::stdio;
+use async_lab_experiments::bounds;
+use async_lab_experiments::cli::{self, CliError, RunOptions};
+use async_lab_experiments::escape;
+use async_lab_experiments::experiments::Experiment;
+use async_lab_experiments::output::{self, OutputFile};
+use async_lab_experiments::render::timeline;
+use async_lab_experiments::report::Report;
+use async_lab_experiments::resources;
+use async_lab_experiments::site::Site;
+use async_lab_experiments::stdio;
 use clap::{CommandFactory, Parser};
 
 #[derive(Debug, Parser)]
@@ -369,7 +369,7 @@ fn drive(options: &Options, args: &[OsString]) -> Result<ExitCode, CliError> {
 }
 
 /// The driver's output files and folders, every one checked before the run (see
-/// `async_lab_shared::output`): nothing is created until all of them have passed.
+/// `async_lab_experiments::output`): nothing is created until all of them have passed.
 struct Outputs {
     /// `--timeline DIR`: each configuration's SVG goes there (written by its child).
     timelines: Option<PathBuf>,
@@ -589,6 +589,6 @@ fn write_trace(file: &OutputFile, rows: &[table::Row]) -> std::io::Result<()> {
         .enumerate()
         .map(|(i, report)| (i as u64 + 1, report))
         .collect();
-    let document = async_lab_shared::chrome_trace::document(&runs);
+    let document = async_lab_experiments::chrome_trace::document(&runs);
     file.write(document.as_bytes())
 }

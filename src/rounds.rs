@@ -3,10 +3,10 @@
 //! on the machine falls on all of them alike; this puts each configuration's rounds back
 //! together as one report, each figure the median of its rounds with its [`Spread`]:
 //! `bench`'s rounds (`bench --rounds`) with the median's confidence interval
-//! (`async_lab_shared::stats`), any other experiment's runs (`--runs`) with their range.
+//! (`async_lab_experiments::stats`), any other experiment's runs (`--runs`) with their range.
 
-use async_lab_shared::report::Report;
-use async_lab_shared::stats::Interval;
+use async_lab_experiments::report::Report;
+use async_lab_experiments::stats::Interval;
 
 use crate::table::Row;
 
@@ -111,7 +111,7 @@ pub fn pooled(reports: &[Report], spread: Spread) -> Option<Report> {
 
 /// A figure as the table prints it.
 fn number(x: f64) -> String {
-    async_lab_shared::render::chart::number(x)
+    async_lab_experiments::render::chart::number(x)
 }
 
 #[cfg(test)]

@@ -4,9 +4,9 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use async_lab::Configuration;
-use async_lab::registry::{BusyTask, DroppedHandle, Http, NestedBlockOn, PanicOnAwait, Timer};
-use async_lab_shared::census::Role;
-use async_lab_shared::report::Report;
+use async_lab::registry::{BusyTask, DroppedHandle, Http, NestedBlockOn, PanicOnAwait};
+use async_lab_experiments::census::Role;
+use async_lab_experiments::report::Report;
 
 /// One configuration's run: its report, and whether its process crashed.
 pub struct Row {
@@ -252,7 +252,7 @@ pub fn markdown(experiment: &str, rows: &[Row], runs: u32) -> String {
         "`{experiment}` on {} runtime configurations, each in its own process.\n\n",
         rows.len()
     );
-    if let Some((_, shows)) = async_lab_shared::experiments::list()
+    if let Some((_, shows)) = async_lab_experiments::experiments::list()
         .into_iter()
         .find(|(name, _)| name == experiment)
     {
@@ -411,13 +411,9 @@ pub fn configurations<'a>(
                 },
                 or_none(caps.blocking.map(|b| b.spawn)),
                 or_none(caps.own_timeout.map(|t| t.name)),
-                match caps.timer {
-                    Timer::Tokio => "tokio".into(),
-                    Timer::AsyncIo => "async-io".into(),
-                    Timer::FuturesTimer => "futures-timer".into(),
-                },
+                caps.timer.name.into(),
                 match caps.http {
-                    Http::Tokio => "tokio".into(),
+                    Http::OwnReactor => "its own reactor".into(),
                     Http::CompatBridge => "async-compat".into(),
                 },
                 format!(

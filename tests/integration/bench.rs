@@ -2,7 +2,7 @@
 //! relations that hold on any machine (never a timing threshold: those are the
 //! benchmark's own business, in a release build).
 
-use async_lab_shared::report::Report;
+use async_lab_experiments::report::Report;
 
 use crate::support::{Config, in_parallel};
 

@@ -7,7 +7,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use async_lab_shared::report::Report;
+use async_lab_experiments::report::Report;
 
 use crate::support::Config;
 

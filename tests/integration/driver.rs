@@ -2,8 +2,8 @@
 
 use std::process::Command;
 
-use async_lab_shared::census::Role;
-use async_lab_shared::report::Report;
+use async_lab_experiments::census::Role;
+use async_lab_experiments::report::Report;
 
 fn driver(args: &[&str]) -> std::process::Output {
     crate::support::output_within(

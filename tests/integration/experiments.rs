@@ -2,7 +2,7 @@
 //! documented difference between runtimes as an assertion of its own.
 
 use async_lab::registry::{DroppedHandle, PanicOnAwait, PollsOn};
-use async_lab_shared::report::Report;
+use async_lab_experiments::report::Report;
 
 use crate::support::{Config, Run};
 
@@ -420,7 +420,7 @@ fn every_experiment_gives_a_json_report() {
         ("export", &["4", "50"]),
         ("blocking-pool", &["4", "20", "--after", "0.1"]),
     ];
-    let names: Vec<String> = async_lab_shared::experiments::list()
+    let names: Vec<String> = async_lab_experiments::experiments::list()
         .into_iter()
         .map(|(name, _)| name)
         .collect();

@@ -1,8 +1,8 @@
 //! Pages that fail: one line each naming the URL and the reason, the others still
 //! printed, exit status 1, no panic.
 
-use async_lab_shared::escape;
-use async_lab_shared::site::FAILING;
+use async_lab_experiments::escape;
+use async_lab_experiments::site::FAILING;
 
 use crate::support::{Config, site};
 

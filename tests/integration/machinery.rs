@@ -5,7 +5,7 @@
 //! the parts that depend on the configuration against its registry entry.
 
 use async_lab::registry::PollsOn;
-use async_lab_shared::report::Report;
+use async_lab_experiments::report::Report;
 
 use crate::support::Config;
 
@@ -96,7 +96,7 @@ fn waker_polls_pending_then_ready_woken_from_the_timer_thread(config: Config) {
         .threads
         .list
         .iter()
-        .find(|t| t.role == async_lab_shared::census::Role::Main)
+        .find(|t| t.role == async_lab_experiments::census::Role::Main)
         .map(|t| t.tid);
     for (who, key, header) in [
         (

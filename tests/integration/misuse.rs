@@ -16,10 +16,10 @@ use std::os::unix::ffi::OsStrExt as _;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use async_lab_core::env::VARIABLES;
-use async_lab_shared::bounds;
-use async_lab_shared::report::Report;
-use async_lab_shared::site::FAILING;
+use async_lab_experiments::bounds;
+use async_lab_experiments::report::Report;
+use async_lab_experiments::site::FAILING;
+use async_lab_runtime::env::VARIABLES;
 
 use crate::support::{Config, LIMIT, Run, site, status_within};
 
@@ -491,7 +491,7 @@ fn the_suite_has_65_cases_and_a_hostile_one_for_every_bounded_variable() {
         .flat_map(|c| c.env.iter().map(|(n, _)| n.clone()))
         .collect();
     for variable in VARIABLES.iter().chain(&async_lab::variables()) {
-        let bounded = !matches!(variable.takes, async_lab_core::env::Takes::Anything)
+        let bounded = !matches!(variable.takes, async_lab_runtime::env::Takes::Anything)
             && !variable.takes.book_only();
         if bounded {
             assert!(
@@ -904,7 +904,7 @@ fn the_readme_lists_every_variable() {
                 || readme.contains(&format!("`{}`", name.to_ascii_uppercase()));
             assert!(listed, "the README does not list {name}");
         }
-        if let async_lab_core::env::Takes::Count { min, max } = variable.takes {
+        if let async_lab_runtime::env::Takes::Count { min, max } = variable.takes {
             let range = format!("| {min} to {max}");
             assert!(
                 readme.contains(&range),

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use async_lab_shared::experiments;
+use async_lab_experiments::experiments;
 
 use crate::support::{Config, LIMIT, in_parallel_at, output_within};
 
@@ -176,7 +176,7 @@ fn comparable(experiment: &str, lines: &[String]) -> Vec<String> {
 
 /// A run's lines as the notes show them: each part's title (`## listing 17-9: ...`)
 /// before the lines it printed.
-fn transcript(report: &async_lab_shared::report::Report) -> Vec<String> {
+fn transcript(report: &async_lab_experiments::report::Report) -> Vec<String> {
     let mut lines = Vec::new();
     let mut parts = report.parts.iter().peekable();
     for (i, line) in report.lines.iter().enumerate() {

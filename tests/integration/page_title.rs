@@ -1,6 +1,6 @@
 //! `page-title`: the right title for every tricky page, in argument order, on every runtime.
 
-use async_lab_shared::site::PAGES;
+use async_lab_experiments::site::PAGES;
 
 use crate::support::{Config, site};
 

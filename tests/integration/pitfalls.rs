@@ -3,7 +3,7 @@
 //! `busy_task`, `polls_on`, `local_spawn`), with the runtime's own words where it panics.
 
 use async_lab::registry::{BusyTask, Http, NestedBlockOn, PollsOn};
-use async_lab_shared::census::Role;
+use async_lab_experiments::census::Role;
 
 use crate::support::{Config, Run};
 
@@ -85,7 +85,7 @@ fn no_reactor_panics_off_tokio_and_compat_bridges_it(config: Config) {
     let report = run.report();
     let lines = &report.lines;
     assert_eq!(lines.len(), 5, "{lines:?}");
-    let on_tokio = config.capabilities().http == Http::Tokio;
+    let on_tokio = config.capabilities().http == Http::OwnReactor;
     let directly = if on_tokio {
         ["it fired", "it answered 200 OK"]
     } else {

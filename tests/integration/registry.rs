@@ -10,9 +10,8 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
 
-use async_lab::registry::Timer;
-use async_lab_shared::census::Role;
-use async_lab_shared::report::Report;
+use async_lab_experiments::census::Role;
+use async_lab_experiments::report::Report;
 
 use crate::support::{Config, LIMIT, output_within};
 
@@ -27,19 +26,20 @@ fn report_of(config: Config, args: &[&str]) -> Report {
     run.report()
 }
 
-/// tokio's timer needs no thread of its own; async-io's runs on its reactor thread;
-/// futures-timer's on a thread of its own.
+/// The timer's thread is the one declared: none of its own (tokio's), async-io's reactor,
+/// or futures-timer's thread; and no thread of the other timer role.
 fn the_timer_is_the_one_declared(config: Config) {
     let report = report_of(config, &["--json", "spawn"]);
     let roles: Vec<Role> = report.threads.list.iter().map(|t| t.role).collect();
-    let (reactor, timer) = (roles.contains(&Role::Reactor), roles.contains(&Role::Timer));
-    match config.capabilities().timer {
-        Timer::Tokio => assert!(!reactor && !timer, "tokio's timer has no thread: {roles:?}"),
-        Timer::AsyncIo => assert!(
-            reactor && !timer,
-            "async-io's reactor runs the timers: {roles:?}"
-        ),
-        Timer::FuturesTimer => assert!(timer && !reactor, "futures-timer's thread: {roles:?}"),
+    let timer = config.capabilities().timer;
+    for role in [Role::Reactor, Role::Timer] {
+        assert_eq!(
+            roles.contains(&role),
+            timer.thread == Some(role),
+            "{}'s timer, declared on {:?}: {roles:?}",
+            timer.name,
+            timer.thread
+        );
     }
 }
 

@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use async_lab::registry::{Http, PollsOn};
-use async_lab_shared::census::Role;
-use async_lab_shared::report::Report;
+use async_lab_experiments::census::Role;
+use async_lab_experiments::report::Report;
 
 use crate::support::{Config, site};
 
@@ -226,7 +226,7 @@ fn json_report_names_the_threads_that_polled_each_task(config: Config) {
         }
     }
     let bridges = list.iter().filter(|t| t.role == Role::CompatBridge).count();
-    if config.capabilities().http == Http::Tokio {
+    if config.capabilities().http == Http::OwnReactor {
         assert_eq!(bridges, 0, "tokio needs no compat bridge: {list:?}");
     } else {
         assert_eq!(

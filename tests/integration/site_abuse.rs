@@ -8,8 +8,8 @@ use std::io::{Read as _, Write as _};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
-use async_lab_shared::resources;
-use async_lab_shared::site::Site;
+use async_lab_experiments::resources;
+use async_lab_experiments::site::Site;
 
 /// A request for `path` that asks the site to close the connection after its answer.
 fn request(path: &str) -> String {

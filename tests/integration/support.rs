@@ -8,9 +8,9 @@ use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use async_lab::registry::{Capabilities, PollsOn};
-use async_lab_shared::report::Report;
-use async_lab_shared::runtime::panic_message;
-use async_lab_shared::site::Site;
+use async_lab_experiments::report::Report;
+use async_lab_experiments::runtime::panic_message;
+use async_lab_experiments::site::Site;
 use serde_json::Value;
 
 /// One runtime configuration (or, for usage tests, a name that is none).
@@ -135,7 +135,7 @@ pub fn site() -> &'static Site {
     static SITE: OnceLock<Site> = OnceLock::new();
     SITE.get_or_init(|| {
         // The site serves every test's children, and the abuse tests' idle connections.
-        async_lab_shared::resources::raise_descriptor_limit();
+        async_lab_experiments::resources::raise_descriptor_limit();
         Site::start().expect("the embedded site starts")
     })
 }

@@ -9,8 +9,8 @@ use async_lab::registry::{
     BlockInPlace, BlockingPool, DetachedTask, DroppedHandle, IdleThreads, PollsOn, RuntimeDrop,
     Scope, ScopedSpawn,
 };
-use async_lab_shared::census::Role;
-use async_lab_shared::report::Report;
+use async_lab_experiments::census::Role;
+use async_lab_experiments::report::Report;
 
 use crate::support::{Config, Run};
 

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use async_lab_shared::Runtime as _;
-use async_lab_shared::{spawn, trace};
+use async_lab_experiments::Runtime as _;
+use async_lab_experiments::{spawn, trace};
 
 use crate::support::Config;
 
@@ -99,7 +99,7 @@ fn text_timeline_has_one_row_per_thread(config: Config) {
         .collect();
     assert_eq!(
         widths,
-        BTreeSet::from([async_lab_shared::render::timeline::TEXT_COLUMNS]),
+        BTreeSet::from([async_lab_experiments::render::timeline::TEXT_COLUMNS]),
         "every row is as wide:\n{report}"
     );
     assert!(
@@ -148,7 +148,7 @@ fn tokio_multi_thread_spreads_cpu_heavy_tasks_over_two_workers() {
                     loop {
                         let workers = {
                             let mut seen = seen.lock().unwrap();
-                            seen.insert(async_lab_shared::census::current_tid());
+                            seen.insert(async_lab_experiments::census::current_tid());
                             seen.len()
                         };
                         if workers >= 2 || Instant::now() > until {

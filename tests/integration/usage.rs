@@ -55,7 +55,7 @@ fn experiments_have_their_own_help_and_one_list() {
     assert!(help.stdout.contains("[N]") && help.stdout.contains("[DELAY_MS]"));
     assert!(help.stdout.contains("How many pages to download"));
 
-    let names: Vec<String> = async_lab_shared::experiments::list()
+    let names: Vec<String> = async_lab_experiments::experiments::list()
         .into_iter()
         .map(|(name, _)| name)
         .collect();

@@ -6,11 +6,11 @@
 //!
 //! The crate root is also a drop-in replacement for the book's `trpl` crate on this runtime
 //! (`block_on`, `spawn_task`, `sleep`, `channel`, `StreamExt`, ...): see
-//! `async_lab_core::book_api`.
+//! `async_lab_runtime::book_api`.
 #![forbid(unsafe_code)]
 
-// The crate root is a drop-in `trpl` on this runtime: see `async_lab_core::book_api`.
-async_lab_core::trpl_api!(AsyncStd);
+// The crate root is a drop-in `trpl` on this runtime: see `async_lab_runtime::book_api`.
+async_lab_runtime::trpl_api!(AsyncStd);
 
 use std::future::Future;
 use std::io;
@@ -19,17 +19,19 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use async_lab_core::census::{self, Role, ThreadName};
-use async_lab_core::env::{self, Variable};
-use async_lab_core::handle::poll_catching;
-use async_lab_core::registry::{
-    BLOCKING_CRATE, BlockInPlace, BlockingPool, BusyTask, Capabilities, ChannelKind, Configuration,
-    DetachedTask, DroppedHandle, Http, NestedBlockOn, OwnTimeout, PanicOnAwait, PollsOn,
-    RuntimeDrop, Timer,
+use async_lab_runtime::census::{self, Role, ThreadName};
+use async_lab_runtime::env::{self, Variable};
+use async_lab_runtime::handle::poll_catching;
+use async_lab_runtime::registry::{
+    ASYNC_IO_TIMER, BLOCKING_CRATE, BlockInPlace, BlockingPool, BusyTask, Capabilities,
+    ChannelKind, Configuration, DetachedTask, DroppedHandle, Http, NestedBlockOn, OwnTimeout,
+    PanicOnAwait, PollsOn, RuntimeDrop,
 };
-use async_lab_core::runtime::{BlockingWork, BoxTask, RawHandle, Runtime as LabRuntime, TaskError};
+use async_lab_runtime::runtime::{
+    BlockingWork, BoxTask, RawHandle, Runtime as LabRuntime, TaskError,
+};
 
-async_lab_core::flavors! {
+async_lab_runtime::flavors! {
     /// AsyncStd's one flavor.
     pub enum Flavor {
         /// async-std's global executor.
@@ -57,7 +59,7 @@ async_lab_core::flavors! {
                         })
                     },
                 }),
-                timer: Timer::AsyncIo,
+                timer: ASYNC_IO_TIMER,
                 channel: ChannelKind::AsyncChannel,
                 http: Http::CompatBridge,
                 local_spawn: None,

@@ -9,23 +9,23 @@
 //!
 //! The crate root is also a drop-in replacement for the book's `trpl` crate on this runtime
 //! (`block_on`, `spawn_task`, `sleep`, `channel`, `StreamExt`, ...): see
-//! `async_lab_core::book_api`. Its default configuration is the first flavor above;
+//! `async_lab_runtime::book_api`. Its default configuration is the first flavor above;
 //! `ASYNC_LAB_FLAVOR=thread-pool` picks the other.
 #![forbid(unsafe_code)]
 
-// The crate root is a drop-in `trpl` on this runtime: see `async_lab_core::book_api`.
-async_lab_core::trpl_api!(Futures);
+// The crate root is a drop-in `trpl` on this runtime: see `async_lab_runtime::book_api`.
+async_lab_runtime::trpl_api!(Futures);
 
 use std::cell::RefCell;
 use std::future::Future;
 use std::time::Duration;
 
-use async_lab_core::census::{self, Role, ThreadName};
-use async_lab_core::registry::{
+use async_lab_runtime::census::{self, Role, ThreadName};
+use async_lab_runtime::registry::{
     BlockInPlace, BusyTask, Capabilities, ChannelKind, Configuration, DetachedTask, DroppedHandle,
-    Http, LocalSpawn, NestedBlockOn, PanicOnAwait, PollsOn, RuntimeDrop, Timer,
+    FUTURES_TIMER, Http, LocalSpawn, NestedBlockOn, PanicOnAwait, PollsOn, RuntimeDrop,
 };
-use async_lab_core::runtime::{
+use async_lab_runtime::runtime::{
     self, BlockingWork, BoxTask, LocalTask, RawHandle, Runtime as LabRuntime, TaskError,
 };
 use futures::executor::{LocalPool, LocalSpawner, ThreadPool};
@@ -40,8 +40,8 @@ const FUTURES: Capabilities = Capabilities {
     panic: PanicOnAwait::Propagates,
     blocking: None,
     own_timeout: None,
-    timer: Timer::FuturesTimer,
-    channel: ChannelKind::Futures,
+    timer: FUTURES_TIMER,
+    channel: ChannelKind::FuturesMpsc,
     http: Http::CompatBridge,
     local_spawn: Some(LocalSpawn {
         name: "LocalSpawner::spawn_local",
@@ -58,7 +58,7 @@ const FUTURES: Capabilities = Capabilities {
     task_may_move: false,
 };
 
-async_lab_core::flavors! {
+async_lab_runtime::flavors! {
     /// The futures crate's executors.
     pub enum Flavor {
         /// `LocalPool`, on the `block_on` thread.

@@ -10,12 +10,12 @@
 //!
 //! The crate root is also a drop-in replacement for the book's `trpl` crate on this runtime
 //! (`block_on`, `spawn_task`, `sleep`, `channel`, `StreamExt`, ...): see
-//! `async_lab_core::book_api`. Its default configuration is the first flavor above;
+//! `async_lab_runtime::book_api`. Its default configuration is the first flavor above;
 //! `ASYNC_LAB_FLAVOR=executor` (or `local`) picks another.
 #![forbid(unsafe_code)]
 
-// The crate root is a drop-in `trpl` on this runtime: see `async_lab_core::book_api`.
-async_lab_core::trpl_api!(Smol);
+// The crate root is a drop-in `trpl` on this runtime: see `async_lab_runtime::book_api`.
+async_lab_runtime::trpl_api!(Smol);
 
 use std::cell::RefCell;
 use std::future::Future;
@@ -28,15 +28,15 @@ use std::task::{Context, Poll};
 use std::thread;
 use std::time::Duration;
 
-use async_lab_core::census::{self, Role, ThreadName};
-use async_lab_core::env::{self, Variable};
-use async_lab_core::handle::{Spawned, poll_catching};
-use async_lab_core::registry::{
-    BLOCKING_CRATE, BlockInPlace, BlockingPool, BusyTask, Capabilities, ChannelKind, Configuration,
-    DetachedTask, DroppedHandle, Http, LocalSpawn, NestedBlockOn, PanicOnAwait, PollsOn,
-    RuntimeDrop, Scope, ScopedSpawn, Timer,
+use async_lab_runtime::census::{self, Role, ThreadName};
+use async_lab_runtime::env::{self, Variable};
+use async_lab_runtime::handle::{Spawned, poll_catching};
+use async_lab_runtime::registry::{
+    ASYNC_IO_TIMER, BLOCKING_CRATE, BlockInPlace, BlockingPool, BusyTask, Capabilities,
+    ChannelKind, Configuration, DetachedTask, DroppedHandle, Http, LocalSpawn, NestedBlockOn,
+    PanicOnAwait, PollsOn, RuntimeDrop, Scope, ScopedSpawn,
 };
-use async_lab_core::runtime::{
+use async_lab_runtime::runtime::{
     BlockingWork, BoxTask, LocalTask, RawHandle, Runtime as LabRuntime, TaskError,
 };
 
@@ -52,7 +52,7 @@ const SMOL: Capabilities = Capabilities {
         threads: BLOCKING_CRATE,
     }),
     own_timeout: None,
-    timer: Timer::AsyncIo,
+    timer: ASYNC_IO_TIMER,
     channel: ChannelKind::AsyncChannel,
     http: Http::CompatBridge,
     local_spawn: None,
@@ -71,7 +71,7 @@ const SMOL: Capabilities = Capabilities {
     task_may_move: false,
 };
 
-async_lab_core::flavors! {
+async_lab_runtime::flavors! {
     /// smol's flavors.
     pub enum Flavor {
         /// `smol::spawn`'s global executor.

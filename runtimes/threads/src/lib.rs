@@ -6,28 +6,28 @@
 //!
 //! The crate root is also a drop-in replacement for the book's `trpl` crate on this runtime
 //! (`block_on`, `spawn_task`, `sleep`, `channel`, `StreamExt`, ...): see
-//! `async_lab_core::book_api`.
+//! `async_lab_runtime::book_api`.
 #![forbid(unsafe_code)]
 
-// The crate root is a drop-in `trpl` on this runtime: see `async_lab_core::book_api`.
-async_lab_core::trpl_api!(Threads);
+// The crate root is a drop-in `trpl` on this runtime: see `async_lab_runtime::book_api`.
+async_lab_runtime::trpl_api!(Threads);
 
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::Duration;
 
-use async_lab_core::census::{self, Role, ThreadName};
-use async_lab_core::registry::{
+use async_lab_runtime::census::{self, Role, ThreadName};
+use async_lab_runtime::registry::{
     BlockInPlace, BlockingPool, BlockingThreads, BusyTask, Capabilities, ChannelKind,
-    Configuration, DetachedTask, DroppedHandle, Http, IdleThreads, NestedBlockOn, PanicOnAwait,
-    PollsOn, RuntimeDrop, Scope, ScopedSpawn, Timer,
+    Configuration, DetachedTask, DroppedHandle, FUTURES_TIMER, Http, IdleThreads, NestedBlockOn,
+    PanicOnAwait, PollsOn, RuntimeDrop, Scope, ScopedSpawn,
 };
-use async_lab_core::runtime::{
+use async_lab_runtime::runtime::{
     self, BlockingWork, BoxTask, RawHandle, Runtime as LabRuntime, TaskError,
 };
 
-async_lab_core::flavors! {
+async_lab_runtime::flavors! {
     /// Threads's one flavor.
     pub enum Flavor {
         /// A thread per task.
@@ -50,8 +50,8 @@ async_lab_core::flavors! {
                     },
                 }),
                 own_timeout: None,
-                timer: Timer::FuturesTimer,
-                channel: ChannelKind::Futures,
+                timer: FUTURES_TIMER,
+                channel: ChannelKind::FuturesMpsc,
                 http: Http::CompatBridge,
                 local_spawn: None,
                 block_on: "futures::executor::block_on",

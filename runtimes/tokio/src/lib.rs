@@ -8,12 +8,12 @@
 //!
 //! The crate root is also a drop-in replacement for the book's `trpl` crate on this runtime
 //! (`block_on`, `spawn_task`, `sleep`, `channel`, `StreamExt`, ...): see
-//! `async_lab_core::book_api`. Its default configuration is the first flavor above;
+//! `async_lab_runtime::book_api`. Its default configuration is the first flavor above;
 //! `ASYNC_LAB_FLAVOR=current-thread` (or `local`) picks another.
 #![forbid(unsafe_code)]
 
-// The crate root is a drop-in `trpl` on this runtime: see `async_lab_core::book_api`.
-async_lab_core::trpl_api!(Tokio);
+// The crate root is a drop-in `trpl` on this runtime: see `async_lab_runtime::book_api`.
+async_lab_runtime::trpl_api!(Tokio);
 
 use std::cell::RefCell;
 use std::future::Future;
@@ -23,15 +23,15 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_lab_core::census::{self, Role, ThreadName};
-use async_lab_core::env::{self, Variable};
-use async_lab_core::handle::{Spawned, TokioJoin};
-use async_lab_core::registry::{
+use async_lab_runtime::census::{self, Role, ThreadName};
+use async_lab_runtime::env::{self, Variable};
+use async_lab_runtime::handle::{Spawned, TokioJoin};
+use async_lab_runtime::registry::{
     BlockInPlace, BlockingPool, BlockingThreads, BusyTask, Capabilities, ChannelKind,
     Configuration, DetachedTask, DroppedHandle, Flavor as _, Http, IdleThreads, LocalSpawn,
     NestedBlockOn, OwnTimeout, PanicOnAwait, PollsOn, RuntimeDrop, Timer,
 };
-use async_lab_core::runtime::{
+use async_lab_runtime::runtime::{
     BlockingWork, BoxTask, LocalTask, RawHandle, Runtime as LabRuntime, TaskError,
 };
 use tokio::task::LocalSet;
@@ -59,9 +59,9 @@ const TOKIO: Capabilities = Capabilities {
             Box::pin(async move { Ok(tokio::time::timeout(duration, task).await.is_ok()) })
         },
     }),
-    timer: Timer::Tokio,
-    channel: ChannelKind::Tokio,
-    http: Http::Tokio,
+    timer: TOKIO_TIMER,
+    channel: ChannelKind::TokioMpsc,
+    http: Http::OwnReactor,
     local_spawn: None,
     block_on: "Runtime::block_on",
     nested_block_on: NestedBlockOn::Panics,
@@ -73,7 +73,7 @@ const TOKIO: Capabilities = Capabilities {
     task_may_move: true,
 };
 
-async_lab_core::flavors! {
+async_lab_runtime::flavors! {
     /// tokio's flavors.
     pub enum Flavor {
         /// tokio's work-stealing pool.
@@ -139,6 +139,13 @@ pub const TOKIO_VARIABLES: &[Variable] = &[
         why: "any value is either on or off",
     },
 ];
+
+/// tokio's timer: driven by the runtime's own threads, with no thread of its own (trpl's
+/// too, as trpl runs tokio).
+pub const TOKIO_TIMER: Timer = Timer {
+    name: "tokio",
+    thread: None,
+};
 
 /// tokio's thread names: tokio names its workers and its blocking pool's threads alike
 /// (`tokio-runtime-w`), so a thread so named is a worker if it marked itself or polled a

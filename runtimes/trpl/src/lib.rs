@@ -6,29 +6,29 @@
 //!
 //! The crate root is also a drop-in replacement for the book's `trpl` crate on this runtime
 //! (`block_on`, `spawn_task`, `sleep`, `channel`, `StreamExt`, ...): see
-//! `async_lab_core::book_api`.
+//! `async_lab_runtime::book_api`.
 #![forbid(unsafe_code)]
 
-// The crate root is a drop-in `trpl` on this runtime: see `async_lab_core::book_api`.
-async_lab_core::trpl_api!(Trpl);
+// The crate root is a drop-in `trpl` on this runtime: see `async_lab_runtime::book_api`.
+async_lab_runtime::trpl_api!(Trpl);
 
 use std::future::Future;
 use std::io;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use async_lab_core::census::ThreadName;
-use async_lab_core::env::Variable;
-use async_lab_core::handle::{Spawned, TokioJoin};
-use async_lab_core::registry::{
+use async_lab_runtime::census::ThreadName;
+use async_lab_runtime::env::Variable;
+use async_lab_runtime::handle::{Spawned, TokioJoin};
+use async_lab_runtime::registry::{
     BlockInPlace, BusyTask, Capabilities, ChannelKind, Configuration, DetachedTask, DroppedHandle,
-    Http, NestedBlockOn, PanicOnAwait, PollsOn, RuntimeDrop, Timer,
+    Http, NestedBlockOn, PanicOnAwait, PollsOn, RuntimeDrop,
 };
-use async_lab_core::runtime::{
+use async_lab_runtime::runtime::{
     BlockingWork, BoxTask, RawHandle, Runtime as LabRuntime, TaskError, in_tokio_context,
 };
 
-async_lab_core::flavors! {
+async_lab_runtime::flavors! {
     /// Trpl's one flavor.
     pub enum Flavor {
         /// The trpl crate's own runtime.
@@ -45,9 +45,9 @@ async_lab_core::flavors! {
                 // tokio underneath has a blocking pool, but trpl does not export it.
                 blocking: None,
                 own_timeout: None,
-                timer: Timer::Tokio,
-                channel: ChannelKind::Tokio,
-                http: Http::Tokio,
+                timer: runtime_tokio::TOKIO_TIMER,
+                channel: ChannelKind::TokioMpsc,
+                http: Http::OwnReactor,
                 local_spawn: None,
                 block_on: "trpl::block_on",
                 nested_block_on: NestedBlockOn::Panics,

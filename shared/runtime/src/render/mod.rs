@@ -1,6 +1,6 @@
 //! The report drawn for people: as text for the terminal ([`text`]), and as timelines in
 //! text, SVG and HTML ([`timeline`]). They read [`crate::report`]'s data model and
-//! nothing reads them back. (The lab's bar charts are `async_lab_shared::render::chart`.)
+//! nothing reads them back. (The lab's bar charts are `async_lab_experiments::render::chart`.)
 
 pub mod text;
 pub mod timeline;

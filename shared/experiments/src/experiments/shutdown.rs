@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use async_lab_core::registry::DetachedTask;
+use async_lab_runtime::registry::DetachedTask;
 use futures::channel::oneshot;
 
 use super::{Lab, Outcome, millis, ms};

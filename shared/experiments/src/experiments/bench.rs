@@ -30,7 +30,7 @@ use crate::book_api;
 use crate::bounds;
 use crate::runtime::Runtime;
 use crate::stats::Interval;
-use async_lab_core::registry::PollsOn;
+use async_lab_runtime::registry::PollsOn;
 
 /// `bench`'s arguments.
 #[derive(Debug, Clone, PartialEq, Args)]

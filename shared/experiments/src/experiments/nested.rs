@@ -31,7 +31,7 @@ enum Answer {
 enum Call {
     /// The runtime's own (`Runtime::block_on`, [`Capabilities::block_on`]).
     ///
-    /// [`Capabilities::block_on`]: async_lab_core::registry::Capabilities::block_on
+    /// [`Capabilities::block_on`]: async_lab_runtime::registry::Capabilities::block_on
     Own,
     /// The drop-in trpl API's `block_on`.
     DropIn,

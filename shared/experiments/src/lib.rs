@@ -7,7 +7,7 @@
 //! runtime's and not the experiment's.
 //!
 //! What a book program needs (the trait, the `trpl` API, the tracing hooks) is one floor
-//! down, in `async-lab-core` (`shared/core`), re-exported here as [`runtime`],
+//! down, in `async-lab-runtime` (`shared/runtime`), re-exported here as [`runtime`],
 //! [`book_api`] and [`trace`]; a learner's program never builds this crate.
 //!
 //! # Layout
@@ -58,6 +58,6 @@ pub mod title;
 #[cfg(test)]
 mod title_properties;
 
-pub use async_lab_core::{
+pub use async_lab_runtime::{
     JoinHandle, Runtime, TaskError, book_api, chrome_trace, report, runtime, spawn, trace,
 };

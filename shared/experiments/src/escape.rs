@@ -11,7 +11,7 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
-pub use async_lab_core::render::is_hidden;
+pub use async_lab_runtime::render::is_hidden;
 
 /// `text` with every hidden character ([`is_hidden`]) escaped: `\n`, `\r`, `\t`, else
 /// `\u{…}`. Everything else, backslashes included, is kept, so a title reads as sent.

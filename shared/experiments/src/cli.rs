@@ -21,8 +21,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use async_lab_core::env;
-use async_lab_core::registry::Flavor as _;
+use async_lab_runtime::env;
+use async_lab_runtime::registry::Flavor as _;
 use clap::{Args, CommandFactory, Parser, Subcommand};
 
 use crate::book_api;
@@ -299,7 +299,7 @@ fn run<R: Runtime>(options: Options) -> Result<ExitCode, CliError> {
     }
     if let Some(file) = trace {
         let pid = u64::from(std::process::id());
-        let document = async_lab_core::chrome_trace::document(&[(pid, &report)]);
+        let document = async_lab_runtime::chrome_trace::document(&[(pid, &report)]);
         write_output(&mut report, &file, document.as_bytes());
     }
     if options.json {

@@ -13,7 +13,7 @@ use futures::future::join_all;
 
 use super::{Lab, Outcome, ms};
 use crate::runtime::Runtime;
-use async_lab_core::registry::{Scope, ScopedSpawn};
+use async_lab_runtime::registry::{Scope, ScopedSpawn};
 
 /// How many parts the local is summed in, each by a future, task or thread of its own.
 const PARTS: usize = 4;

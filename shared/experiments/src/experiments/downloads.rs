@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use async_lab_core::registry::PollsOn;
+use async_lab_runtime::registry::PollsOn;
 
 use super::{Lab, Outcome, millis};
 use crate::fetch::with_tokio_reactor;

@@ -11,8 +11,8 @@ use crate::escape;
 use crate::fetch::Fetcher;
 use crate::runtime::Runtime;
 use crate::site::Site;
-use async_lab_core::registry::{Capabilities, Configuration};
-use async_lab_core::report::Part;
+use async_lab_runtime::registry::{Capabilities, Configuration};
+use async_lab_runtime::report::Part;
 
 /// The run's runtime and settings, cloned into every task that needs them.
 #[derive(Clone)]

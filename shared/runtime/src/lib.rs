@@ -3,7 +3,7 @@
 //! Every runtime crate's library root is a drop-in `trpl` built from this crate, so a
 //! learner's program on `runtime-smol` compiles this, the runtime and the book's own
 //! dependencies (reqwest, scraper, tokio, futures), and not the lab's command line,
-//! experiments, embedded site or charts (those are `async-lab-shared`, one floor up).
+//! experiments, embedded site or charts (those are `async-lab-experiments`, one floor up).
 //! The thread report, its census and its text, SVG and trace renderers are here because
 //! a book program's own report (`ASYNC_LAB_REPORT`, [`book_report`]) needs them; the
 //! report's JSON form (feature `serde`) and the time-stamp-counter clock (feature `tsc`)

@@ -7,7 +7,7 @@
 //! one line and exit status 2 (clap's "invalid value" line, with the reason), and
 //! `--help` shows every bound.
 
-use async_lab_core::env::{MAX_POOL_THREADS, POOL_THREADS_WHY};
+use async_lab_runtime::env::{MAX_POOL_THREADS, POOL_THREADS_WHY};
 
 /// A whole number from `min` to `max`.
 #[derive(Debug, Clone, Copy)]

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use async_lab_core::registry::BlockInPlace;
+use async_lab_runtime::registry::BlockInPlace;
 use futures::channel::oneshot;
 
 use super::{Lab, Outcome, millis, ms};

@@ -11,6 +11,7 @@
 
 use std::time::Duration;
 
+use crate::census::Role;
 use crate::runtime::{BoxTask, LocalTask, RawHandle, TaskError};
 
 /// One runtime configuration ("flavor") and what it can do.
@@ -291,33 +292,47 @@ pub enum Scope {
     Threads,
 }
 
-/// Whose timer a configuration's `sleep` uses.
+/// Whose timer a configuration's `sleep` uses, and which thread drives it: declared by
+/// the runtime crate that runs it (`runtime-tokio`'s), or here for a timer crate that
+/// several runtimes run on ([`ASYNC_IO_TIMER`], [`FUTURES_TIMER`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Timer {
-    /// tokio's, driven by the runtime's own threads: no thread of its own.
-    Tokio,
-    /// async-io's, driven by its reactor thread (`async-io`).
-    AsyncIo,
-    /// futures-timer's one global thread (`futures-timer`), which works on any executor.
-    FuturesTimer,
+pub struct Timer {
+    /// The crate whose timer it is, as `--configurations` shows it.
+    pub name: &'static str,
+    /// The thread of its own that fires it (a thread of that role in the census), or
+    /// `None` where the runtime's own threads drive it.
+    pub thread: Option<Role>,
 }
 
-/// Which channel implementation a runtime's ecosystem offers.
+/// async-io's timer, driven by its reactor thread (smol's and async-std's).
+pub const ASYNC_IO_TIMER: Timer = Timer {
+    name: "async-io",
+    thread: Some(Role::Reactor),
+};
+
+/// futures-timer's one global thread, which works on any executor.
+pub const FUTURES_TIMER: Timer = Timer {
+    name: "futures-timer",
+    thread: Some(Role::Timer),
+};
+
+/// Which channel crate the `trpl` API's `channel` is on a configuration: each works on any
+/// executor, so a runtime picks the one of its ecosystem.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChannelKind {
     /// `tokio::sync::mpsc::unbounded_channel`.
-    Tokio,
+    TokioMpsc,
     /// `async_channel::unbounded`, smol's and async-std's.
     AsyncChannel,
     /// `futures::channel::mpsc::unbounded`.
-    Futures,
+    FuturesMpsc,
 }
 
 /// How reqwest, which needs a tokio reactor, runs on a configuration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Http {
-    /// Directly: the runtime is tokio.
-    Tokio,
+    /// Directly: the runtime itself provides the reactor reqwest needs.
+    OwnReactor,
     /// Through `async_compat`, whose tokio runtime runs on a thread of its own.
     CompatBridge,
 }
@@ -410,8 +425,8 @@ mod tests {
             panic: PanicOnAwait::Error,
             blocking: None,
             own_timeout: None,
-            timer: Timer::FuturesTimer,
-            channel: ChannelKind::Futures,
+            timer: FUTURES_TIMER,
+            channel: ChannelKind::FuturesMpsc,
             http: Http::CompatBridge,
             local_spawn: None,
             block_on: "rt::block_on",

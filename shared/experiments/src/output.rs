@@ -19,7 +19,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use async_lab_core::file::{folder_of, not_a_file, write_whole};
+use async_lab_runtime::file::{folder_of, not_a_file, write_whole};
 
 use crate::cli::CliError;
 

@@ -51,7 +51,7 @@ impl<T> std::error::Error for SendError<T> {}
 /// A new unbounded channel of the given kind.
 pub fn channel<T>(kind: ChannelKind) -> (Sender<T>, Receiver<T>) {
     match kind {
-        ChannelKind::Tokio => {
+        ChannelKind::TokioMpsc => {
             let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
             (
                 Sender(SenderKind::Tokio(tx)),
@@ -65,7 +65,7 @@ pub fn channel<T>(kind: ChannelKind) -> (Sender<T>, Receiver<T>) {
                 Receiver(ReceiverKind::AsyncChannel(Box::pin(rx))),
             )
         }
-        ChannelKind::Futures => {
+        ChannelKind::FuturesMpsc => {
             let (tx, rx) = futures::channel::mpsc::unbounded();
             (
                 Sender(SenderKind::Futures(tx)),

@@ -20,7 +20,7 @@ use super::{BlockingPool, Lab, Outcome, millis, ms};
 use crate::census;
 use crate::runtime::{Runtime, TaskError, spawn_blocking};
 use crate::trace;
-use async_lab_core::registry::{BlockingThreads, IdleThreads};
+use async_lab_runtime::registry::{BlockingThreads, IdleThreads};
 
 /// What one batch of jobs showed.
 #[derive(Debug, Default)]
@@ -109,7 +109,7 @@ fn idle_words(idle: IdleThreads) -> String {
 pub async fn blocking_pool<R: Runtime>(lab: &Lab<R>, args: &BlockingPool) -> Outcome {
     let mut outcome = Outcome::default();
     let configuration = lab.rt.configuration();
-    let Some(async_lab_core::registry::BlockingPool {
+    let Some(async_lab_runtime::registry::BlockingPool {
         spawn: pool,
         threads: facts,
     }) = lab.capabilities().blocking

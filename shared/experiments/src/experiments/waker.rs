@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use async_lab_core::census::current_tid;
+use async_lab_runtime::census::current_tid;
 
 use super::{Lab, Outcome, ms};
 use crate::runtime::Runtime;

@@ -14,7 +14,7 @@ use reqwest::header::CONTENT_TYPE;
 
 use crate::title;
 
-pub use async_lab_core::compat::with_tokio_reactor;
+pub use async_lab_runtime::compat::with_tokio_reactor;
 
 /// Bodies larger than this are refused: a title never needs more, and a page that streams
 /// forever must not take the process's memory with it.
