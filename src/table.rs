@@ -450,3 +450,27 @@ pub fn configurations<'a>(
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_measurement_over_runs_shows_its_median_and_its_range_unless_they_agree() {
+        let mut report = Report::without_run("smol", "global", "yield", "");
+        report.measurements.insert("sleep_1000_ms".into(), 0.14);
+        report.spread.insert("sleep_1000_ms".into(), [0.13, 0.24]);
+        report.measurements.insert("pages".into(), 100.0);
+        report.spread.insert("pages".into(), [100.0, 100.0]);
+        let row = Row {
+            runtime: "smol",
+            flavor: "global",
+            workers: None,
+            report,
+            crashed: None,
+        };
+        let (headers, cells) = measurement_cells(&[row]).expect("measurements");
+        assert_eq!(headers, ["runtime", "flavor", "pages", "sleep_1000_ms"]);
+        assert_eq!(cells, [["smol", "global", "100", "0.1 (0.1 to 0.2)"]]);
+    }
+}

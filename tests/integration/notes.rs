@@ -206,7 +206,20 @@ fn check_shown(
             config.runtime, config.flavor, run.code, run.stderr
         ));
     }
-    let fresh = transcript(&run.report());
+    // Every experiment's JSON report, on every configuration: its own, and ok.
+    let report = run.report();
+    if report.experiment != experiment || !report.ok || report.lines.is_empty() {
+        return Some(format!(
+            "{}:{}: the report of {experiment} is {:?}, ok {}, {} lines: {:?}",
+            config.runtime,
+            config.flavor,
+            report.experiment,
+            report.ok,
+            report.lines.len(),
+            report.errors
+        ));
+    }
+    let fresh = transcript(&report);
     (comparable(experiment, in_note) != comparable(experiment, &fresh)).then(|| {
         format!(
             "book-notes/src/generated/{experiment}.md is stale for {}:{}: run book-notes/generate {experiment}\n  note:  {:?}\n  fresh: {:?}",
@@ -219,7 +232,9 @@ fn check_shown(
 }
 
 /// Every generated note is run again on every configuration, (experiment, configuration)
-/// pairs several at a time, each in its own process as the driver runs them.
+/// pairs several at a time, each in its own process as the driver runs them; each run's
+/// JSON report must be its experiment's, and ok (the test that every experiment gives a
+/// report of its own: `bench`'s are in `tests/integration/bench.rs`).
 #[test]
 fn every_note_shows_what_the_code_prints_now() {
     let mut checks = Vec::new();
@@ -253,8 +268,11 @@ fn every_note_shows_what_the_code_prints_now() {
         }
     }
     // Most of these runs wait (on sleeps, on deadlines): more of them at once than the
-    // other tests run, since this is the suite's longest test.
-    let stale = in_parallel_at(8, &checks, |(experiment, args, config, in_note)| {
+    // other tests run, since this is the suite's longest test; the longest first
+    // (`blocking-pool` waits 11 s for tokio's idle threads to end), so that the others
+    // run beside them.
+    checks.sort_by_key(|(experiment, ..)| experiment != "blocking-pool");
+    let stale = in_parallel_at(12, &checks, |(experiment, args, config, in_note)| {
         check_shown(experiment, args, *config, in_note)
     });
     assert!(stale.is_empty(), "{}", stale.join("\n"));
