@@ -83,7 +83,9 @@ impl Role {
     pub fn meaning(self) -> &'static str {
         match self {
             Role::Main => "the thread that called `block_on`, where the main future runs",
-            Role::Worker => "an executor thread that polled tasks",
+            Role::Worker => {
+                "an executor's worker: a thread its runtime marks as one when it starts (whether or not it polled a task in this run), or another thread that polled tasks"
+            }
             Role::Reactor => {
                 "async-io's thread, waiting on sockets and timers for smol and async-std"
             }

@@ -27,7 +27,7 @@ pub async fn spawn<R: Runtime>(lab: &Lab<R>, await_handle: bool) -> Outcome {
         }
     } else {
         lab.out
-            .part("the main future ends here, and the spawned task with it: it never counts to 9");
+            .part("the main future ends here; the spawned task stops when block_on returns (a line it prints until then may follow) and never counts to 9");
     }
     outcome
 }
