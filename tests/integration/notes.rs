@@ -357,15 +357,23 @@ fn key_lines(errors: &str) -> Vec<String> {
         })
         .filter(|text| !text.is_empty() && *text != "...")
         .map(|text| match text.split_once("registry/src/") {
-            Some((arrow, in_registry)) if arrow.trim_start().starts_with("-->") => {
+            Some((arrow, in_registry))
+                if arrow.trim_start().starts_with("-->")
+                    || arrow.trim_start().starts_with(":::") =>
+            {
                 // index.crates.io-…/futures-util-0.3.34/src/future/join_all.rs:29:8
                 let in_crate = in_registry.split_once('/').map_or(in_registry, |(_, c)| c);
                 let (krate, file) = in_crate.split_once('/').unwrap_or((in_crate, ""));
                 let name = krate.rsplit_once('-').map_or(krate, |(name, _)| name);
                 let file = file.split(':').next().unwrap_or(file);
-                format!("--> {name}/{file}")
+                format!("{} {name}/{file}", &arrow.trim_start()[..3])
             }
-            _ => text.to_string(),
+            // A long type written to a file in the target directory, whose path and name
+            // (a hash of the crate's path among them) differ between checkouts.
+            _ => match text.split_once(" has been written to ") {
+                Some((note, _)) => format!("{note} has been written to a file"),
+                None => text.to_string(),
+            },
         })
         .collect()
 }
@@ -383,6 +391,17 @@ fn key_lines_leave_out_what_moves() {
             "--> src/main.rs:51:33",
             "trpl::join_all(futures).await;",
             "--> futures-util/src/future/join_all.rs",
+        ]
+    );
+    let errors = "   ::: /root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/\
+         futures-util-0.3.34/src/stream/stream/mod.rs:273:8\n    = note: the full name for \
+         the type has been written to '/work/main/target/fixtures/debug/deps/\
+         listing_17_21-a7376c0be012c822.long-type-10889614651994686791.txt'\n";
+    assert_eq!(
+        key_lines(errors),
+        [
+            "::: futures-util/src/stream/stream/mod.rs",
+            "= note: the full name for the type has been written to a file",
         ]
     );
 }
@@ -414,6 +433,24 @@ fn every_fixture_note_shows_what_the_compiler_prints() {
             path.display()
         );
     }
+}
+
+/// The 17.1 page shows listing 17-3's error (E0752: `main` may not be `async`).
+#[test]
+fn listing_17_03_fails_with_e0752() {
+    let (built, errors) = compiler_output("listing-17-03");
+    assert!(!built && errors.contains("error[E0752]"), "{errors}");
+}
+
+/// The 17.4 page shows listing 17-21's error (E0599: `next` is `StreamExt`'s, which is not
+/// in scope).
+#[test]
+fn listing_17_21_fails_with_e0599() {
+    let (built, errors) = compiler_output("listing-17-21");
+    assert!(
+        !built && errors.contains("error[E0599]: no method named `next`"),
+        "{errors}"
+    );
 }
 
 /// The 17.5 page shows listing 17-23's error (E0277: the boxed futures are not `Unpin`).
