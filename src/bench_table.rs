@@ -190,6 +190,7 @@ pub fn write_charts(dir: &Path, runs: &[Run]) -> std::io::Result<()> {
             let svg = chart::bars(
                 &format!("{} ({})", figure.title(), figure.key()),
                 figure.unit(),
+                "the median's confidence interval",
                 &bars,
             );
             let file = OutputFile {

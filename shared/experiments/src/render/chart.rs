@@ -1,6 +1,8 @@
 //! Bar charts of a measurement across configurations: one bar per configuration (its
-//! median), a whisker from its minimum to its maximum, bars coloured by runtime. Drawn
-//! from the reports alone, as SVG.
+//! median), a whisker for its spread (the caller says what that is), bars coloured by
+//! runtime. Where the values span more than [`LOG_SPAN`] times, the axis is logarithmic,
+//! with a line at each power of ten, so that one bar far beyond the others (a thread per
+//! task) does not turn the rest into slivers. Drawn from the reports alone, as SVG.
 
 use std::fmt::Write as _;
 
@@ -16,8 +18,51 @@ pub struct Bar {
     pub group: String,
     /// The median.
     pub value: f64,
-    /// The smallest and largest value measured, where there were several.
+    /// The spread around the median, where there is one: the whisker's two ends.
     pub spread: Option<[f64; 2]>,
+}
+
+/// How many times the largest value may be the smallest before the axis turns
+/// logarithmic.
+pub const LOG_SPAN: f64 = 20.0;
+
+/// Where a value lands on the plot, from 0 to [`PLOT_WIDTH`].
+enum Axis {
+    /// `value × scale`.
+    Linear { scale: f64 },
+    /// From the power of ten at or below the smallest value to the largest value.
+    Log { from: f64, decades: f64 },
+}
+
+impl Axis {
+    fn for_values(values: impl Iterator<Item = f64> + Clone) -> Axis {
+        let finite = values.filter(|v| v.is_finite() && *v > 0.0);
+        let most = finite.clone().fold(0.0_f64, f64::max);
+        let least = finite.fold(f64::INFINITY, f64::min);
+        if most > 0.0 && most / least > LOG_SPAN {
+            let from = 10f64.powf(least.log10().floor());
+            Axis::Log {
+                from,
+                decades: (most / from).log10(),
+            }
+        } else {
+            Axis::Linear {
+                scale: if most > 0.0 { PLOT_WIDTH / most } else { 0.0 },
+            }
+        }
+    }
+
+    fn x(&self, value: f64) -> f64 {
+        if !value.is_finite() {
+            return 0.0;
+        }
+        match *self {
+            Axis::Linear { scale } => value * scale,
+            Axis::Log { from, decades } => {
+                ((value.max(from) / from).log10() / decades * PLOT_WIDTH).max(0.0)
+            }
+        }
+    }
 }
 
 const LABEL_WIDTH: f64 = 260.0;
@@ -25,14 +70,20 @@ const PLOT_WIDTH: f64 = 420.0;
 const ROW: f64 = 22.0;
 const TOP: f64 = 34.0;
 
-/// A horizontal bar chart titled `title`, values in `unit`, one row per bar.
-pub fn bars(title: &str, unit: &str, bars: &[Bar]) -> String {
-    let most = bars
-        .iter()
-        .map(|b| b.spread.map_or(b.value, |[_, max]| max.max(b.value)))
-        .filter(|v| v.is_finite())
-        .fold(0.0_f64, f64::max);
-    let scale = if most > 0.0 { PLOT_WIDTH / most } else { 0.0 };
+/// A horizontal bar chart titled `title`, values in `unit`, one row per bar; `whiskers`
+/// says what the whiskers span (the median's confidence interval, say).
+pub fn bars(title: &str, unit: &str, whiskers: &str, bars: &[Bar]) -> String {
+    let axis = Axis::for_values(
+        bars.iter()
+            .flat_map(|b| {
+                [
+                    Some(b.value),
+                    b.spread.map(|[low, _]| low),
+                    b.spread.map(|[_, high]| high),
+                ]
+            })
+            .flatten(),
+    );
     let height = TOP + ROW * bars.len() as f64 + 30.0;
     let width = LABEL_WIDTH + PLOT_WIDTH + 90.0;
     let mut groups: Vec<&str> = Vec::new();
@@ -46,6 +97,20 @@ pub fn bars(title: &str, unit: &str, bars: &[Bar]) -> String {
         r#"<text x="8" y="20" font-size="14" font-weight="bold">{}</text>"#,
         escape(title)
     );
+    if let Axis::Log { from, decades } = axis {
+        // A line at each power of ten, labelled at the foot.
+        for decade in 0..=decades.floor() as i32 {
+            let value = from * 10f64.powi(decade);
+            let x = LABEL_WIDTH + axis.x(value);
+            let _ = writeln!(
+                s,
+                r##"<path class="decade" d="M{x:.1} {TOP} V{}" stroke="#ccc"/><text x="{x:.1}" y="{}" text-anchor="middle" font-size="10" fill="#666">{}</text>"##,
+                TOP + ROW * bars.len() as f64,
+                TOP + ROW * bars.len() as f64 + 10.0,
+                number(value)
+            );
+        }
+    }
     for (i, bar) in bars.iter().enumerate() {
         let group = match groups.iter().position(|g| *g == bar.group) {
             Some(g) => g,
@@ -55,11 +120,7 @@ pub fn bars(title: &str, unit: &str, bars: &[Bar]) -> String {
             }
         };
         let y = TOP + ROW * i as f64;
-        let length = if bar.value.is_finite() {
-            bar.value * scale
-        } else {
-            0.0
-        };
+        let length = axis.x(bar.value);
         let _ = writeln!(
             s,
             r#"<text x="{}" y="{}" text-anchor="end">{}</text>"#,
@@ -79,8 +140,8 @@ pub fn bars(title: &str, unit: &str, bars: &[Bar]) -> String {
         );
         if let Some([min, max]) = bar.spread.filter(|[a, b]| a.is_finite() && b.is_finite()) {
             let (x1, x2, mid) = (
-                LABEL_WIDTH + min * scale,
-                LABEL_WIDTH + max * scale,
+                LABEL_WIDTH + axis.x(min),
+                LABEL_WIDTH + axis.x(max),
                 y + ROW / 2.0,
             );
             let _ = writeln!(
@@ -95,16 +156,21 @@ pub fn bars(title: &str, unit: &str, bars: &[Bar]) -> String {
         let _ = writeln!(
             s,
             r#"<text x="{:.1}" y="{}">{}</text>"#,
-            LABEL_WIDTH + length.max(bar.spread.map_or(0.0, |[_, max]| max * scale)) + 6.0,
+            LABEL_WIDTH + length.max(bar.spread.map_or(0.0, |[_, max]| axis.x(max))) + 6.0,
             y + 14.0,
             number(bar.value)
         );
     }
     let _ = writeln!(
         s,
-        r#"<text x="{LABEL_WIDTH}" y="{}">{} (bars: median; whiskers: min to max)</text>"#,
-        height - 10.0,
-        escape(unit)
+        r#"<text x="{LABEL_WIDTH}" y="{}">{}{} (bars: median; whiskers: {})</text>"#,
+        height - 4.0,
+        escape(unit),
+        match axis {
+            Axis::Log { .. } => ", log scale",
+            Axis::Linear { .. } => "",
+        },
+        escape(whiskers)
     );
     s.push_str("</svg>\n");
     s
@@ -143,12 +209,50 @@ mod tests {
                 spread: None,
             },
         ];
-        let svg = bars("spawn + await", "ns a task", &bars_in);
+        let svg = bars("spawn + await", "ns a task", "min to max", &bars_in);
         assert_eq!(svg.matches(r#"class="bar""#).count(), 2);
         assert_eq!(svg.matches(r#"class="whisker""#).count(), 1);
         assert!(svg.contains("smol &lt;global&gt;"), "labels are escaped");
         // The longest extent (a max of 260) fills the plot: the 200 bar is 200/260 of it.
         let expected = format!(r#"width="{:.1}""#, 200.0 * PLOT_WIDTH / 260.0);
         assert!(svg.contains(&expected), "{svg}");
+        assert!(
+            svg.contains("ns a task (bars: median; whiskers: min to max)"),
+            "{svg}"
+        );
+        assert!(
+            !svg.contains("decade"),
+            "a span of 2.6 times is drawn linear"
+        );
+    }
+
+    #[test]
+    fn values_far_apart_are_drawn_on_a_log_axis() {
+        let bar = |label: &str, value: f64| Bar {
+            label: label.into(),
+            group: label.into(),
+            value,
+            spread: None,
+        };
+        // A thread per task at 26,580 ns beside executors at 288 and 935 ns.
+        let svg = bars(
+            "spawn + await",
+            "ns a task",
+            "the median's interval",
+            &[bar("a", 288.0), bar("b", 935.0), bar("c", 26_580.0)],
+        );
+        assert!(svg.contains("ns a task, log scale"), "{svg}");
+        // From 100 (the power of ten below 288) to 26,580: three lines, at 100, 1,000
+        // and 10,000.
+        assert_eq!(svg.matches(r#"class="decade""#).count(), 3, "{svg}");
+        // The largest fills the plot; 288 is log10(2.88) of its log10(265.8) decades.
+        let width = |v: f64| {
+            format!(
+                r#"width="{:.1}""#,
+                (v / 100.0).log10() / 265.8f64.log10() * PLOT_WIDTH
+            )
+        };
+        assert!(svg.contains(&width(26_580.0)), "{svg}");
+        assert!(svg.contains(&width(288.0)), "{svg}");
     }
 }
