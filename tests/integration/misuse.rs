@@ -1000,9 +1000,9 @@ fn scarce_threads_end_the_run_in_one_line(config: Config) {
     );
 }
 
-/// Scarce address space (`ulimit -v 50000`, 50 MB, which binds for root too): a runtime
-/// that cannot map its threads' stacks ends at once with status 1 and one line that names
-/// the limit; one that needs no thread of its own runs as usual.
+/// Scarce address space (`ulimit -v 50000`, 50 MB, which binds for root too): the run ends
+/// at once with status 1 and one line that names the limit (its check of the room it needs
+/// refuses it before a runtime's allocation can abort), or, given the room, runs as usual.
 fn scarce_memory_ends_the_run_in_one_line(config: Config) {
     let command = config.command(&["--json", "race", "/plain", "/gbk"]);
     let run = Run::of(&mut with_ulimit(&command, "-v 50000"));

@@ -290,6 +290,7 @@ fn run<R: Runtime>(options: Options) -> Result<ExitCode, CliError> {
         return Ok(ExitCode::SUCCESS);
     };
     quiet_panics(format!("runtime-{}", R::NAME));
+    resources::check_address_space().map_err(CliError::Start)?;
     // As servers do: thousands of connections need thousands of descriptors.
     resources::raise_descriptor_limit();
     let mut report = measure::<R>(&options, flavor, &experiment)?;

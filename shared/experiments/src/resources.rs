@@ -126,6 +126,26 @@ pub fn limit_reached(refusal: &str) -> String {
     format!("the OS refused a thread or memory: {refusal}{limits}")
 }
 
+/// Address space a run must find free when it starts: room for the runtime's threads'
+/// stacks (2 MiB each by default) and its heap.
+const ADDRESS_SPACE_MARGIN_MIB: usize = 32;
+
+/// Reserves [`ADDRESS_SPACE_MARGIN_MIB`] of address space and gives it back at once
+/// (nothing is touched, so no memory is used), so that a tight `ulimit -v` is refused here,
+/// in one line, rather than by an allocation deep inside a runtime, which aborts the
+/// process ("memory allocation of 41 bytes failed") where a refused thread would have
+/// given that line.
+pub fn check_address_space() -> Result<(), String> {
+    let mut probe: Vec<u8> = Vec::new();
+    let reserved = probe.try_reserve_exact(ADDRESS_SPACE_MARGIN_MIB << 20);
+    std::hint::black_box(&probe);
+    reserved.map_err(|_| {
+        limit_reached(&format!(
+            "no room for {ADDRESS_SPACE_MARGIN_MIB} MiB of address space"
+        ))
+    })
+}
+
 /// Descriptors a run keeps for itself besides its connections: the runtime's and the
 /// reactor's own, the census's, stdio.
 const RESERVED_DESCRIPTORS: u64 = 16;
