@@ -130,7 +130,7 @@ pub fn limit_reached(refusal: &str) -> String {
 /// stacks (2 MiB each by default) and its heap.
 const ADDRESS_SPACE_MARGIN_MIB: usize = 32;
 
-/// Reserves [`ADDRESS_SPACE_MARGIN_MIB`] of address space and gives it back at once
+/// Reserves the margin (32 MiB) of address space and gives it back at once
 /// (nothing is touched, so no memory is used), so that a tight `ulimit -v` is refused here,
 /// in one line, rather than by an allocation deep inside a runtime, which aborts the
 /// process ("memory allocation of 41 bytes failed") where a refused thread would have
