@@ -35,7 +35,13 @@ pub fn pool(mut rows: Vec<Row>, spread: Spread) -> Option<Row> {
     let crashes: Vec<String> = rows
         .iter()
         .enumerate()
-        .filter_map(|(i, row)| Some(format!("round {}: {}", i + 1, row.crashed.as_ref()?)))
+        .filter_map(|(i, row)| {
+            let what = match spread {
+                Spread::Interval => "round",
+                Spread::Range => "run",
+            };
+            Some(format!("{what} {}: {}", i + 1, row.crashed.as_ref()?))
+        })
         .collect();
     let first = rows.swap_remove(0);
     let Some(mut pooled) = pooled(&reports, spread) else {
