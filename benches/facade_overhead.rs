@@ -25,7 +25,7 @@
 use std::future::Future;
 
 use async_lab_experiments::book_api;
-use async_lab_experiments::runtime::Runtime;
+use async_lab_experiments::runtime::Executor;
 use divan::Bencher;
 use futures::executor::LocalPool;
 use futures::task::LocalSpawnExt;
@@ -49,7 +49,7 @@ async fn spawn_await<H: Future>(spawn: impl Fn() -> H) {
 
 /// The `drop-in` side: inside `book_api::block_on`, a task started by
 /// `book_api::spawn_task` spawns the empty tasks with it and awaits them.
-fn drop_in<R: Runtime>(bencher: Bencher, rt: &R) {
+fn drop_in<R: Executor>(bencher: Bencher, rt: &R) {
     bencher.bench_local(|| {
         book_api::block_on(rt, async {
             let spawner = rt.clone();

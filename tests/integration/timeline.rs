@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use async_lab_experiments::Runtime as _;
+use async_lab_experiments::Executor as _;
 use async_lab_experiments::{spawn, trace};
 
 use crate::support::Config;

@@ -28,7 +28,7 @@ use async_lab_runtime::registry::{
     PanicOnAwait, PollsOn, RuntimeDrop,
 };
 use async_lab_runtime::runtime::{
-    BlockingWork, BoxTask, RawHandle, Runtime as LabRuntime, TaskError,
+    BlockingWork, BoxTask, Executor, RawHandle, Runtime as LabRuntime, TaskError,
 };
 
 async_lab_runtime::flavors! {
@@ -80,7 +80,7 @@ async_lab_runtime::flavors! {
 #[derive(Clone, Copy, Debug)]
 pub struct AsyncStd;
 
-impl LabRuntime for AsyncStd {
+impl Executor for AsyncStd {
     type Flavor = Flavor;
 
     const VARIABLES: &'static [Variable] = &[
@@ -150,6 +150,12 @@ impl LabRuntime for AsyncStd {
         async move { async_std::fs::read_to_string(async_std::path::PathBuf::from(path)).await }
     }
 
+    fn notes(&self) -> Vec<String> {
+        vec!["async-std is discontinued upstream; its maintainers recommend smol".into()]
+    }
+}
+
+impl LabRuntime for AsyncStd {
     fn spawn_raw(&self, task: BoxTask) -> RawHandle {
         let handle = async_std::task::spawn(task);
         Box::pin(async move {
@@ -168,10 +174,6 @@ impl LabRuntime for AsyncStd {
         // whole process.
         blocking::set_max_blocking_threads(cap);
         Ok(*self)
-    }
-
-    fn notes(&self) -> Vec<String> {
-        vec!["async-std is discontinued upstream; its maintainers recommend smol".into()]
     }
 }
 

@@ -26,7 +26,7 @@ use async_lab_runtime::registry::{
     FUTURES_TIMER, Http, LocalSpawn, NestedBlockOn, PanicOnAwait, PollsOn, RuntimeDrop,
 };
 use async_lab_runtime::runtime::{
-    self, BlockingWork, BoxTask, LocalTask, RawHandle, Runtime as LabRuntime, TaskError,
+    self, BlockingWork, BoxTask, Executor, LocalTask, RawHandle, Runtime as LabRuntime, TaskError,
 };
 use futures::executor::{LocalPool, LocalSpawner, ThreadPool};
 use futures::task::{LocalSpawnExt, SpawnExt};
@@ -126,7 +126,7 @@ impl Drop for RestoreSpawner {
     }
 }
 
-impl LabRuntime for Futures {
+impl Executor for Futures {
     type Flavor = Flavor;
 
     // futures-timer's one thread fires every sleep.
@@ -205,7 +205,9 @@ impl LabRuntime for Futures {
     fn yield_now(&self) -> impl Future<Output = ()> + Send + 'static {
         runtime::yield_once()
     }
+}
 
+impl LabRuntime for Futures {
     fn spawn_raw(&self, task: BoxTask) -> RawHandle {
         let remote = match &self.pool {
             Some(pool) => pool.spawn_with_handle(task).map_err(|e| e.to_string()),

@@ -185,7 +185,7 @@ impl Smol {
     }
 }
 
-impl LabRuntime for Smol {
+impl async_lab_runtime::Executor for Smol {
     type Flavor = Flavor;
 
     const VARIABLES: &'static [Variable] = &[
@@ -277,7 +277,9 @@ impl LabRuntime for Smol {
         // smol::fs (async-fs) runs std::fs on the `blocking` pool.
         async move { smol::fs::read_to_string(path).await }
     }
+}
 
+impl LabRuntime for Smol {
     fn spawn_raw(&self, task: BoxTask) -> RawHandle {
         let task = self.spawn_task(task);
         Box::pin(async move {

@@ -24,7 +24,7 @@ use async_lab_runtime::registry::{
     PanicOnAwait, PollsOn, RuntimeDrop, Scope, ScopedSpawn,
 };
 use async_lab_runtime::runtime::{
-    self, BlockingWork, BoxTask, RawHandle, Runtime as LabRuntime, TaskError,
+    self, BlockingWork, BoxTask, Executor, RawHandle, Runtime as LabRuntime, TaskError,
 };
 
 async_lab_runtime::flavors! {
@@ -76,7 +76,7 @@ pub struct Threads;
 
 static NEXT_TASK: AtomicUsize = AtomicUsize::new(1);
 
-impl LabRuntime for Threads {
+impl Executor for Threads {
     type Flavor = Flavor;
 
     // futures-timer's one thread fires every sleep.
@@ -123,7 +123,9 @@ impl LabRuntime for Threads {
     fn yield_now(&self) -> impl Future<Output = ()> + Send + 'static {
         runtime::yield_once()
     }
+}
 
+impl LabRuntime for Threads {
     fn spawn_raw(&self, task: BoxTask) -> RawHandle {
         let thread = task_thread(task);
         // Joining a thread blocks: this baseline has nothing better to offer.

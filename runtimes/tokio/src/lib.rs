@@ -32,7 +32,7 @@ use async_lab_runtime::registry::{
     NestedBlockOn, OwnTimeout, PanicOnAwait, PollsOn, RuntimeDrop, Timer,
 };
 use async_lab_runtime::runtime::{
-    BlockingWork, BoxTask, LocalTask, RawHandle, Runtime as LabRuntime, TaskError,
+    BlockingWork, BoxTask, Executor, LocalTask, RawHandle, Runtime as LabRuntime, TaskError,
 };
 use tokio::task::LocalSet;
 
@@ -247,7 +247,7 @@ impl Tokio {
     }
 }
 
-impl LabRuntime for Tokio {
+impl Executor for Tokio {
     type Flavor = Flavor;
 
     const VARIABLES: &'static [Variable] = TOKIO_VARIABLES;
@@ -261,10 +261,6 @@ impl LabRuntime for Tokio {
 
     fn flavor(&self) -> Flavor {
         self.flavor
-    }
-
-    fn cap_blocking_pool(&self, cap: std::num::NonZeroUsize) -> Result<Self, TaskError> {
-        Tokio::build(self.flavor, None, Some(cap.get())).map_err(TaskError::SpawnFailed)
     }
 
     fn block_on<F: Future>(&self, future: F) -> F::Output {
@@ -311,6 +307,12 @@ impl LabRuntime for Tokio {
     ) -> impl Future<Output = io::Result<String>> + Send + 'static {
         // tokio::fs runs std::fs on tokio's blocking pool.
         async move { tokio::fs::read_to_string(path).await }
+    }
+}
+
+impl LabRuntime for Tokio {
+    fn cap_blocking_pool(&self, cap: std::num::NonZeroUsize) -> Result<Self, TaskError> {
+        Tokio::build(self.flavor, None, Some(cap.get())).map_err(TaskError::SpawnFailed)
     }
 
     fn spawn_raw(&self, task: BoxTask) -> RawHandle {

@@ -25,7 +25,7 @@ use async_lab_runtime::registry::{
     Http, NestedBlockOn, PanicOnAwait, PollsOn, RuntimeDrop,
 };
 use async_lab_runtime::runtime::{
-    BlockingWork, BoxTask, RawHandle, Runtime as LabRuntime, TaskError, in_tokio_context,
+    BlockingWork, BoxTask, Executor, RawHandle, Runtime as LabRuntime, TaskError, in_tokio_context,
 };
 
 async_lab_runtime::flavors! {
@@ -68,11 +68,12 @@ async_lab_runtime::flavors! {
 #[derive(Clone, Copy, Debug)]
 pub struct Trpl;
 
-impl LabRuntime for Trpl {
+impl Executor for Trpl {
     type Flavor = Flavor;
 
     // trpl runs tokio.
     const VARIABLES: &'static [Variable] = runtime_tokio::TOKIO_VARIABLES;
+
     const THREAD_NAMES: &'static [ThreadName] = runtime_tokio::TOKIO_THREAD_NAMES;
 
     fn new(_flavor: Flavor, workers: Option<usize>) -> Result<Self, String> {
@@ -126,6 +127,12 @@ impl LabRuntime for Trpl {
         async move { trpl::read_to_string(path).await }
     }
 
+    fn notes(&self) -> Vec<String> {
+        vec!["trpl starts a fresh multi-thread tokio runtime for every block_on".into()]
+    }
+}
+
+impl LabRuntime for Trpl {
     fn spawn_raw(&self, task: BoxTask) -> RawHandle {
         if !in_tokio_context() {
             return Box::pin(async {
@@ -140,9 +147,5 @@ impl LabRuntime for Trpl {
         Err(TaskError::Unsupported(
             "trpl does not export spawn_blocking (tokio underneath has one)".into(),
         ))
-    }
-
-    fn notes(&self) -> Vec<String> {
-        vec!["trpl starts a fresh multi-thread tokio runtime for every block_on".into()]
     }
 }

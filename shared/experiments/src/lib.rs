@@ -59,5 +59,5 @@ pub mod title;
 mod title_properties;
 
 pub use async_lab_runtime::{
-    JoinHandle, Runtime, TaskError, book_api, chrome_trace, report, runtime, spawn, trace,
+    Executor, JoinHandle, Runtime, TaskError, book_api, chrome_trace, report, runtime, spawn, trace,
 };

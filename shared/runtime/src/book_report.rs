@@ -14,8 +14,8 @@ use std::sync::OnceLock;
 use std::time::Instant;
 
 use crate::census::Sampler;
+use crate::executor::Executor;
 use crate::report::Report;
-use crate::runtime::Runtime;
 use crate::{chrome_trace, render, trace};
 
 /// What the program asked for.
@@ -96,7 +96,7 @@ impl Recording {
 
     /// Ends the recording once `block_on` on `rt` has returned, and gives the report the
     /// variables asked for.
-    pub(crate) fn finish<R: Runtime>(self, rt: &R) {
+    pub(crate) fn finish<R: Executor>(self, rt: &R) {
         let Recording {
             wanted,
             sampler,

@@ -330,7 +330,7 @@ fn is_out_of_descriptors(error: &std::io::Error) -> bool {
 }
 
 /// A name that a runtime, or a crate it runs on, gives its threads, and the role of a
-/// thread so named. Each runtime crate lists its own (`Runtime::THREAD_NAMES`).
+/// thread so named. Each runtime crate lists its own (`Executor::THREAD_NAMES`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ThreadName {
     /// How the name starts, as the kernel keeps it: cut to 15 bytes.
@@ -374,7 +374,7 @@ pub const ASYNC_IO: ThreadName = ThreadName::new("async-io", Role::Reactor);
 pub const BLOCKING: ThreadName = ThreadName::new("blocking-", Role::BlockingPool);
 
 /// Names each thread's role. `pollers` are the threads that polled at least one task;
-/// `names` are the thread names the runtime gives (its `Runtime::THREAD_NAMES`).
+/// `names` are the thread names the runtime gives (its `Executor::THREAD_NAMES`).
 pub fn classify(
     threads: &BTreeMap<u64, String>,
     pollers: &[u64],

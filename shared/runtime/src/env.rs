@@ -1,6 +1,6 @@
 //! The environment variables async-lab and its runtimes read, each listed once with the
 //! values it may take and why: the lab's own in [`VARIABLES`], each runtime's in its
-//! crate (`Runtime::VARIABLES`); all checked by [`check`] before any runtime starts.
+//! crate (`Executor::VARIABLES`); all checked by [`check`] before any runtime starts.
 //!
 //! The runtimes trust their variables blindly: a thread count of 0 can start no executor
 //! thread, so no task ever runs and the run waits for good (`--timeout` bounds requests,
@@ -13,8 +13,8 @@ use std::ffi::OsString;
 use std::fmt;
 use std::io;
 
+use crate::executor::Executor;
 use crate::registry::{self, Configuration, Flavor};
-use crate::runtime::Runtime;
 
 /// The most threads a pool may be asked for, by `--workers` or by a runtime's variable.
 pub const MAX_POOL_THREADS: u64 = 1024;
@@ -88,7 +88,7 @@ pub const POOL: Takes = Takes::Count {
 const PROXY_WHY: &str = "reqwest skips a proxy it cannot read, or a socks one (a feature this build leaves out), and connects directly without a word; the embedded site, on loopback, is always reached directly";
 
 /// Every variable the lab reads whatever the runtime, each once (each runtime crate lists
-/// its own: `Runtime::VARIABLES`).
+/// its own: `Executor::VARIABLES`).
 pub const VARIABLES: &[Variable] = &[
     Variable {
         names: &["ASYNC_LAB_FLAVOR"],
@@ -327,7 +327,7 @@ fn proxy_problem(value: &str) -> Option<String> {
 /// The flavor a program on the trpl API runs: the one `ASYNC_LAB_FLAVOR` names, else the
 /// crate's default, once every variable is checked. The error is of kind
 /// [`io::ErrorKind::InvalidInput`], with [`EnvError`]'s line.
-pub fn flavor<R: Runtime>() -> io::Result<R::Flavor> {
+pub fn flavor<R: Executor>() -> io::Result<R::Flavor> {
     check(R::VARIABLES, Some(R::CONFIGURATIONS))
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
     match std::env::var("ASYNC_LAB_FLAVOR") {

@@ -1,4 +1,4 @@
-//! Each runtime's own join handle, as a [`Runtime::Handle`](crate::Runtime::Handle):
+//! Each runtime's own join handle, as a [`Executor::Handle`](crate::Executor::Handle):
 //! awaiting it gives the task's output or a [`TaskError`]; dropping it detaches the task.
 //!
 //! The runtimes differ in both halves, and these adapters even them out with no

@@ -7,20 +7,25 @@
 //! The thread report, its census and its text, SVG and trace renderers are here because
 //! a book program's own report (`ASYNC_LAB_REPORT`, [`book_report`]) needs them; the
 //! report's JSON form (feature `serde`) and the time-stamp-counter clock (feature `tsc`)
-//! are built only for the lab. The [`Runtime`] trait and the [`registry`] also carry
-//! what only the lab asks of a runtime (its own spawn and timeout, its capabilities),
-//! because each runtime crate implements and declares them here. ARCHITECTURE.md, at the
+//! are built only for the lab. A learner's program needs the [`Executor`] trait;
+//! the lab's [`Runtime`] trait on top of it and the [`registry`] carry what only the lab
+//! asks of a runtime (its own spawn, its pool for blocking work, its capabilities), and are
+//! here because each runtime crate implements and declares them. ARCHITECTURE.md, at the
 //! repository's root, shows where this crate sits in a run.
 //!
 //! # Layout
 //!
-//! - [`runtime`]: the [`Runtime`] trait (`block_on`, `spawn`, `sleep`, `yield_now`,
-//!   `spawn_blocking`), and the [`JoinHandle`] of tasks that report through a channel.
+//! - [`executor`]: the [`Executor`] trait, what the `trpl` API needs of a runtime
+//!   (`new`, `block_on`, `spawn`, `spawn_local`, `sleep`, `yield_now`, `read_to_string`,
+//!   `notes`).
+//! - [`runtime`]: the lab's [`Runtime`] trait on top of it (`spawn_blocking`,
+//!   `spawn_raw`, `cap_blocking_pool`), and the [`JoinHandle`] of tasks that
+//!   report through a channel.
 //! - [`registry`]: the types, and the [`flavors!`] macro, with which each runtime crate
 //!   declares its flavors and what each can do, as data.
-//! - [`handle`]: each runtime's own join handle as [`Runtime::Handle`]: awaiting gives a
+//! - [`handle`]: each runtime's own join handle as [`Executor::Handle`]: awaiting gives a
 //!   `Result`, dropping detaches.
-//! - [`book_api`]: the `trpl` crate's API on any [`Runtime`]; each runtime crate's root
+//! - [`book_api`]: the `trpl` crate's API on any [`Executor`]; each runtime crate's root
 //!   is a drop-in `trpl` through the [`trpl_api!`] macro.
 //! - [`trace`]: the per-poll wrapper that records which OS thread polled which task, and
 //!   when; off, it costs a branch.
@@ -45,6 +50,7 @@ pub mod census;
 pub mod chrome_trace;
 pub mod compat;
 pub mod env;
+pub mod executor;
 pub mod file;
 pub mod handle;
 pub mod registry;
@@ -53,5 +59,6 @@ pub mod report;
 pub mod runtime;
 pub mod trace;
 
+pub use executor::Executor;
 pub use registry::Configuration;
 pub use runtime::{JoinHandle, Runtime, TaskError, spawn};

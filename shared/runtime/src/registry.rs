@@ -1,13 +1,13 @@
 //! The registry: every runtime configuration, and what it can do, as data.
 //!
-//! Each runtime crate declares its configurations once, in its [`Runtime`] impl's
+//! Each runtime crate declares its configurations once, in its [`Executor`] impl's
 //! `CONFIGURATIONS`. The driver's table, its `--only`, the tests' per-configuration runs,
 //! the notes and every capability a test relies on are read from there, so adding a
 //! configuration touches its runtime crate and nothing else that lists configurations.
 //! Each capability is also checked by a test that observes the runtime doing it
 //! (`tests/integration/registry.rs`), so the registry cannot drift from the truth.
 //!
-//! [`Runtime`]: crate::Runtime
+//! [`Executor`]: crate::Executor
 
 use std::time::Duration;
 

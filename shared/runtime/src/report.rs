@@ -191,7 +191,7 @@ impl Report {
     /// Puts the census and the task records together. `epoch` is the start of the run
     /// (the call to `block_on`), which every time in the report counts from; `wall_ms` is
     /// the run's length, against which busy shares are measured; `names` are the thread
-    /// names the runtime gives (its `Runtime::THREAD_NAMES`).
+    /// names the runtime gives (its `Executor::THREAD_NAMES`).
     pub fn threads_from(
         census: &Census,
         tasks: &[TaskSummary],

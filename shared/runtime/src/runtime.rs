@@ -1,18 +1,13 @@
-//! The `Runtime` trait: the few things an experiment needs from an executor.
+//! The lab's [`Runtime`] trait, on top of the learner's [`Executor`], and the types both
+//! share: [`TaskError`], the channel-backed [`JoinHandle`], the lab's traced [`spawn`].
 //!
-//! Each `runtimes/<rt>` crate implements it; experiments are generic over it. The trait is
-//! kept small on purpose: a runtime only says how to run a future to completion on the
-//! current thread (`block_on`), how to start a task and get the runtime's own typed
-//! handle to it (`spawn`, adapted by [`crate::handle`]: awaiting gives a `Result`,
-//! dropping detaches), and which of its own timers and yields to use. What is built on
-//! top (tracing, the book API's scopes) is written once, here and in `book_api`.
+//! Each `runtimes/<rt>` crate implements both; experiments are generic over [`Runtime`],
+//! the `trpl` API over [`Executor`] alone.
 
 use std::any::Any;
 use std::fmt;
 use std::future::Future;
-use std::io;
 use std::panic::AssertUnwindSafe;
-use std::path::PathBuf;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -20,9 +15,7 @@ use std::time::Duration;
 use futures::FutureExt;
 use futures::channel::oneshot;
 
-use crate::census::ThreadName;
-use crate::env::Variable;
-use crate::registry::{Configuration, Flavor};
+pub use crate::executor::Executor;
 use crate::trace;
 
 /// A boxed, sendable future with no result: what [`Runtime::spawn_raw`] takes.
@@ -38,95 +31,17 @@ pub type LocalTask = Pin<Box<dyn Future<Output = ()> + 'static>>;
 /// A blocking closure handed to `spawn_blocking`.
 pub type BlockingWork = Box<dyn FnOnce() + Send + 'static>;
 
-/// An async executor, in one of its configurations ("flavors").
+/// The lab's runtime: an [`Executor`], and what only the lab asks of it.
 ///
-/// [`Capabilities::raw_spawn`]: crate::registry::Capabilities::raw_spawn
-///
-/// Implementations are cheap to clone: an experiment clones the runtime into every task
-/// that needs to sleep or spawn.
-pub trait Runtime: Clone + Send + Sync + 'static {
-    /// This runtime's flavors, as a type: its configurations, as data (see
-    /// [`crate::registry`]), one per variant; the first is the default.
-    type Flavor: Flavor;
-
-    /// This runtime's configurations, the first the default: its flavors' (every list of
-    /// configurations in the workspace is read from these).
-    const CONFIGURATIONS: &'static [Configuration] = <Self::Flavor as Flavor>::CONFIGURATIONS;
-
-    /// The runtime's name as the report shows it: `tokio`, `smol`, `async-std`, ...
-    const NAME: &'static str = Self::CONFIGURATIONS[0].runtime;
-
-    /// The names this runtime, and the crates it runs on, give their threads, and the role
-    /// of a thread so named (see [`crate::census`]): how the thread report tells a reactor
-    /// or a blocking pool from a worker where the runtime does not mark its threads.
-    const THREAD_NAMES: &'static [ThreadName] = &[];
-
-    /// The environment variables this runtime, and the crates it runs on, read (see
-    /// [`crate::env`]): each checked before the runtime starts.
-    const VARIABLES: &'static [Variable] = &[];
-
-    /// Builds the runtime in `flavor` with an optional number of worker threads. The error
-    /// is a one-line message for the user.
-    fn new(flavor: Self::Flavor, workers: Option<usize>) -> Result<Self, String>;
-
-    /// The flavor this runtime was built in.
-    fn flavor(&self) -> Self::Flavor;
-
-    /// The configuration this runtime was built with: its flavor's.
-    fn configuration(&self) -> &'static Configuration {
-        self.flavor().configuration()
-    }
-
-    /// Runs `future` to completion on the calling thread, driving the executor as needed.
-    fn block_on<F: Future>(&self, future: F) -> F::Output;
-
-    /// The runtime's own handle to a task, adapted (see [`crate::handle`]): awaiting it
-    /// gives the task's output, [`TaskError::Panicked`] when it panicked, or
-    /// [`TaskError::Cancelled`] when it was dropped unfinished; dropping it detaches the
-    /// task, on every runtime. It also carries the error of a spawn that failed.
-    type Handle<T: Send + 'static>: Future<Output = Result<T, TaskError>> + Send + Unpin + 'static;
-
-    /// Starts `future` as a task on the executor, unboxed, with nothing allocated beyond
-    /// the runtime's own spawn (one channel where the runtime has no handle worth
-    /// adapting: see [`crate::handle`]). When this runtime cannot spawn from the calling
-    /// thread (a local pool spawned into from another thread, say), the handle gives
-    /// [`TaskError::Unsupported`].
-    fn spawn<F>(&self, future: F) -> Self::Handle<F::Output>
-    where
-        F: Future + Send + 'static,
-        F::Output: Send + 'static;
-
-    /// The runtime's own timer.
-    fn sleep(&self, duration: Duration) -> impl Future<Output = ()> + Send + 'static;
-
-    /// The runtime's own way to hand control back to the executor once.
-    fn yield_now(&self) -> impl Future<Output = ()> + Send + 'static;
-
+/// A learner's program never names this trait: the `trpl` API needs [`Executor`] alone.
+/// The experiments are generic over this one. What it adds to the executor is the lab's:
+/// the runtime's own spawn with none of the lab's wrapping ([`Runtime::spawn_raw`], so that
+/// `drop-handle` and `panic` show the runtime's own meaning), its pool for blocking work
+/// and the cap on it.
+pub trait Runtime: Executor {
     /// Runs blocking `work` on the runtime's thread pool for blocking work. Runtimes that
     /// have none return [`TaskError::Unsupported`] naming what is missing.
     fn spawn_blocking(&self, work: BlockingWork) -> Result<(), TaskError>;
-
-    /// Reads a whole file the way this runtime's ecosystem does. The default, for
-    /// runtimes with no file API, reads it on a thread of its own.
-    fn read_to_string(
-        &self,
-        path: PathBuf,
-    ) -> impl Future<Output = io::Result<String>> + Send + 'static {
-        let (sender, receiver) = oneshot::channel();
-        let started = std::thread::Builder::new()
-            .name("read-to-string".into())
-            .spawn(move || {
-                let _ = sender.send(std::fs::read_to_string(path));
-            });
-        async move {
-            started?;
-            receiver.await.unwrap_or_else(|_| {
-                Err(io::Error::other(
-                    "the reading thread ended without an answer",
-                ))
-            })
-        }
-    }
 
     /// Spawns `task` with the runtime's own API ([`Capabilities::raw_spawn`](crate::registry::Capabilities::raw_spawn)), with none of this crate's wrapping, and
     /// gives its own handle as a future. Dropping that future drops the runtime's handle,
@@ -149,12 +64,6 @@ pub trait Runtime: Clone + Send + Sync + 'static {
             self.configuration().runtime,
             self.configuration().flavor
         )))
-    }
-
-    /// Facts about this runtime that every report should carry (async-std being
-    /// discontinued, say).
-    fn notes(&self) -> Vec<String> {
-        Vec::new()
     }
 }
 
@@ -240,6 +149,25 @@ impl<T> JoinHandle<T> {
                 .await
                 .map_err(|payload| TaskError::from_panic(&*payload));
             // The receiver may be gone: the handle was dropped and the task detached.
+            let _ = sender.send(result);
+        };
+        (task, JoinHandle::new(receiver))
+    }
+}
+
+impl<T: 'static> JoinHandle<T> {
+    /// [`JoinHandle::reporting`] for a future that need not be `Send`: a task for a spawn
+    /// that keeps it on its thread ([`Executor::spawn_local`]).
+    pub fn reporting_local<F>(future: F) -> (impl Future<Output = ()> + 'static, JoinHandle<T>)
+    where
+        F: Future<Output = T> + 'static,
+    {
+        let (sender, receiver) = oneshot::channel();
+        let task = async move {
+            let result = AssertUnwindSafe(future)
+                .catch_unwind()
+                .await
+                .map_err(|payload| TaskError::from_panic(&*payload));
             let _ = sender.send(result);
         };
         (task, JoinHandle::new(receiver))

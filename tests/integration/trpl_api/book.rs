@@ -650,3 +650,37 @@ fn get_text_and_html_as_the_book_uses_them() {
     let doc = trpl::Html::parse("<html><head><title></title></head><body><p>Hello!</p></body></html>");
     assert_eq!(doc.select_first("p").map(|p| p.inner_html()), Some(String::from("Hello!")));
 }
+
+/// `spawn_local` (not in the book's `trpl`) takes a task that holds an `Rc`, which is not
+/// `Send`, where the executor's tasks never leave their thread, and runs it on the thread
+/// of the `block_on`; where tasks may move between threads, awaiting its handle gives an
+/// error that says why.
+#[test]
+fn spawn_local_runs_a_task_that_is_not_send_where_tasks_stay_on_their_thread() {
+    use async_lab_experiments::Executor as _;
+
+    let id = trpl::runtime().configuration().id();
+    let stays = ["smol:local", "tokio:local", "futures:local-pool"].contains(&id.as_str());
+    trpl::block_on(async {
+        let count = std::rc::Rc::new(std::cell::Cell::new(0));
+        let counted = count.clone();
+        let result = trpl::spawn_local(async move {
+            trpl::sleep(ms(1)).await;
+            counted.set(counted.get() + 1);
+            std::thread::current().id()
+        })
+        .await;
+        if stays {
+            assert_eq!(result, Ok(std::thread::current().id()), "{id}");
+            assert_eq!(count.get(), 1, "{id}");
+        } else {
+            match result {
+                Err(trpl::JoinError::Unsupported(why)) => {
+                    assert!(why.contains("no spawn for a task that is not Send"), "{id}: {why}")
+                }
+                other => panic!("{id}: spawn_local gave {other:?}"),
+            }
+            assert_eq!(count.get(), 0, "{id}");
+        }
+    });
+}

@@ -1,17 +1,15 @@
 //! `not-send`: a task that holds an `Rc` across an `.await` is not `Send`. The runtime's
 //! own spawn needs `Send` everywhere (the compiler's refusal is in the notes, from
 //! `book-notes/fixtures/not-send`); the local spawns (tokio's `spawn_local` in a
-//! `LocalSet`, smol's `LocalExecutor`, the futures crate's `LocalPool`) take it, and run
-//! it on the thread that spawned it. Then the fix that works with every spawn: the `Rc`
+//! `LocalSet`, smol's `LocalExecutor`, the futures crate's `LocalPool`, each called through
+//! `Executor::spawn_local`) take it, and run it on the thread that spawned it. Then the fix that works with every spawn: the `Rc`
 //! dropped before the `.await`.
 
 use std::rc::Rc;
 use std::thread;
 
-use futures::channel::oneshot;
-
 use super::{Lab, Outcome, ms};
-use crate::runtime::Runtime;
+use crate::runtime::{Runtime, TaskError};
 
 /// The task that is not `Send`: an `Rc` alive across an `.await`. It tells whether it
 /// ran on `spawner`'s thread.
@@ -25,28 +23,26 @@ async fn rc_across_an_await<R: Runtime>(lab: Lab<R>, spawner: thread::ThreadId) 
 pub async fn not_send<R: Runtime>(lab: &Lab<R>) -> Outcome {
     let mut outcome = Outcome::default();
     let capabilities = lab.capabilities();
-    let (sender, receiver) = oneshot::channel();
-    let task_lab = lab.clone();
-    let here = thread::current().id();
-    let task = Box::pin(async move {
-        let _ = sender.send(rc_across_an_await(task_lab, here).await);
-    });
     let line = match capabilities.local_spawn {
-        Some(local) => match (local.spawn)(task) {
-            Ok(()) => match receiver.await {
+        Some(local) => {
+            let task_lab = lab.clone();
+            let here = thread::current().id();
+            match lab.rt.spawn_local(rc_across_an_await(task_lab, here)).await {
                 Ok(true) => format!(
                     "{} took a task holding an Rc across an .await, and ran it on the thread that spawned it",
                     local.name
                 ),
                 Ok(false) => format!("{} took the task, and ran it on another thread", local.name),
-                Err(_) => format!("{} took the task, which never finished", local.name),
-            },
-            Err(e) => {
-                let line = format!("{} refused the task: {e}", local.name);
-                outcome.fail(line.clone());
-                line
+                Err(TaskError::Cancelled) => {
+                    format!("{} took the task, which never finished", local.name)
+                }
+                Err(e) => {
+                    let line = format!("{} refused the task: {e}", local.name);
+                    outcome.fail(line.clone());
+                    line
+                }
             }
-        },
+        }
         None => format!(
             "no local spawn here: {} needs a Send task, and the compiler refuses one holding an Rc across an .await",
             capabilities.raw_spawn

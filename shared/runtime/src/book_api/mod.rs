@@ -1,10 +1,10 @@
-//! The API of the book's `trpl` crate (0.3), on any [`Runtime`].
+//! The API of the book's `trpl` crate (0.3), on any [`Executor`].
 //!
 //! Each runtime crate calls [`trpl_api!`](crate::trpl_api) at its root, which makes that
 //! crate a drop-in `trpl`: a program written for the book builds against it when its
 //! Cargo.toml says `trpl = { package = "runtime-smol", path = "…/runtimes/smol" }`.
 //! Everything here is written once; the runtime crates only supply their executor, timer,
-//! channel and file reading through the [`Runtime`] trait.
+//! channel and file reading through the [`Executor`] trait.
 //!
 //! Two of trpl's behaviours are kept on purpose, because they are the chapter's lessons:
 //! - **Tasks end with `block_on`.** trpl builds a fresh tokio runtime for every `block_on`
@@ -18,7 +18,7 @@
 //! The layer is meant to cost next to nothing over the runtime's own spawn: a task is the
 //! runtime's own task around the future (with the tracing wrapper and the scope's
 //! bookkeeping inline, not boxed), and its handle is the runtime's own typed handle
-//! ([`Runtime::Handle`]). `benches/facade_overhead.rs` measures it.
+//! ([`Executor::Handle`]). `benches/facade_overhead.rs` measures it.
 //!
 //! The configuration is the runtime crate's default; the environment variable
 //! `ASYNC_LAB_FLAVOR` picks another (`ASYNC_LAB_FLAVOR=current-thread` on runtime-tokio).
@@ -34,7 +34,8 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use crate::runtime::{self, Runtime};
+use crate::executor::Executor;
+use crate::runtime;
 use crate::trace::{self, Traced};
 
 pub use crate::join;
@@ -60,7 +61,7 @@ pub type BoxSleep = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 pub type Sleeper = Arc<dyn Fn(Duration) -> BoxSleep + Send + Sync>;
 
 /// The sleeper of runtime `rt`.
-pub fn sleeper<R: Runtime>(rt: &R) -> Sleeper {
+pub fn sleeper<R: Executor>(rt: &R) -> Sleeper {
     let rt = rt.clone();
     Arc::new(move |duration| Box::pin(rt.sleep(duration)) as BoxSleep)
 }
@@ -70,7 +71,7 @@ pub fn sleeper<R: Runtime>(rt: &R) -> Sleeper {
 /// When an environment variable is refused (`ASYNC_LAB_FLAVOR` names a flavor the runtime
 /// does not have, say; see [`crate::env`]) or the runtime cannot start, the program ends
 /// with one line on stderr: trpl's API has no way to return the error.
-pub fn runtime_from_env<R: Runtime>() -> R {
+pub fn runtime_from_env<R: Executor>() -> R {
     match BookRuntime::<R>::new() {
         Ok(book) => book.runtime,
         Err(e) => crate::env::exit_with(&e),
@@ -80,11 +81,11 @@ pub fn runtime_from_env<R: Runtime>() -> R {
 /// trpl's `Runtime` (tokio's, there): `Runtime::new()?.block_on(future)`, on runtime `R`
 /// in the configuration `ASYNC_LAB_FLAVOR` names (the default without it).
 #[derive(Clone, Debug)]
-pub struct BookRuntime<R: Runtime> {
+pub struct BookRuntime<R: Executor> {
     runtime: R,
 }
 
-impl<R: Runtime> BookRuntime<R> {
+impl<R: Executor> BookRuntime<R> {
     /// Builds the runtime; fails when an environment variable is refused
     /// (`ASYNC_LAB_FLAVOR` names a flavor it lacks, say: see [`crate::env`]).
     pub fn new() -> std::io::Result<Self> {
@@ -104,7 +105,7 @@ impl<R: Runtime> BookRuntime<R> {
 /// trpl's `block_on`: runs `future` to completion on `rt`; tasks it spawned and that are
 /// still running when it returns are stopped (also when it unwinds from a panic, as trpl's
 /// runtime would be dropped then).
-pub fn block_on<R: Runtime, F: Future>(rt: &R, future: F) -> F::Output {
+pub fn block_on<R: Executor, F: Future>(rt: &R, future: F) -> F::Output {
     /// Closes the scope however `block_on` ends.
     struct Closing(Arc<Scope>);
     impl Drop for Closing {
@@ -123,7 +124,7 @@ pub fn block_on<R: Runtime, F: Future>(rt: &R, future: F) -> F::Output {
 /// trpl's `block_on` as a book program calls it: [`block_on`], and at its end the
 /// thread report, timeline or trace that `ASYNC_LAB_REPORT`, `ASYNC_LAB_TIMELINE` or
 /// `ASYNC_LAB_TRACE` ask for ([`crate::book_report`]); without them, just [`block_on`].
-pub fn block_on_reported<R: Runtime, F: Future>(rt: &R, future: F) -> F::Output {
+pub fn block_on_reported<R: Executor, F: Future>(rt: &R, future: F) -> F::Output {
     let Some(recording) = crate::book_report::start() else {
         return block_on(rt, future);
     };
@@ -134,11 +135,11 @@ pub fn block_on_reported<R: Runtime, F: Future>(rt: &R, future: F) -> F::Output 
 
 /// A handle to a task started by [`spawn_task`]: runtime `R`'s own handle. Awaiting it
 /// gives the task's output, or a [`JoinError`]; dropping it detaches the task.
-pub struct JoinHandle<T: Send + 'static, R: Runtime> {
+pub struct JoinHandle<T: Send + 'static, R: Executor> {
     inner: R::Handle<Result<T, Cancelled>>,
 }
 
-impl<T: Send + 'static, R: Runtime> Future for JoinHandle<T, R> {
+impl<T: Send + 'static, R: Executor> Future for JoinHandle<T, R> {
     type Output = Result<T, JoinError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
@@ -156,7 +157,7 @@ impl<T: Send + 'static, R: Runtime> Future for JoinHandle<T, R> {
 /// Outside any `block_on` the task is simply detached.
 pub fn spawn_task<R, F>(rt: &R, future: F) -> JoinHandle<F::Output, R>
 where
-    R: Runtime,
+    R: Executor,
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
@@ -171,7 +172,7 @@ where
 /// the task goes to `rt`, still a task of the scope.)
 pub fn spawn_named<R, F>(rt: &R, name: impl Into<String>, future: F) -> JoinHandle<F::Output, R>
 where
-    R: Runtime,
+    R: Executor,
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
@@ -189,8 +190,50 @@ where
     })
 }
 
+/// A handle to a task started by [`spawn_local`]: awaiting it gives the task's output, or
+/// a [`JoinError`]; dropping it detaches the task.
+pub struct LocalJoinHandle<T> {
+    inner: runtime::JoinHandle<Result<T, Cancelled>>,
+}
+
+impl<T> Future for LocalJoinHandle<T> {
+    type Output = Result<T, JoinError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Pin::new(&mut self.inner)
+            .poll(cx)
+            .map(|result| match result {
+                Ok(Ok(output)) => Ok(output),
+                Ok(Err(Cancelled)) => Err(JoinError::Cancelled),
+                Err(e) => Err(e),
+            })
+    }
+}
+
+/// [`spawn_task`] for a future that need not be `Send` (one that holds an `Rc`, say): a
+/// task of the current `block_on`'s scope, on the executor that runs the calling thread
+/// ([`Executor::spawn_local`]). On a configuration whose tasks may move between threads,
+/// awaiting the handle gives [`JoinError::Unsupported`](runtime::TaskError::Unsupported).
+pub fn spawn_local<R, F>(rt: &R, future: F) -> LocalJoinHandle<F::Output>
+where
+    R: Executor,
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    Scope::with_current(|scope| {
+        let on = scope.and_then(|scope| scope.runtime::<R>()).unwrap_or(rt);
+        let task = ScopedTask::new(scope.cloned(), future);
+        let inner = if trace::is_enabled() {
+            on.spawn_local(trace::traced("spawn_local", task))
+        } else {
+            on.spawn_local(task)
+        };
+        LocalJoinHandle { inner }
+    })
+}
+
 /// Makes the calling crate's root a drop-in replacement for the `trpl` crate, on runtime
-/// `$runtime` (a type that implements [`Runtime`]).
+/// `$runtime` (a type that implements [`Executor`]).
 #[macro_export]
 macro_rules! trpl_api {
     ($runtime:ty) => {
@@ -233,14 +276,26 @@ macro_rules! trpl_api {
             $crate::book_api::spawn_task(runtime(), future)
         }
 
+        /// Starts `future`, which need not be `Send` (it may hold an `Rc`), as a task on
+        /// the executor that runs the calling thread, in the configurations whose tasks
+        /// never leave their thread; elsewhere awaiting the handle gives an error that says
+        /// so. Not in the book's `trpl`, whose tasks may move.
+        pub fn spawn_local<F>(future: F) -> $crate::book_api::LocalJoinHandle<F::Output>
+        where
+            F: ::std::future::Future + 'static,
+            F::Output: 'static,
+        {
+            $crate::book_api::spawn_local(runtime(), future)
+        }
+
         /// Waits for `duration` on this runtime's own timer.
         pub async fn sleep(duration: ::std::time::Duration) {
-            <$runtime as $crate::Runtime>::sleep(runtime(), duration).await
+            <$runtime as $crate::Executor>::sleep(runtime(), duration).await
         }
 
         /// Hands control back to this runtime's executor once.
         pub async fn yield_now() {
-            <$runtime as $crate::Runtime>::yield_now(runtime()).await
+            <$runtime as $crate::Executor>::yield_now(runtime()).await
         }
 
         /// An interval on this runtime's timer: the first tick is immediate.
@@ -251,7 +306,7 @@ macro_rules! trpl_api {
         /// An unbounded channel of this runtime's ecosystem; `send` works from any thread.
         pub fn channel<T: Send>() -> (Sender<T>, Receiver<T>) {
             $crate::book_api::channel(
-                <$runtime as $crate::Runtime>::configuration(runtime())
+                <$runtime as $crate::Executor>::configuration(runtime())
                     .capabilities
                     .channel,
             )
@@ -262,7 +317,7 @@ macro_rules! trpl_api {
             path: impl AsRef<::std::path::Path>,
         ) -> ::std::io::Result<String> {
             let path = path.as_ref().to_path_buf();
-            <$runtime as $crate::Runtime>::read_to_string(runtime(), path).await
+            <$runtime as $crate::Executor>::read_to_string(runtime(), path).await
         }
 
         /// trpl's `select`: the first of two futures to finish; the other is dropped.

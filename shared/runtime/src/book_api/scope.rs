@@ -27,7 +27,7 @@ use std::task::{Context, Poll, Waker};
 use pin_project_lite::pin_project;
 
 use super::{Sleeper, sleeper};
-use crate::runtime::Runtime;
+use crate::executor::Executor;
 
 scoped_tls::scoped_thread_local! {
     /// The scope whose future this thread is polling right now.
@@ -40,7 +40,7 @@ pub struct Scope {
     closed: AtomicBool,
     /// The wakers of the scope's parked tasks, to wake them when the scope closes.
     parked: Mutex<Parked>,
-    /// The runtime whose `block_on` opened the scope (an `R: Runtime`), so that tasks
+    /// The runtime whose `block_on` opened the scope (an `R: Executor`), so that tasks
     /// spawned inside go to it.
     runtime: Box<dyn Any + Send + Sync>,
     sleeper: Sleeper,
@@ -55,7 +55,7 @@ struct Parked {
 
 impl Scope {
     /// A new open scope for a `block_on` on `rt`.
-    pub(super) fn new<R: Runtime>(rt: &R) -> Arc<Scope> {
+    pub(super) fn new<R: Executor>(rt: &R) -> Arc<Scope> {
         Arc::new(Scope {
             closed: AtomicBool::new(false),
             parked: Mutex::new(Parked {
@@ -97,7 +97,7 @@ impl Scope {
     }
 
     /// The runtime whose `block_on` opened this scope, when it is an `R`.
-    pub(super) fn runtime<R: Runtime>(&self) -> Option<&R> {
+    pub(super) fn runtime<R: Executor>(&self) -> Option<&R> {
         self.runtime.downcast_ref()
     }
 

@@ -20,7 +20,7 @@ use tokio_stream::adapters::{
 };
 
 use super::{BoxSleep, Scope, Sleeper, sleeper};
-use crate::runtime::Runtime;
+use crate::executor::Executor;
 
 /// A stream of the items of `iter`, each ready at once.
 pub fn stream_from_iter<I: IntoIterator>(iter: I) -> tokio_stream::Iter<I::IntoIter> {
@@ -263,7 +263,7 @@ pub struct Interval {
 /// # Panics
 ///
 /// When `period` is zero, as tokio's `interval` does.
-pub fn interval<R: Runtime>(rt: &R, period: Duration) -> Interval {
+pub fn interval<R: Executor>(rt: &R, period: Duration) -> Interval {
     assert!(
         !period.is_zero(),
         "interval: the period must be more than zero"
