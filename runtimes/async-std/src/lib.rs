@@ -27,9 +27,9 @@ use async_lab_runtime::registry::{
     ChannelKind, Configuration, DetachedTask, DroppedHandle, Http, NestedBlockOn, OwnTimeout,
     PanicOnAwait, PollsOn, RuntimeDrop,
 };
-use async_lab_runtime::runtime::{
-    BlockingWork, BoxTask, Executor, RawHandle, Runtime as LabRuntime, TaskError,
-};
+#[cfg(feature = "lab")]
+use async_lab_runtime::runtime::{BlockingWork, BoxTask, RawHandle, Runtime as LabRuntime};
+use async_lab_runtime::runtime::{Executor, TaskError};
 
 async_lab_runtime::flavors! {
     /// AsyncStd's one flavor.
@@ -155,6 +155,7 @@ impl Executor for AsyncStd {
     }
 }
 
+#[cfg(feature = "lab")]
 impl LabRuntime for AsyncStd {
     fn spawn_raw(&self, task: BoxTask) -> RawHandle {
         let handle = async_std::task::spawn(task);

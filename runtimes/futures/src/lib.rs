@@ -25,9 +25,9 @@ use async_lab_runtime::registry::{
     BlockInPlace, BusyTask, Capabilities, ChannelKind, Configuration, DetachedTask, DroppedHandle,
     FUTURES_TIMER, Http, LocalSpawn, NestedBlockOn, PanicOnAwait, PollsOn, RuntimeDrop,
 };
-use async_lab_runtime::runtime::{
-    self, BlockingWork, BoxTask, Executor, LocalTask, RawHandle, Runtime as LabRuntime, TaskError,
-};
+use async_lab_runtime::runtime::{self, Executor, LocalTask, TaskError};
+#[cfg(feature = "lab")]
+use async_lab_runtime::runtime::{BlockingWork, BoxTask, RawHandle, Runtime as LabRuntime};
 use futures::executor::{LocalPool, LocalSpawner, ThreadPool};
 use futures::task::{LocalSpawnExt, SpawnExt};
 
@@ -207,6 +207,7 @@ impl Executor for Futures {
     }
 }
 
+#[cfg(feature = "lab")]
 impl LabRuntime for Futures {
     fn spawn_raw(&self, task: BoxTask) -> RawHandle {
         let remote = match &self.pool {

@@ -36,9 +36,9 @@ use async_lab_runtime::registry::{
     ChannelKind, Configuration, DetachedTask, DroppedHandle, Http, LocalSpawn, NestedBlockOn,
     PanicOnAwait, PollsOn, RuntimeDrop, Scope, ScopedSpawn,
 };
-use async_lab_runtime::runtime::{
-    BlockingWork, BoxTask, LocalTask, RawHandle, Runtime as LabRuntime, TaskError,
-};
+#[cfg(feature = "lab")]
+use async_lab_runtime::runtime::{BlockingWork, BoxTask, RawHandle, Runtime as LabRuntime};
+use async_lab_runtime::runtime::{LocalTask, TaskError};
 
 /// What every smol configuration shares.
 const SMOL: Capabilities = Capabilities {
@@ -279,6 +279,7 @@ impl async_lab_runtime::Executor for Smol {
     }
 }
 
+#[cfg(feature = "lab")]
 impl LabRuntime for Smol {
     fn spawn_raw(&self, task: BoxTask) -> RawHandle {
         let task = self.spawn_task(task);

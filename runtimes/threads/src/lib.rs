@@ -23,9 +23,9 @@ use async_lab_runtime::registry::{
     Configuration, DetachedTask, DroppedHandle, FUTURES_TIMER, Http, IdleThreads, NestedBlockOn,
     PanicOnAwait, PollsOn, RuntimeDrop, Scope, ScopedSpawn,
 };
-use async_lab_runtime::runtime::{
-    self, BlockingWork, BoxTask, Executor, RawHandle, Runtime as LabRuntime, TaskError,
-};
+use async_lab_runtime::runtime::{self, Executor, TaskError};
+#[cfg(feature = "lab")]
+use async_lab_runtime::runtime::{BlockingWork, BoxTask, RawHandle, Runtime as LabRuntime};
 
 async_lab_runtime::flavors! {
     /// Threads's one flavor.
@@ -125,6 +125,7 @@ impl Executor for Threads {
     }
 }
 
+#[cfg(feature = "lab")]
 impl LabRuntime for Threads {
     fn spawn_raw(&self, task: BoxTask) -> RawHandle {
         let thread = task_thread(task);

@@ -31,9 +31,9 @@ use async_lab_runtime::registry::{
     Configuration, DetachedTask, DroppedHandle, Flavor as _, Http, IdleThreads, LocalSpawn,
     NestedBlockOn, OwnTimeout, PanicOnAwait, PollsOn, RuntimeDrop, Timer,
 };
-use async_lab_runtime::runtime::{
-    BlockingWork, BoxTask, Executor, LocalTask, RawHandle, Runtime as LabRuntime, TaskError,
-};
+#[cfg(feature = "lab")]
+use async_lab_runtime::runtime::{BlockingWork, BoxTask, RawHandle, Runtime as LabRuntime};
+use async_lab_runtime::runtime::{Executor, LocalTask, TaskError};
 use tokio::task::LocalSet;
 
 /// What every tokio configuration shares.
@@ -310,6 +310,7 @@ impl Executor for Tokio {
     }
 }
 
+#[cfg(feature = "lab")]
 impl LabRuntime for Tokio {
     fn cap_blocking_pool(&self, cap: std::num::NonZeroUsize) -> Result<Self, TaskError> {
         Tokio::build(self.flavor, None, Some(cap.get())).map_err(TaskError::SpawnFailed)

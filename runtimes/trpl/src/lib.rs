@@ -24,9 +24,9 @@ use async_lab_runtime::registry::{
     BlockInPlace, BusyTask, Capabilities, ChannelKind, Configuration, DetachedTask, DroppedHandle,
     Http, NestedBlockOn, PanicOnAwait, PollsOn, RuntimeDrop,
 };
-use async_lab_runtime::runtime::{
-    BlockingWork, BoxTask, Executor, RawHandle, Runtime as LabRuntime, TaskError, in_tokio_context,
-};
+#[cfg(feature = "lab")]
+use async_lab_runtime::runtime::{BlockingWork, BoxTask, RawHandle, Runtime as LabRuntime};
+use async_lab_runtime::runtime::{Executor, TaskError, in_tokio_context};
 
 async_lab_runtime::flavors! {
     /// Trpl's one flavor.
@@ -132,6 +132,7 @@ impl Executor for Trpl {
     }
 }
 
+#[cfg(feature = "lab")]
 impl LabRuntime for Trpl {
     fn spawn_raw(&self, task: BoxTask) -> RawHandle {
         if !in_tokio_context() {
