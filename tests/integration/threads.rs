@@ -6,8 +6,8 @@
 //! migration counts where they show it.
 
 use async_lab::registry::{
-    BlockInPlace, BlockingPool, DetachedTask, DroppedHandle, IdleThreads, PollsOn, RuntimeDrop,
-    Scope, ScopedSpawn,
+    BlockingPool, DetachedTask, DroppedHandle, IdleThreads, InPlace, PollsOn, RuntimeDrop, Scope,
+    ScopedSpawn,
 };
 use async_lab_experiments::census::Role;
 use async_lab_experiments::report::Report;
@@ -154,18 +154,18 @@ fn block_in_place_stalls_panics_or_is_absent_as_declared(config: Config) {
     let lines = &report.lines;
     assert_eq!(lines.len(), 3, "{lines:?}");
     let joined = "tokio::task::block_in_place beside a future joined in the same task: ";
-    match capabilities.block_in_place {
-        BlockInPlace::Works => assert_eq!(
+    match capabilities.block_in_place.map(|b| b.in_a_task) {
+        Some(InPlace::Works) => assert_eq!(
             lines[0],
             format!("{joined}the joined future stalled for the whole call")
         ),
-        BlockInPlace::Panics => assert_eq!(
+        Some(InPlace::Panics) => assert_eq!(
             lines[0],
             format!(
                 "{joined}panicked: can call blocking only when running on the multi-threaded runtime"
             )
         ),
-        BlockInPlace::Absent => assert!(
+        None => assert!(
             lines[0].starts_with(&format!(
                 "no block_in_place on {} ({}): ",
                 config.runtime, config.flavor
@@ -173,7 +173,7 @@ fn block_in_place_stalls_panics_or_is_absent_as_declared(config: Config) {
             "{lines:?}"
         ),
     }
-    if capabilities.block_in_place != BlockInPlace::Absent {
+    if capabilities.block_in_place.is_some() {
         assert_eq!(config.runtime, "tokio", "only tokio has block_in_place");
     }
     match capabilities.blocking.map(|b| b.spawn) {

@@ -23,9 +23,9 @@ use async_lab_runtime::census::{self, Role, ThreadName};
 use async_lab_runtime::env::{self, Variable};
 use async_lab_runtime::handle::poll_catching;
 use async_lab_runtime::registry::{
-    ASYNC_IO_TIMER, BLOCKING_CRATE, BlockInPlace, BlockingPool, BusyTask, Capabilities,
-    ChannelKind, Configuration, DetachedTask, DroppedHandle, Http, NestedBlockOn, OwnTimeout,
-    PanicOnAwait, PollsOn, RuntimeDrop,
+    ASYNC_IO_TIMER, BLOCKING_CRATE, BlockingPool, BusyTask, Capabilities, ChannelKind,
+    Configuration, DetachedTask, DroppedHandle, Http, NestedBlockOn, OwnTimeout, PanicOnAwait,
+    PollsOn, RuntimeDrop,
 };
 #[cfg(feature = "lab")]
 use async_lab_runtime::runtime::{BlockingWork, BoxTask, RawHandle, Runtime as LabRuntime};
@@ -66,7 +66,7 @@ async_lab_runtime::flavors! {
                 block_on: "async_std::task::block_on",
                 nested_block_on: NestedBlockOn::Works,
                 busy_task: BusyTask::OthersRunElsewhere,
-                block_in_place: BlockInPlace::Absent,
+                block_in_place: None,
                 detached_task: DetachedTask::RunsUntilExit,
                 runtime_drop: RuntimeDrop::StopsNothing,
                 scoped_spawn: None,

@@ -22,8 +22,8 @@ use std::time::Duration;
 
 use async_lab_runtime::census::{self, Role, ThreadName};
 use async_lab_runtime::registry::{
-    BlockInPlace, BusyTask, Capabilities, ChannelKind, Configuration, DetachedTask, DroppedHandle,
-    FUTURES_TIMER, Http, LocalSpawn, NestedBlockOn, PanicOnAwait, PollsOn, RuntimeDrop,
+    BusyTask, Capabilities, ChannelKind, Configuration, DetachedTask, DroppedHandle, FUTURES_TIMER,
+    Http, LocalSpawn, NestedBlockOn, PanicOnAwait, PollsOn, RuntimeDrop,
 };
 use async_lab_runtime::runtime::{self, Executor, LocalTask, TaskError};
 #[cfg(feature = "lab")]
@@ -50,7 +50,7 @@ const FUTURES: Capabilities = Capabilities {
     block_on: "LocalPool::run_until",
     nested_block_on: NestedBlockOn::Panics,
     busy_task: BusyTask::StarvesOthers,
-    block_in_place: BlockInPlace::Absent,
+    block_in_place: None,
     // A fresh LocalPool for every block_on, dropped with its tasks.
     detached_task: DetachedTask::StoppedWithBlockOn,
     runtime_drop: RuntimeDrop::StopsNothing,

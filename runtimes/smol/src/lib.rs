@@ -32,9 +32,9 @@ use async_lab_runtime::census::{self, Role, ThreadName};
 use async_lab_runtime::env::{self, Variable};
 use async_lab_runtime::handle::{Spawned, poll_catching};
 use async_lab_runtime::registry::{
-    ASYNC_IO_TIMER, BLOCKING_CRATE, BlockInPlace, BlockingPool, BusyTask, Capabilities,
-    ChannelKind, Configuration, DetachedTask, DroppedHandle, Http, LocalSpawn, NestedBlockOn,
-    PanicOnAwait, PollsOn, RuntimeDrop, Scope, ScopedSpawn,
+    ASYNC_IO_TIMER, BLOCKING_CRATE, BlockingPool, BusyTask, Capabilities, ChannelKind,
+    Configuration, DetachedTask, DroppedHandle, Http, LocalSpawn, NestedBlockOn, PanicOnAwait,
+    PollsOn, RuntimeDrop, Scope, ScopedSpawn,
 };
 #[cfg(feature = "lab")]
 use async_lab_runtime::runtime::{BlockingWork, BoxTask, RawHandle, Runtime as LabRuntime};
@@ -60,7 +60,7 @@ const SMOL: Capabilities = Capabilities {
     nested_block_on: NestedBlockOn::Blocks,
     // One thread (SMOL_THREADS) runs the global executor's tasks.
     busy_task: BusyTask::StarvesOthers,
-    block_in_place: BlockInPlace::Absent,
+    block_in_place: None,
     detached_task: DetachedTask::RunsUntilExit,
     runtime_drop: RuntimeDrop::StopsNothing,
     scoped_spawn: Some(ScopedSpawn {

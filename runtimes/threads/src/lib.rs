@@ -19,9 +19,9 @@ use std::time::Duration;
 
 use async_lab_runtime::census::{self, Role, ThreadName};
 use async_lab_runtime::registry::{
-    BlockInPlace, BlockingPool, BlockingThreads, BusyTask, Capabilities, ChannelKind,
-    Configuration, DetachedTask, DroppedHandle, FUTURES_TIMER, Http, IdleThreads, NestedBlockOn,
-    PanicOnAwait, PollsOn, RuntimeDrop, Scope, ScopedSpawn,
+    BlockingPool, BlockingThreads, BusyTask, Capabilities, ChannelKind, Configuration,
+    DetachedTask, DroppedHandle, FUTURES_TIMER, Http, IdleThreads, NestedBlockOn, PanicOnAwait,
+    PollsOn, RuntimeDrop, Scope, ScopedSpawn,
 };
 use async_lab_runtime::runtime::{self, Executor, TaskError};
 #[cfg(feature = "lab")]
@@ -57,7 +57,7 @@ async_lab_runtime::flavors! {
                 block_on: "futures::executor::block_on",
                 nested_block_on: NestedBlockOn::Panics,
                 busy_task: BusyTask::OthersRunElsewhere,
-                block_in_place: BlockInPlace::Absent,
+                block_in_place: None,
                 detached_task: DetachedTask::RunsUntilExit,
                 runtime_drop: RuntimeDrop::StopsNothing,
                 scoped_spawn: Some(ScopedSpawn {

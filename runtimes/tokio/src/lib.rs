@@ -19,22 +19,31 @@ use std::cell::RefCell;
 use std::future::Future;
 use std::io;
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use async_lab_runtime::census::{self, Role, ThreadName};
 use async_lab_runtime::env::{self, Variable};
-use async_lab_runtime::handle::{Spawned, TokioJoin};
+use async_lab_runtime::handle::Spawned;
 use async_lab_runtime::registry::{
     BlockInPlace, BlockingPool, BlockingThreads, BusyTask, Capabilities, ChannelKind,
-    Configuration, DetachedTask, DroppedHandle, Flavor as _, Http, IdleThreads, LocalSpawn,
-    NestedBlockOn, OwnTimeout, PanicOnAwait, PollsOn, RuntimeDrop, Timer,
+    Configuration, DetachedTask, DroppedHandle, Flavor as _, Http, IdleThreads, InPlace,
+    LocalSpawn, NestedBlockOn, OwnTimeout, PanicOnAwait, PollsOn, RuntimeDrop, Timer,
 };
 #[cfg(feature = "lab")]
 use async_lab_runtime::runtime::{BlockingWork, BoxTask, RawHandle, Runtime as LabRuntime};
 use async_lab_runtime::runtime::{Executor, LocalTask, TaskError};
 use tokio::task::LocalSet;
+
+/// `tokio::task::block_in_place`, which works on the multi-thread runtime's workers.
+const BLOCK_IN_PLACE: BlockInPlace = BlockInPlace {
+    name: "tokio::task::block_in_place",
+    run: |work| tokio::task::block_in_place(work),
+    in_a_task: InPlace::Works,
+};
 
 /// What every tokio configuration shares.
 const TOKIO: Capabilities = Capabilities {
@@ -66,7 +75,7 @@ const TOKIO: Capabilities = Capabilities {
     block_on: "Runtime::block_on",
     nested_block_on: NestedBlockOn::Panics,
     busy_task: BusyTask::OthersRunElsewhere,
-    block_in_place: BlockInPlace::Works,
+    block_in_place: Some(BLOCK_IN_PLACE),
     detached_task: DetachedTask::RunsUntilDrop,
     runtime_drop: RuntimeDrop::StopsAndWaits,
     scoped_spawn: None,
@@ -92,7 +101,10 @@ async_lab_runtime::flavors! {
                 polls_on: PollsOn::BlockOnThread,
                 takes_workers: false,
                 busy_task: BusyTask::StarvesOthers,
-                block_in_place: BlockInPlace::Panics,
+                block_in_place: Some(BlockInPlace {
+                    in_a_task: InPlace::Panics,
+                    ..BLOCK_IN_PLACE
+                }),
                 detached_task: DetachedTask::PausedUntilDrop,
                 task_may_move: false,
                 ..TOKIO
@@ -113,7 +125,10 @@ async_lab_runtime::flavors! {
                 }),
                 block_on: "LocalSet::block_on",
                 busy_task: BusyTask::StarvesOthers,
-                block_in_place: BlockInPlace::Panics,
+                block_in_place: Some(BlockInPlace {
+                    in_a_task: InPlace::Panics,
+                    ..BLOCK_IN_PLACE
+                }),
                 // A fresh LocalSet for every block_on, dropped with its tasks at the end.
                 detached_task: DetachedTask::StoppedWithBlockOn,
                 task_may_move: false,
@@ -328,4 +343,27 @@ impl LabRuntime for Tokio {
         drop(self.runtime.spawn_blocking(work));
         Ok(())
     }
+}
+
+/// tokio's `JoinHandle` (also trpl's): dropping it detaches the task, as tokio does.
+#[derive(Debug)]
+pub struct TokioJoin<T>(pub tokio::task::JoinHandle<T>);
+
+impl<T> Future for TokioJoin<T> {
+    type Output = Result<T, TaskError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Pin::new(&mut self.0).poll(cx).map(|result| {
+            result.map_err(|error| match error.try_into_panic() {
+                Ok(payload) => TaskError::from_panic(&*payload),
+                // Aborted, or dropped with its runtime.
+                Err(_) => TaskError::Cancelled,
+            })
+        })
+    }
+}
+
+/// True when the calling code runs inside a tokio runtime (where `tokio::spawn` works).
+pub fn in_tokio_context() -> bool {
+    tokio::runtime::Handle::try_current().is_ok()
 }

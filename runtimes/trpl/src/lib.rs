@@ -19,14 +19,15 @@ use std::time::Duration;
 
 use async_lab_runtime::census::ThreadName;
 use async_lab_runtime::env::Variable;
-use async_lab_runtime::handle::{Spawned, TokioJoin};
+use async_lab_runtime::handle::Spawned;
 use async_lab_runtime::registry::{
-    BlockInPlace, BusyTask, Capabilities, ChannelKind, Configuration, DetachedTask, DroppedHandle,
-    Http, NestedBlockOn, PanicOnAwait, PollsOn, RuntimeDrop,
+    BusyTask, Capabilities, ChannelKind, Configuration, DetachedTask, DroppedHandle, Http,
+    NestedBlockOn, PanicOnAwait, PollsOn, RuntimeDrop,
 };
 #[cfg(feature = "lab")]
 use async_lab_runtime::runtime::{BlockingWork, BoxTask, RawHandle, Runtime as LabRuntime};
-use async_lab_runtime::runtime::{Executor, TaskError, in_tokio_context};
+use async_lab_runtime::runtime::{Executor, TaskError};
+use runtime_tokio::{TokioJoin, in_tokio_context};
 
 async_lab_runtime::flavors! {
     /// Trpl's one flavor.
@@ -53,7 +54,7 @@ async_lab_runtime::flavors! {
                 nested_block_on: NestedBlockOn::Panics,
                 busy_task: BusyTask::OthersRunElsewhere,
                 // tokio underneath has it, but trpl does not export it.
-                block_in_place: BlockInPlace::Absent,
+                block_in_place: None,
                 // trpl::block_on drops its runtime, and the tasks with it, when it returns.
                 detached_task: DetachedTask::StoppedWithBlockOn,
                 runtime_drop: RuntimeDrop::StopsNothing,

@@ -4,7 +4,7 @@
 //! The runtimes differ in both halves, and these adapters even them out with no
 //! allocation and no channel of their own:
 //! - tokio's `JoinHandle` already detaches on drop and reports a panic as a `JoinError`:
-//!   [`TokioJoin`] only renames the error.
+//!   `runtime-tokio`'s `TokioJoin` (trpl's too) only renames the error.
 //! - smol's `Task` (adapted in `runtime-smol`) cancels its task when dropped, and it and
 //!   async-std's `JoinHandle` carry a task's panic into whoever awaits them: their
 //!   adapters detach on drop and share [`poll_catching`].
@@ -55,24 +55,6 @@ where
             Spawned::Started(handle) => handle.poll_unpin(cx),
             Spawned::Failed(error) => Poll::Ready(Err(TaskError::clone(error))),
         }
-    }
-}
-
-/// tokio's `JoinHandle` (also trpl's): dropping it detaches the task, as tokio does.
-#[derive(Debug)]
-pub struct TokioJoin<T>(pub tokio::task::JoinHandle<T>);
-
-impl<T> Future for TokioJoin<T> {
-    type Output = Result<T, TaskError>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.0.poll_unpin(cx).map(|result| {
-            result.map_err(|error| match error.try_into_panic() {
-                Ok(payload) => TaskError::from_panic(&*payload),
-                // Aborted, or dropped with its runtime.
-                Err(_) => TaskError::Cancelled,
-            })
-        })
     }
 }
 

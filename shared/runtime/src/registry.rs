@@ -82,9 +82,9 @@ pub struct Capabilities {
     /// What a task that computes without awaiting does to the other tasks (`busy-loop`),
     /// with the default number of threads (and at least two where `--workers` is taken).
     pub busy_task: BusyTask,
-    /// What `tokio::task::block_in_place` does in a task of this configuration
-    /// (`block-in-place`).
-    pub block_in_place: BlockInPlace,
+    /// The runtime's way to block a task's thread after handing the worker's other tasks
+    /// away, where it has one (`block-in-place`): named and done by one value.
+    pub block_in_place: Option<BlockInPlace>,
     /// What becomes of a detached task when `block_on` returns and when the runtime is
     /// dropped (`shutdown`).
     pub detached_task: DetachedTask,
@@ -164,16 +164,27 @@ pub enum IdleThreads {
     EndsWithJob,
 }
 
-/// What `tokio::task::block_in_place` does in a task of a configuration.
+/// A runtime's way to run blocking work on a task's own thread after handing the worker's
+/// other tasks to another thread (tokio's `block_in_place`): what it is called, the
+/// function that does it, and what it does in a task of the configuration.
+#[derive(Debug, Clone, Copy)]
+pub struct BlockInPlace {
+    /// The runtime's name for it: `tokio::task::block_in_place`.
+    pub name: &'static str,
+    /// Runs `work` in place, as the runtime does (panicking where it refuses).
+    pub run: fn(work: &mut dyn FnMut()),
+    /// What it does in a task of this configuration.
+    pub in_a_task: InPlace,
+}
+
+/// What a [`BlockInPlace`] does in a task of a configuration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BlockInPlace {
+pub enum InPlace {
     /// It runs the closure on the task's thread, after handing the worker's other tasks
-    /// to another thread (tokio's multi-thread runtime).
+    /// to another thread (a multi-thread runtime).
     Works,
     /// It panics: only a multi-thread runtime can give the worker's tasks away.
     Panics,
-    /// The runtime has none.
-    Absent,
 }
 
 /// What becomes of a detached task (its handle dropped) when `block_on` returns, then
@@ -432,7 +443,7 @@ mod tests {
             block_on: "rt::block_on",
             nested_block_on: NestedBlockOn::Panics,
             busy_task: BusyTask::StarvesOthers,
-            block_in_place: BlockInPlace::Absent,
+            block_in_place: None,
             detached_task: DetachedTask::RunsUntilExit,
             runtime_drop: RuntimeDrop::StopsNothing,
             scoped_spawn: None,

@@ -255,8 +255,3 @@ pub async fn yield_once() {
     })
     .await
 }
-
-/// True when the calling code runs inside a tokio runtime (where `tokio::spawn` works).
-pub fn in_tokio_context() -> bool {
-    tokio::runtime::Handle::try_current().is_ok()
-}

@@ -1,5 +1,6 @@
 //! `block-in-place`: blocking work done by a task that also drives a second future,
-//! joined with it. tokio's `block_in_place` runs the work on the task's own thread (after
+//! joined with it. A runtime's block in place (tokio's `block_in_place`, the only one: the
+//! registry's `block_in_place` carries its function) runs the work on the task's own thread (after
 //! handing the worker's other tasks to another thread), so the future joined beside it in
 //! the same task stalls for the whole call; on a current-thread runtime it panics, as
 //! there is no other thread to hand the tasks to. `spawn_blocking(..).await` moves the
@@ -11,7 +12,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use async_lab_runtime::registry::BlockInPlace;
 use futures::channel::oneshot;
 
 use super::{Lab, Outcome, millis, ms};
@@ -25,24 +25,33 @@ const BLOCK: Duration = Duration::from_millis(200);
 const TICK: Duration = Duration::from_millis(10);
 
 /// How the blocking work is done.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy)]
 enum Way {
-    /// `tokio::task::block_in_place` on the task's thread.
-    BlockInPlace,
+    /// The runtime's block in place (its function) on the task's thread.
+    InPlace(fn(&mut dyn FnMut())),
     /// The runtime's pool, awaited.
     SpawnBlocking,
     /// A thread of its own, awaited through a oneshot.
     OwnThread,
 }
 
+impl Way {
+    /// The name of the task that does the work this way.
+    fn task_name(self) -> &'static str {
+        match self {
+            Way::InPlace(_) => "BlockInPlace beside a ticker",
+            Way::SpawnBlocking => "SpawnBlocking beside a ticker",
+            Way::OwnThread => "OwnThread beside a ticker",
+        }
+    }
+}
+
 /// Does the blocking work `way`; `Err` with why it could not (a panic's message).
 async fn block<R: Runtime>(rt: &R, way: Way) -> Result<(), String> {
     let work = || thread::sleep(BLOCK);
     match way {
-        Way::BlockInPlace => std::panic::catch_unwind(AssertUnwindSafe(|| {
-            tokio::task::block_in_place(work);
-        }))
-        .map_err(|payload| format!("panicked: {}", panic_message(&*payload))),
+        Way::InPlace(run) => std::panic::catch_unwind(AssertUnwindSafe(|| run(&mut { work })))
+            .map_err(|payload| format!("panicked: {}", panic_message(&*payload))),
         Way::SpawnBlocking => spawn_blocking(rt, work).await.map_err(|e| match e {
             TaskError::Unsupported(what) => format!("not available: {what}"),
             e => e.to_string(),
@@ -67,7 +76,7 @@ async fn block<R: Runtime>(rt: &R, way: Way) -> Result<(), String> {
 /// or why the work could not be done.
 async fn beside_a_ticker<R: Runtime>(lab: &Lab<R>, way: Way) -> Result<Duration, String> {
     let rt = lab.rt.clone();
-    let task = lab.spawn(format!("{way:?} beside a ticker"), async move {
+    let task = lab.spawn(way.task_name(), async move {
         let done = AtomicBool::new(false);
         let ticker = async {
             let mut worst = Duration::ZERO;
@@ -112,7 +121,7 @@ pub async fn block_in_place<R: Runtime>(lab: &Lab<R>) -> Outcome {
         millis(TICK)
     ));
     let first = match capabilities.block_in_place {
-        BlockInPlace::Absent => format!(
+        None => format!(
             "no block_in_place on {} ({}): {} instead",
             configuration.runtime,
             configuration.flavor,
@@ -123,23 +132,23 @@ pub async fn block_in_place<R: Runtime>(lab: &Lab<R>) -> Outcome {
                     "{pool} or a thread of its own"
                 ))
         ),
-        BlockInPlace::Works | BlockInPlace::Panics => {
-            match beside_a_ticker(lab, Way::BlockInPlace).await {
-                Ok(late) => {
-                    lab.out
-                        .set_measure("block_in_place_late_ms", late.as_secs_f64() * 1e3);
-                    format!(
-                        "tokio::task::block_in_place beside a future joined in the same task: {}",
-                        verdict(late)
-                    )
-                }
-                Err(why) => {
-                    format!(
-                        "tokio::task::block_in_place beside a future joined in the same task: {why}"
-                    )
-                }
+        Some(in_place) => match beside_a_ticker(lab, Way::InPlace(in_place.run)).await {
+            Ok(late) => {
+                lab.out
+                    .set_measure("block_in_place_late_ms", late.as_secs_f64() * 1e3);
+                format!(
+                    "{} beside a future joined in the same task: {}",
+                    in_place.name,
+                    verdict(late)
+                )
             }
-        }
+            Err(why) => {
+                format!(
+                    "{} beside a future joined in the same task: {why}",
+                    in_place.name
+                )
+            }
+        },
     };
     lab.out.line(first);
 
