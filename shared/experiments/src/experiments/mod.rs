@@ -21,6 +21,7 @@ mod fairness;
 mod forgot_await;
 mod lab;
 mod lazy;
+mod measure;
 mod mutex;
 mod nested;
 mod no_reactor;
@@ -48,6 +49,7 @@ use crate::site::PAGES;
 
 pub use bench::{Bench, Figure, Measurement};
 pub use lab::{Lab, Outcome, Output, millis, ms};
+pub use measure::{Measure, Unit};
 pub use page_title::page_titles;
 pub use race::race;
 
