@@ -2,10 +2,12 @@
 //! settings, and a place for what it measured.
 
 use std::collections::BTreeMap;
+use std::fmt::Display;
 use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use super::Measure;
 use crate::book_api;
 use crate::escape;
 use crate::fetch::Fetcher;
@@ -208,25 +210,35 @@ impl Output {
         self.recorded().parts.clone()
     }
 
-    /// Records a measurement for the report.
-    pub fn set_measure(&self, name: &str, value: f64) {
-        self.recorded().measures.insert(name.to_string(), value);
+    /// Records a measurement for the report, under its key.
+    pub fn set_measure(&self, measure: Measure, value: f64) {
+        let key = single(measure).to_string();
+        self.recorded().measures.insert(key, value);
+    }
+
+    /// Records the member for `at` of a family of measurements (a key with `{}`:
+    /// `alive_after_{}s` at 15 is `alive_after_15s`).
+    pub fn set_measure_at(&self, measure: Measure, at: impl Display, value: f64) {
+        debug_assert!(measure.is_family(), "{} has no {{}}", measure.key);
+        self.recorded().measures.insert(measure.key_at(at), value);
     }
 
     /// Records the smallest and largest value of a measurement taken several times (its
     /// median is the measurement itself).
-    pub fn set_spread(&self, name: &str, min: f64, max: f64) {
-        self.recorded().spreads.insert(name.to_string(), [min, max]);
+    pub fn set_spread(&self, measure: Measure, min: f64, max: f64) {
+        let key = single(measure).to_string();
+        self.recorded().spreads.insert(key, [min, max]);
     }
 
     /// Records every value of a measurement taken several times, in the order taken.
-    pub fn set_samples(&self, name: &str, values: Vec<f64>) {
-        self.recorded().samples.insert(name.to_string(), values);
+    pub fn set_samples(&self, measure: Measure, values: Vec<f64>) {
+        let key = single(measure).to_string();
+        self.recorded().samples.insert(key, values);
     }
 
     /// A measurement recorded so far.
-    pub fn measure(&self, name: &str) -> Option<f64> {
-        self.recorded().measures.get(name).copied()
+    pub fn measure(&self, measure: Measure) -> Option<f64> {
+        self.recorded().measures.get(single(measure)).copied()
     }
 
     /// True when lines are printed as they come (not in `--json` mode).
@@ -287,6 +299,17 @@ impl Outcome {
             configuration.runtime, configuration.flavor
         )
     }
+}
+
+/// The key of a measure that is no family (one with `{}` is recorded by
+/// [`Output::set_measure_at`]).
+fn single(measure: Measure) -> &'static str {
+    debug_assert!(
+        !measure.is_family(),
+        "{} is a family: set_measure_at",
+        measure.key
+    );
+    measure.key
 }
 
 /// `text`, its hidden characters escaped, without a copy when it has none.
