@@ -6,7 +6,8 @@
 //!
 //! Each experiment prints the book's lines to stdout exactly as the book prints them
 //! ([`Output::line`]); what the lab adds (which part is which, what was measured) goes to
-//! stderr as remarks ([`Output::remark`]) and into the report's `measurements`.
+//! stderr as remarks ([`Output::remark`]) and into the report's `measurements`: each a
+//! [`Measure`] its module declares at its top ([`Experiment::measures`] lists them).
 
 mod bench;
 mod block_in_place;
