@@ -351,7 +351,7 @@ fn measure<R: Runtime>(
     sampler.sample_built();
     let lab = Lab {
         rt: rt.clone(),
-        out: Output::new(!options.json),
+        out: Output::new(!options.json, experiment.measures()),
         fetcher,
         time_scale: options.run.time_scale,
         site,

@@ -19,7 +19,7 @@
 //! - [`site`]: the embedded site, a real HTTP/1.1 server on 127.0.0.1 with tricky,
 //!   slow and failing pages; tests and default runs use it, so nothing needs the internet.
 //! - [`experiments`]: the chapter's programs (`page-title`, `race`, ...), generic over
-//!   [`Runtime`], and the list of them.
+//!   [`Runtime`], the list of them, and the measurements each declares.
 //! - [`progress`]: the progress bar of long experiments, and peak memory.
 //! - [`stats`]: a timing taken several times as a median and its confidence interval
 //!   (order statistics), and when two of them can be told apart.

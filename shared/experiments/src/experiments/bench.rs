@@ -25,12 +25,54 @@ use std::time::{Duration, Instant};
 use clap::{Args, ValueEnum};
 use futures::FutureExt as _;
 
-use super::{Lab, Outcome};
+use super::{Lab, Measure, Outcome};
 use crate::book_api;
 use crate::bounds;
 use crate::runtime::Runtime;
 use crate::stats::Interval;
 use async_lab_runtime::registry::PollsOn;
+
+const SPAWN: Measure = Measure::ns(
+    "spawn_ns",
+    "spawn + await of an empty task through the runtime's own spawn, per task",
+);
+const YIELD: Measure = Measure::ns("yield_ns", "one yield_now in a loop in one task");
+const PING_PONG: Measure = Measure::ns(
+    "ping_pong_ns",
+    "one round trip of a message between two tasks",
+);
+const TIMER_LATE: Measure = Measure::us("timer_late_us", "how late a 1 ms sleep wakes, median");
+const TIMER_LATE_P99: Measure = Measure::us(
+    "timer_late_p99_us",
+    "how late a 1 ms sleep wakes, 99th percentile",
+);
+const FETCH: Measure = Measure::rps(
+    "fetch_rps",
+    "GET requests a second, 64 tasks on keep-alive connections",
+);
+const TASK_BYTES: Measure = Measure::bytes("task_bytes", "resident memory per parked task");
+const LAB_SPAWN_RATIO: Measure = Measure::ratio(
+    "lab_spawn_ratio",
+    "the drop-in spawn_task + await over the runtime's own",
+);
+const FLOOR_WAKE: Measure = Measure::ns("floor_wake_ns", "a waker's wake and a poll, no runtime");
+const FLOOR_THREAD: Measure = Measure::ns("floor_thread_ns", "an OS thread spawned and joined");
+const FLOOR_RTT: Measure = Measure::us("floor_rtt_us", "a loopback TCP round trip");
+
+/// `bench`'s measurements: its figures' ([`Figure::measure`]), in their order.
+pub(super) const MEASURES: &[Measure] = &[
+    SPAWN,
+    YIELD,
+    PING_PONG,
+    TIMER_LATE,
+    TIMER_LATE_P99,
+    FETCH,
+    TASK_BYTES,
+    LAB_SPAWN_RATIO,
+    FLOOR_WAKE,
+    FLOOR_THREAD,
+    FLOOR_RTT,
+];
 
 /// `bench`'s arguments.
 #[derive(Debug, Clone, PartialEq, Args)]
@@ -49,8 +91,9 @@ pub struct Bench {
     pub rounds: u32,
 }
 
-/// A figure `bench` reports: its key in the report's `measurements`, how to read it, and
-/// the floor it is built on. Every key `bench` records is one of these, written once.
+/// A figure `bench` reports: the measurement it is recorded as ([`Figure::measure`]: its
+/// key in the report's `measurements`, its unit), how to read it, and the floor it is
+/// built on. Every key `bench` records is one of these, written once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Figure {
     /// spawn_ns.
@@ -96,21 +139,26 @@ impl Figure {
         Figure::FloorRtt,
     ];
 
+    /// The measurement it is recorded as.
+    pub fn measure(self) -> Measure {
+        match self {
+            Figure::Spawn => SPAWN,
+            Figure::Yield => YIELD,
+            Figure::PingPong => PING_PONG,
+            Figure::TimerLate => TIMER_LATE,
+            Figure::TimerLateP99 => TIMER_LATE_P99,
+            Figure::Fetch => FETCH,
+            Figure::TaskBytes => TASK_BYTES,
+            Figure::LabSpawnRatio => LAB_SPAWN_RATIO,
+            Figure::FloorWake => FLOOR_WAKE,
+            Figure::FloorThread => FLOOR_THREAD,
+            Figure::FloorRtt => FLOOR_RTT,
+        }
+    }
+
     /// Its key in the report's `measurements`.
     pub fn key(self) -> &'static str {
-        match self {
-            Figure::Spawn => "spawn_ns",
-            Figure::Yield => "yield_ns",
-            Figure::PingPong => "ping_pong_ns",
-            Figure::TimerLate => "timer_late_us",
-            Figure::TimerLateP99 => "timer_late_p99_us",
-            Figure::Fetch => "fetch_rps",
-            Figure::TaskBytes => "task_bytes",
-            Figure::LabSpawnRatio => "lab_spawn_ratio",
-            Figure::FloorWake => "floor_wake_ns",
-            Figure::FloorThread => "floor_thread_ns",
-            Figure::FloorRtt => "floor_rtt_us",
-        }
+        self.measure().key
     }
 
     /// What it is, for a table's header and a chart's title.
@@ -229,17 +277,19 @@ impl<R: Runtime> Figures<'_, R> {
         self.set(figure, values)
     }
 
-    /// Records `values`, one per round, as `key`: their median, its interval and every
+    /// Records `values`, one per round, as `figure`: their median, its interval and every
     /// value. Returns the median.
     fn set(&self, figure: Figure, values: Vec<f64>) -> f64 {
-        let key = figure.key();
+        let measure = figure.measure();
         let Some(interval) = Interval::of(&values) else {
-            self.lab.out.set_measure(key, f64::NAN);
+            self.lab.out.set_measure(measure, f64::NAN);
             return f64::NAN;
         };
-        self.lab.out.set_measure(key, interval.median);
-        self.lab.out.set_spread(key, interval.low, interval.high);
-        self.lab.out.set_samples(key, values);
+        self.lab.out.set_measure(measure, interval.median);
+        self.lab
+            .out
+            .set_spread(measure, interval.low, interval.high);
+        self.lab.out.set_samples(measure, values);
         interval.median
     }
 }
@@ -277,7 +327,7 @@ pub async fn bench<R: Runtime>(lab: &Lab<R>, args: &Bench) -> Outcome {
     if args.wants(Measurement::TaskBytes) {
         match task_bytes(lab, tasks).await {
             Some(bytes) => {
-                lab.out.set_measure(Figure::TaskBytes.key(), bytes);
+                lab.out.set_measure(Figure::TaskBytes.measure(), bytes);
                 lab.out
                     .line(format!("a parked task: {bytes:.0} bytes resident"));
             }
@@ -430,9 +480,11 @@ async fn timer<R: Runtime>(figures: &Figures<'_, R>, sleeps: u64) {
     figures.set(Figure::TimerLateP99, p99s);
     lab.out.line(format!(
         "a 1 ms sleep: {:.0} us late (median), {:.0} us (99th percentile)",
-        lab.out.measure(Figure::TimerLate.key()).unwrap_or(f64::NAN),
         lab.out
-            .measure(Figure::TimerLateP99.key())
+            .measure(Figure::TimerLate.measure())
+            .unwrap_or(f64::NAN),
+        lab.out
+            .measure(Figure::TimerLateP99.measure())
             .unwrap_or(f64::NAN)
     ));
 }

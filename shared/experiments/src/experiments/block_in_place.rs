@@ -14,8 +14,25 @@ use std::time::{Duration, Instant};
 
 use futures::channel::oneshot;
 
-use super::{Lab, Outcome, millis, ms};
+use super::{Lab, Measure, Outcome, millis, ms};
 use crate::runtime::{Runtime, TaskError, panic_message, spawn_blocking};
+
+const BLOCK_IN_PLACE_LATE: Measure = Measure::ms(
+    "block_in_place_late_ms",
+    "how late the joined future's tick was at most beside block_in_place",
+);
+const SPAWN_BLOCKING_LATE: Measure = Measure::ms(
+    "spawn_blocking_late_ms",
+    "how late it was at most beside spawn_blocking(..).await",
+);
+const OWN_THREAD_LATE: Measure = Measure::ms(
+    "own_thread_late_ms",
+    "how late it was at most beside a thread of its own, awaited",
+);
+
+/// `block-in-place`'s measurements.
+pub(super) const MEASURES: &[Measure] =
+    &[BLOCK_IN_PLACE_LATE, SPAWN_BLOCKING_LATE, OWN_THREAD_LATE];
 
 /// How long the blocking work blocks (not scaled: "stalled" must mean the same at any
 /// --time-scale, as the ticker's period is not scaled either).
@@ -135,7 +152,7 @@ pub async fn block_in_place<R: Runtime>(lab: &Lab<R>) -> Outcome {
         Some(in_place) => match beside_a_ticker(lab, Way::InPlace(in_place.run)).await {
             Ok(late) => {
                 lab.out
-                    .set_measure("block_in_place_late_ms", late.as_secs_f64() * 1e3);
+                    .set_measure(BLOCK_IN_PLACE_LATE, late.as_secs_f64() * 1e3);
                 format!(
                     "{} beside a future joined in the same task: {}",
                     in_place.name,
@@ -157,7 +174,7 @@ pub async fn block_in_place<R: Runtime>(lab: &Lab<R>) -> Outcome {
         Some(pool) => match beside_a_ticker(lab, Way::SpawnBlocking).await {
             Ok(late) => {
                 lab.out
-                    .set_measure("spawn_blocking_late_ms", late.as_secs_f64() * 1e3);
+                    .set_measure(SPAWN_BLOCKING_LATE, late.as_secs_f64() * 1e3);
                 format!("{pool}(..).await beside it: {}", verdict(late))
             }
             Err(why) => format!("{pool}(..).await beside it: {why}"),
@@ -168,7 +185,7 @@ pub async fn block_in_place<R: Runtime>(lab: &Lab<R>) -> Outcome {
     let third = match beside_a_ticker(lab, Way::OwnThread).await {
         Ok(late) => {
             lab.out
-                .set_measure("own_thread_late_ms", late.as_secs_f64() * 1e3);
+                .set_measure(OWN_THREAD_LATE, late.as_secs_f64() * 1e3);
             format!(
                 "a thread of its own, awaited through a oneshot beside it: {}",
                 verdict(late)

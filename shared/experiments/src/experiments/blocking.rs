@@ -6,8 +6,34 @@ use std::time::{Duration, Instant};
 
 use futures::future::{Either, select};
 
-use super::{Lab, Outcome, millis, ms};
+use super::{Lab, Measure, Outcome, millis, ms};
 use crate::runtime::Runtime;
+
+const BLOCKED: Measure = Measure::ms(
+    "blocked_ms",
+    "how long the blocking task blocked its thread (scaled)",
+);
+const TICKER_LATE: Measure = Measure::ms(
+    "ticker_late_ms",
+    "how late the 10 ms ticker was at most beside the blocked thread",
+);
+const SLEEP_1000: Measure = Measure::ms("sleep_1000_ms", "999 sleeps of 1 ns, one after another");
+const YIELD_1000: Measure = Measure::ms("yield_1000_ms", "999 yield_now calls, one after another");
+const SELECT_TIMEOUT: Measure = Measure::ms(
+    "select_timeout_ms",
+    "the timeout built from select and sleep, until it gave up",
+);
+const OWN_TIMEOUT: Measure = Measure::ms(
+    "own_timeout_ms",
+    "the runtime's own timeout on the same slow future, until it gave up",
+);
+
+/// `blocking`'s measurements.
+pub(super) const BLOCKING_MEASURES: &[Measure] = &[BLOCKED, TICKER_LATE];
+/// `yield`'s measurements.
+pub(super) const YIELD_MEASURES: &[Measure] = &[SLEEP_1000, YIELD_1000];
+/// `timeout`'s measurements.
+pub(super) const TIMEOUT_MEASURES: &[Measure] = &[SELECT_TIMEOUT, OWN_TIMEOUT];
 
 /// Listing 17-14's `slow`: blocks the thread for `millis` (scaled), then says for how long
 /// it asked to: the book's number at `--time-scale 1`, the scaled one otherwise.
@@ -80,10 +106,9 @@ pub async fn blocking<R: Runtime>(lab: &Lab<R>) -> Outcome {
     };
     let late = lab.ticker_lateness(ms(10), stop).await;
     let blocked = lab.scaled(blocked);
+    lab.out.set_measure(BLOCKED, blocked.as_secs_f64() * 1000.0);
     lab.out
-        .set_measure("blocked_ms", blocked.as_secs_f64() * 1000.0);
-    lab.out
-        .set_measure("ticker_late_ms", late.as_secs_f64() * 1000.0);
+        .set_measure(TICKER_LATE, late.as_secs_f64() * 1000.0);
     lab.out.remark(format!(
         "a {} ticker was at most {} late (one run) while another task blocked its thread for {}: {}",
         millis(lab.scaled(ms(10))),
@@ -130,9 +155,9 @@ pub async fn yielding<R: Runtime>(lab: &Lab<R>) -> Outcome {
         yield_time.as_secs_f32()
     ));
     lab.out
-        .set_measure("sleep_1000_ms", sleep_time.as_secs_f64() * 1000.0);
+        .set_measure(SLEEP_1000, sleep_time.as_secs_f64() * 1000.0);
     lab.out
-        .set_measure("yield_1000_ms", yield_time.as_secs_f64() * 1000.0);
+        .set_measure(YIELD_1000, yield_time.as_secs_f64() * 1000.0);
     let ratio = sleep_time.as_secs_f64() / yield_time.as_secs_f64().max(1e-9);
     lab.out.remark(format!(
         "999 sleeps of 1 ns took {:.0}x as long as 999 yields (one run): a sleep waits for the timer's next tick ({} a sleep here)",
@@ -172,7 +197,7 @@ pub async fn timeout<R: Runtime>(lab: &Lab<R>) -> Outcome {
             .line(format!("Failed after {} seconds", duration.as_secs_f64())),
     }
     lab.out
-        .set_measure("select_timeout_ms", start.elapsed().as_secs_f64() * 1000.0);
+        .set_measure(SELECT_TIMEOUT, start.elapsed().as_secs_f64() * 1000.0);
 
     let mut outcome = Outcome::default();
     let rt = lab.rt.clone();
@@ -184,7 +209,7 @@ pub async fn timeout<R: Runtime>(lab: &Lab<R>) -> Outcome {
             let finished = timed.await;
             let took = start.elapsed();
             lab.out
-                .set_measure("own_timeout_ms", took.as_secs_f64() * 1000.0);
+                .set_measure(OWN_TIMEOUT, took.as_secs_f64() * 1000.0);
             let what = match finished {
                 Ok(false) => "timed out",
                 Ok(true) => "finished in time",

@@ -16,11 +16,48 @@ use std::time::{Duration, Instant};
 
 use futures::future::join_all;
 
-use super::{BlockingPool, Lab, Outcome, millis, ms};
+use super::{BlockingPool, Lab, Measure, Outcome, millis, ms};
 use crate::census;
 use crate::runtime::{Runtime, TaskError, spawn_blocking};
 use crate::trace;
 use async_lab_runtime::registry::{BlockingThreads, IdleThreads};
+
+const THREADS_STARTED: Measure = Measure::count(
+    "threads_started",
+    "the pool's threads that ran one of the jobs",
+);
+const MOST_AT_ONCE: Measure = Measure::count("most_at_once", "the most jobs running at once");
+const LAST_JOB: Measure = Measure::ms(
+    "last_job_ms",
+    "from the first spawn to the end of the last job",
+);
+const ALIVE_AFTER: Measure = Measure::count(
+    "alive_after_{}s",
+    "of those threads, the ones alive that many seconds (--after) after the last job",
+);
+const CAPPED_THREADS_STARTED: Measure = Measure::count(
+    "capped_threads_started",
+    "the threads that ran a job, the pool capped",
+);
+const CAPPED_MOST_AT_ONCE: Measure = Measure::count(
+    "capped_most_at_once",
+    "the most jobs running at once, the pool capped",
+);
+const CAPPED_LAST_JOB: Measure = Measure::ms(
+    "capped_last_job_ms",
+    "from the first spawn to the end of the last job, the pool capped",
+);
+
+/// `blocking-pool`'s measurements.
+pub(super) const MEASURES: &[Measure] = &[
+    THREADS_STARTED,
+    MOST_AT_ONCE,
+    LAST_JOB,
+    ALIVE_AFTER,
+    CAPPED_THREADS_STARTED,
+    CAPPED_MOST_AT_ONCE,
+    CAPPED_LAST_JOB,
+];
 
 /// What one batch of jobs showed.
 #[derive(Debug, Default)]
@@ -139,11 +176,10 @@ pub async fn blocking_pool<R: Runtime>(lab: &Lab<R>, args: &BlockingPool) -> Out
         }
     };
     let started = batch.threads.len();
-    lab.out.set_measure("threads_started", started as f64);
+    lab.out.set_measure(THREADS_STARTED, started as f64);
+    lab.out.set_measure(MOST_AT_ONCE, batch.most_at_once as f64);
     lab.out
-        .set_measure("most_at_once", batch.most_at_once as f64);
-    lab.out
-        .set_measure("last_job_ms", batch.last_end.as_secs_f64() * 1e3);
+        .set_measure(LAST_JOB, batch.last_end.as_secs_f64() * 1e3);
     lab.out.remark(format!(
         "the pool ran the {n} jobs on {started} threads, at most {} at once; the last ended after {}",
         batch.most_at_once,
@@ -158,8 +194,7 @@ pub async fn blocking_pool<R: Runtime>(lab: &Lab<R>, args: &BlockingPool) -> Out
                 .line("the thread census is not available here: which threads are left is unknown");
             break;
         };
-        lab.out
-            .set_measure(&format!("alive_after_{after}s"), left as f64);
+        lab.out.set_measure_at(ALIVE_AFTER, after, left as f64);
         lab.out.line(format!(
             "{after} s after the last job: {} ({})",
             how_many(left, started),
@@ -241,11 +276,11 @@ async fn capped<R: Runtime>(
         }
     };
     lab.out
-        .set_measure("capped_threads_started", batch.threads.len() as f64);
+        .set_measure(CAPPED_THREADS_STARTED, batch.threads.len() as f64);
     lab.out
-        .set_measure("capped_most_at_once", batch.most_at_once as f64);
+        .set_measure(CAPPED_MOST_AT_ONCE, batch.most_at_once as f64);
     lab.out
-        .set_measure("capped_last_job_ms", batch.last_end.as_secs_f64() * 1e3);
+        .set_measure(CAPPED_LAST_JOB, batch.last_end.as_secs_f64() * 1e3);
     let rounds = n.div_ceil(cap.get() as u64);
     let held = batch.most_at_once <= cap.get();
     let queued = batch.last_end >= job.mul_f64(rounds as f64);

@@ -6,8 +6,20 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use super::{BusyLoop, Lab, Outcome, millis, ms};
+use super::{BusyLoop, Lab, Measure, Outcome, millis, ms};
 use crate::runtime::Runtime;
+
+const TICKER_LATE: Measure = Measure::ms(
+    "ticker_late_ms",
+    "how late the 10 ms ticker was at most beside the loop that never awaits",
+);
+const YIELDING_TICKER_LATE: Measure = Measure::ms(
+    "yielding_ticker_late_ms",
+    "how late it was at most beside the loop that yields every N steps",
+);
+
+/// `busy-loop`'s measurements.
+pub(super) const MEASURES: &[Measure] = &[TICKER_LATE, YIELDING_TICKER_LATE];
 
 /// One step of the loop: a little arithmetic the compiler cannot skip.
 fn step(state: u64) -> u64 {
@@ -65,7 +77,7 @@ pub async fn busy_loop<R: Runtime>(lab: &Lab<R>, args: &BusyLoop) -> Outcome {
     };
     let late = ticker_beside(lab, busy, None).await;
     lab.out
-        .set_measure("ticker_late_ms", late.as_secs_f64() * 1000.0);
+        .set_measure(TICKER_LATE, late.as_secs_f64() * 1000.0);
     lab.out.line(format!(
         "a task computed for {} without awaiting: {}",
         millis(busy),
@@ -73,7 +85,7 @@ pub async fn busy_loop<R: Runtime>(lab: &Lab<R>, args: &BusyLoop) -> Outcome {
     ));
     let yielding = ticker_beside(lab, busy, Some(every)).await;
     lab.out
-        .set_measure("yielding_ticker_late_ms", yielding.as_secs_f64() * 1000.0);
+        .set_measure(YIELDING_TICKER_LATE, yielding.as_secs_f64() * 1000.0);
     lab.out.line(format!(
         "the same with yield_now every {every} steps: {}",
         verdict(yielding)

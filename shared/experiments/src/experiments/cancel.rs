@@ -21,9 +21,35 @@
 //! first; the rest of the round would then wait in the channel, and the loss would
 //! depend on how the two threads interleaved.
 
-use super::{Lab, Outcome};
+use super::{Lab, Measure, Outcome};
 use crate::book_api::{self, Either, Receiver, Sender};
 use crate::runtime::Runtime;
+
+const INSIDE_SENT: Measure = Measure::count("inside_sent", "messages sent, batch inside select");
+const INSIDE_PROCESSED: Measure = Measure::count(
+    "inside_processed",
+    "messages processed, batch inside select",
+);
+const INSIDE_LOST: Measure = Measure::count(
+    "inside_lost",
+    "messages lost with a dropped batch, batch inside select",
+);
+const OUTSIDE_SENT: Measure = Measure::count("outside_sent", "messages sent, batch outside select");
+const OUTSIDE_PROCESSED: Measure = Measure::count(
+    "outside_processed",
+    "messages processed, batch outside select",
+);
+const OUTSIDE_LOST: Measure = Measure::count("outside_lost", "messages lost, batch outside select");
+
+/// `cancel`'s measurements.
+pub(super) const MEASURES: &[Measure] = &[
+    INSIDE_SENT,
+    INSIDE_PROCESSED,
+    INSIDE_LOST,
+    OUTSIDE_SENT,
+    OUTSIDE_PROCESSED,
+    OUTSIDE_LOST,
+];
 
 /// Rounds the producer sends.
 pub const ROUNDS: usize = 20;
@@ -142,8 +168,9 @@ async fn batch_outside(run: &mut Run<impl Runtime>) -> usize {
     processed + batch.len()
 }
 
-/// Runs one pattern; prints its counts. `None` when the producer failed.
-async fn pattern<R: Runtime>(lab: &Lab<R>, name: &str, key: &str, kept: bool) -> Option<()> {
+/// Runs one pattern (the batch `kept` outside the select, or inside it); prints its
+/// counts. `None` when the producer failed.
+async fn pattern<R: Runtime>(lab: &Lab<R>, name: &str, kept: bool) -> Option<()> {
     let mut run = start(lab);
     let processed = if kept {
         batch_outside(&mut run).await
@@ -160,10 +187,13 @@ async fn pattern<R: Runtime>(lab: &Lab<R>, name: &str, key: &str, kept: bool) ->
     lab.out.line(format!(
         "{name}: {sent} sent, {processed} processed, {left} left in the channel, {lost} lost"
     ));
-    lab.out.set_measure(&format!("{key}_sent"), sent as f64);
-    lab.out
-        .set_measure(&format!("{key}_processed"), processed as f64);
-    lab.out.set_measure(&format!("{key}_lost"), lost as f64);
+    let [sent_measure, processed_measure, lost_measure] = match kept {
+        false => [INSIDE_SENT, INSIDE_PROCESSED, INSIDE_LOST],
+        true => [OUTSIDE_SENT, OUTSIDE_PROCESSED, OUTSIDE_LOST],
+    };
+    lab.out.set_measure(sent_measure, sent as f64);
+    lab.out.set_measure(processed_measure, processed as f64);
+    lab.out.set_measure(lost_measure, lost as f64);
     Some(())
 }
 
@@ -173,19 +203,14 @@ pub async fn cancel<R: Runtime>(lab: &Lab<R>) -> Outcome {
     lab.out.remark(format!(
         "{ROUNDS} rounds of {BURST} messages and a tick; batches of {BATCH}; select polls the messages first, the tick second"
     ));
-    for (name, key, kept) in [
+    for (name, kept) in [
         (
             "a batch read inside select, dropped when the tick wins",
-            "inside",
             false,
         ),
-        (
-            "one recv inside select, the batch kept outside it",
-            "outside",
-            true,
-        ),
+        ("one recv inside select, the batch kept outside it", true),
     ] {
-        if pattern(lab, name, key, kept).await.is_none() {
+        if pattern(lab, name, kept).await.is_none() {
             outcome.fail(format!("{name}: the producer task failed"));
         }
     }

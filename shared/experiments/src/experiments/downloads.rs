@@ -14,11 +14,27 @@ use std::time::{Duration, Instant};
 
 use async_lab_runtime::registry::PollsOn;
 
-use super::{Lab, Outcome, millis};
+use super::{Lab, Measure, Outcome, millis};
 use crate::fetch::with_tokio_reactor;
 use crate::progress::{PeakMemory, Progress};
 use crate::resources::{self, thousands};
 use crate::runtime::Runtime;
+
+const DESCRIPTOR_LIMIT: Measure = Measure::count(
+    "descriptor_limit",
+    "the soft limit on open descriptors the downloads ran under",
+);
+const PAGES: Measure = Measure::count("pages", "pages downloaded");
+const BYTES: Measure = Measure::bytes("bytes", "the downloaded pages' bodies, in all");
+const DOWNLOADS: Measure = Measure::ms(
+    "downloads_ms",
+    "from the first download's spawn to the last one's end",
+);
+const PEAK_RSS: Measure =
+    Measure::kib("peak_rss_kib", "the process's peak resident memory (VmHWM)");
+
+/// `downloads`' measurements.
+pub(super) const MEASURES: &[Measure] = &[DESCRIPTOR_LIMIT, PAGES, BYTES, DOWNLOADS, PEAK_RSS];
 
 /// Fetches every URL concurrently, one task each, with a progress bar on stderr.
 pub async fn downloads<R: Runtime>(lab: &Lab<R>, urls: &[String]) -> Outcome {
@@ -42,7 +58,7 @@ pub async fn downloads<R: Runtime>(lab: &Lab<R>, urls: &[String]) -> Outcome {
         return outcome;
     }
     if let Some(limit) = resources::descriptor_limit() {
-        lab.out.set_measure("descriptor_limit", limit as f64);
+        lab.out.set_measure(DESCRIPTOR_LIMIT, limit as f64);
     }
     // The parts that start on first use and hold descriptors of their own (async-io's
     // reactor, the compat bridge's tokio runtime) start now: started by a download, with
@@ -83,13 +99,12 @@ pub async fn downloads<R: Runtime>(lab: &Lab<R>, urls: &[String]) -> Outcome {
         thousands(n),
         failed.summary()
     ));
-    lab.out.set_measure("pages", pages as f64);
-    lab.out.set_measure("bytes", bytes as f64);
-    lab.out
-        .set_measure("downloads_ms", took.as_secs_f64() * 1000.0);
+    lab.out.set_measure(PAGES, pages as f64);
+    lab.out.set_measure(BYTES, bytes as f64);
+    lab.out.set_measure(DOWNLOADS, took.as_secs_f64() * 1000.0);
     match memory.peak_kib() {
         Some(kib) => {
-            lab.out.set_measure("peak_rss_kib", kib as f64);
+            lab.out.set_measure(PEAK_RSS, kib as f64);
             lab.out.remark(format!(
                 "{} pages in {} (one run), peak memory (VmHWM) {kib} KiB",
                 thousands(pages),

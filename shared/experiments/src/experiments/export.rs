@@ -9,9 +9,75 @@ use std::time::{Duration, Instant};
 
 use futures::channel::oneshot;
 
-use super::{Lab, Outcome, millis, ms};
+use super::{Lab, Measure, Outcome, millis, ms};
 use crate::progress::Progress;
 use crate::runtime::{self, Runtime, TaskError};
+
+const EXECUTOR: Measure = Measure::ms(
+    "executor_ms",
+    "every frame on the executor, a task each: the whole export",
+);
+const EXECUTOR_TICKER_LATE: Measure = Measure::ms(
+    "executor_ticker_late_ms",
+    "how late the 10 ms ticker was at most meanwhile",
+);
+const SPAWN_BLOCKING: Measure = Measure::ms(
+    "spawn_blocking_ms",
+    "every frame on the runtime's spawn_blocking pool: the whole export",
+);
+const SPAWN_BLOCKING_TICKER_LATE: Measure = Measure::ms(
+    "spawn_blocking_ticker_late_ms",
+    "how late the 10 ms ticker was at most meanwhile",
+);
+const THREAD: Measure = Measure::ms(
+    "thread_ms",
+    "every frame on a dedicated thread: the whole export",
+);
+const THREAD_TICKER_LATE: Measure = Measure::ms(
+    "thread_ticker_late_ms",
+    "how late the 10 ms ticker was at most meanwhile",
+);
+
+/// `export`'s measurements.
+pub(super) const MEASURES: &[Measure] = &[
+    EXECUTOR,
+    EXECUTOR_TICKER_LATE,
+    SPAWN_BLOCKING,
+    SPAWN_BLOCKING_TICKER_LATE,
+    THREAD,
+    THREAD_TICKER_LATE,
+];
+
+/// Where the frames are computed.
+#[derive(Debug, Clone, Copy)]
+enum Way {
+    /// On the executor, one task a frame.
+    Executor,
+    /// On the runtime's `spawn_blocking` pool.
+    SpawnBlocking,
+    /// On a dedicated OS thread.
+    Thread,
+}
+
+impl Way {
+    /// Its name in the remarks.
+    fn name(self) -> &'static str {
+        match self {
+            Way::Executor => "executor",
+            Way::SpawnBlocking => "spawn_blocking",
+            Way::Thread => "thread",
+        }
+    }
+
+    /// How long the export took this way, and how late the ticker was meanwhile.
+    fn measures(self) -> [Measure; 2] {
+        match self {
+            Way::Executor => [EXECUTOR, EXECUTOR_TICKER_LATE],
+            Way::SpawnBlocking => [SPAWN_BLOCKING, SPAWN_BLOCKING_TICKER_LATE],
+            Way::Thread => [THREAD, THREAD_TICKER_LATE],
+        }
+    }
+}
 
 /// One "frame": a fixed amount of pure computation, never awaiting. A fixed amount, not a
 /// fixed time, so that frames that share a core take longer, as real work would.
@@ -47,10 +113,10 @@ async fn await_all(
     Ok(())
 }
 
-/// Runs `work` beside the ticker and records how it went under `mode`.
+/// Runs `work`, the frames computed `way`, beside the ticker, and records how it went.
 async fn measure<R: Runtime>(
     lab: &Lab<R>,
-    mode: &str,
+    way: Way,
     work: impl Future<Output = Result<(), TaskError>>,
 ) -> Result<(), TaskError> {
     let started = Instant::now();
@@ -62,14 +128,14 @@ async fn measure<R: Runtime>(
     // A way this runtime does not have (no spawn_blocking) took no time: it has no figure
     // (the table shows "-"), not a zero.
     if result.is_ok() {
+        let [took_measure, late_measure] = way.measures();
         lab.out
-            .set_measure(&format!("{mode}_ms"), took.as_secs_f64() * 1000.0);
-        lab.out.set_measure(
-            &format!("{mode}_ticker_late_ms"),
-            late.as_secs_f64() * 1000.0,
-        );
+            .set_measure(took_measure, took.as_secs_f64() * 1000.0);
+        lab.out
+            .set_measure(late_measure, late.as_secs_f64() * 1000.0);
         lab.out.remark(format!(
-            "{mode}: {} in all; the 10 ms ticker was at most {} late (one run)",
+            "{}: {} in all; the 10 ms ticker was at most {} late (one run)",
+            way.name(),
             millis(took),
             millis(late)
         ));
@@ -95,7 +161,7 @@ pub async fn export<R: Runtime>(lab: &Lab<R>, frames: usize, frame_ms: u64) -> O
             .collect();
         await_all(handles).await
     };
-    match measure(lab, "executor", on_executor).await {
+    match measure(lab, Way::Executor, on_executor).await {
         Ok(()) => lab.out.line(format!(
             "exported {frames} frames on the executor, one task a frame"
         )),
@@ -114,7 +180,7 @@ pub async fn export<R: Runtime>(lab: &Lab<R>, frames: usize, frame_ms: u64) -> O
             .collect();
         await_all(handles).await
     };
-    match measure(lab, "spawn_blocking", on_blocking_pool).await {
+    match measure(lab, Way::SpawnBlocking, on_blocking_pool).await {
         Ok(()) => lab
             .out
             .line(format!("exported {frames} frames on spawn_blocking")),
@@ -140,7 +206,7 @@ pub async fn export<R: Runtime>(lab: &Lab<R>, frames: usize, frame_ms: u64) -> O
             .map_err(|e| TaskError::SpawnFailed(e.to_string()))?;
         finished.await.map_err(|_| TaskError::Cancelled)
     };
-    match measure(lab, "thread", on_thread).await {
+    match measure(lab, Way::Thread, on_thread).await {
         Ok(()) => lab
             .out
             .line(format!("exported {frames} frames on a dedicated thread")),

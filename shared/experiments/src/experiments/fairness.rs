@@ -16,9 +16,89 @@ use std::task::Poll;
 
 use futures::future::ready;
 
-use super::{Lab, Outcome};
+use super::{Lab, Measure, Outcome};
 use crate::book_api::{self, Either};
 use crate::runtime::Runtime;
+
+const TRPL_SELECT_FIRST: Measure = Measure::count(
+    "trpl_select_first",
+    "races under trpl::select the first future won",
+);
+const TRPL_SELECT_SECOND: Measure = Measure::count(
+    "trpl_select_second",
+    "races under trpl::select the second future won",
+);
+const FUTURES_SELECT_FIRST: Measure = Measure::count(
+    "futures_select_first",
+    "races under futures::select! the first future won",
+);
+const FUTURES_SELECT_SECOND: Measure = Measure::count(
+    "futures_select_second",
+    "races under futures::select! the second future won",
+);
+const FUTURES_SELECT_BIASED_FIRST: Measure = Measure::count(
+    "futures_select_biased_first",
+    "races under futures::select_biased! the first future won",
+);
+const FUTURES_SELECT_BIASED_SECOND: Measure = Measure::count(
+    "futures_select_biased_second",
+    "races under futures::select_biased! the second future won",
+);
+const TOKIO_SELECT_FIRST: Measure = Measure::count(
+    "tokio_select_first",
+    "races under tokio::select! the first future won",
+);
+const TOKIO_SELECT_SECOND: Measure = Measure::count(
+    "tokio_select_second",
+    "races under tokio::select! the second future won",
+);
+const TOKIO_SELECT_BIASED_FIRST: Measure = Measure::count(
+    "tokio_select_biased_first",
+    "races under tokio::select! with biased; the first future won",
+);
+const TOKIO_SELECT_BIASED_SECOND: Measure = Measure::count(
+    "tokio_select_biased_second",
+    "races under tokio::select! with biased; the second future won",
+);
+const TRPL_JOIN_FIRST_FIRST: Measure = Measure::count(
+    "trpl_join_first_first",
+    "polls of trpl::join that polled the first future first",
+);
+const TRPL_JOIN_POLLS: Measure = Measure::count("trpl_join_polls", "polls of trpl::join, in all");
+const TOKIO_JOIN_FIRST_FIRST: Measure = Measure::count(
+    "tokio_join_first_first",
+    "polls of tokio::join! that polled the first future first",
+);
+const TOKIO_JOIN_POLLS: Measure =
+    Measure::count("tokio_join_polls", "polls of tokio::join!, in all");
+const TOKIO_JOIN_BIASED_FIRST_FIRST: Measure = Measure::count(
+    "tokio_join_biased_first_first",
+    "polls of tokio::join! with biased; that polled the first future first",
+);
+const TOKIO_JOIN_BIASED_POLLS: Measure = Measure::count(
+    "tokio_join_biased_polls",
+    "polls of tokio::join! with biased;, in all",
+);
+
+/// `fairness`' measurements.
+pub(super) const MEASURES: &[Measure] = &[
+    TRPL_SELECT_FIRST,
+    TRPL_SELECT_SECOND,
+    FUTURES_SELECT_FIRST,
+    FUTURES_SELECT_SECOND,
+    FUTURES_SELECT_BIASED_FIRST,
+    FUTURES_SELECT_BIASED_SECOND,
+    TOKIO_SELECT_FIRST,
+    TOKIO_SELECT_SECOND,
+    TOKIO_SELECT_BIASED_FIRST,
+    TOKIO_SELECT_BIASED_SECOND,
+    TRPL_JOIN_FIRST_FIRST,
+    TRPL_JOIN_POLLS,
+    TOKIO_JOIN_FIRST_FIRST,
+    TOKIO_JOIN_POLLS,
+    TOKIO_JOIN_BIASED_FIRST_FIRST,
+    TOKIO_JOIN_BIASED_POLLS,
+];
 
 /// How many races each select runs.
 pub const RACES: u32 = 1_000;
@@ -94,7 +174,7 @@ pub async fn fairness<R: Runtime>(lab: &Lab<R>) -> Outcome {
     let results = [
         (
             "trpl::select",
-            "trpl_select",
+            [TRPL_SELECT_FIRST, TRPL_SELECT_SECOND],
             count(|| async {
                 match book_api::select(ready(()), ready(())).await {
                     Either::Left(()) => 0,
@@ -105,7 +185,7 @@ pub async fn fairness<R: Runtime>(lab: &Lab<R>) -> Outcome {
         ),
         (
             "futures::select!",
-            "futures_select",
+            [FUTURES_SELECT_FIRST, FUTURES_SELECT_SECOND],
             count(|| async {
                 futures::select! {
                     () = ready(()) => 0,
@@ -116,7 +196,7 @@ pub async fn fairness<R: Runtime>(lab: &Lab<R>) -> Outcome {
         ),
         (
             "futures::select_biased!",
-            "futures_select_biased",
+            [FUTURES_SELECT_BIASED_FIRST, FUTURES_SELECT_BIASED_SECOND],
             count(|| async {
                 futures::select_biased! {
                     () = ready(()) => 0,
@@ -127,7 +207,7 @@ pub async fn fairness<R: Runtime>(lab: &Lab<R>) -> Outcome {
         ),
         (
             "tokio::select!",
-            "tokio_select",
+            [TOKIO_SELECT_FIRST, TOKIO_SELECT_SECOND],
             count(|| async {
                 tokio::select! {
                     () = ready(()) => 0,
@@ -138,7 +218,7 @@ pub async fn fairness<R: Runtime>(lab: &Lab<R>) -> Outcome {
         ),
         (
             "tokio::select! with biased;",
-            "tokio_select_biased",
+            [TOKIO_SELECT_BIASED_FIRST, TOKIO_SELECT_BIASED_SECOND],
             count(|| async {
                 tokio::select! {
                     biased;
@@ -149,12 +229,10 @@ pub async fn fairness<R: Runtime>(lab: &Lab<R>) -> Outcome {
             .await,
         ),
     ];
-    for (name, key, wins) in results {
+    for (name, [first, second], wins) in results {
         lab.out.line(format!("{name}: {}", verdict(wins)));
-        lab.out
-            .set_measure(&format!("{key}_first"), f64::from(wins[0]));
-        lab.out
-            .set_measure(&format!("{key}_second"), f64::from(wins[1]));
+        lab.out.set_measure(first, f64::from(wins[0]));
+        lab.out.set_measure(second, f64::from(wins[1]));
         lab.out.remark(format!(
             "{name}: the first future won {} races, the second {}",
             wins[0], wins[1]
@@ -173,20 +251,26 @@ pub async fn fairness<R: Runtime>(lab: &Lab<R>) -> Outcome {
     let order = Mutex::new(Vec::new());
     tokio::join!(biased; recorder(0, &order), recorder(1, &order));
     let tokio_join_biased = first_polled_first(&order);
-    for (name, key, counts) in [
-        ("trpl::join", "trpl_join", trpl_join),
-        ("tokio::join!", "tokio_join", tokio_join),
+    for (name, [first_first, polls], counts) in [
+        (
+            "trpl::join",
+            [TRPL_JOIN_FIRST_FIRST, TRPL_JOIN_POLLS],
+            trpl_join,
+        ),
+        (
+            "tokio::join!",
+            [TOKIO_JOIN_FIRST_FIRST, TOKIO_JOIN_POLLS],
+            tokio_join,
+        ),
         (
             "tokio::join! with biased;",
-            "tokio_join_biased",
+            [TOKIO_JOIN_BIASED_FIRST_FIRST, TOKIO_JOIN_BIASED_POLLS],
             tokio_join_biased,
         ),
     ] {
         lab.out.line(format!("{name}: {}", join_verdict(counts)));
-        lab.out
-            .set_measure(&format!("{key}_first_first"), f64::from(counts[0]));
-        lab.out
-            .set_measure(&format!("{key}_polls"), f64::from(counts[1]));
+        lab.out.set_measure(first_first, f64::from(counts[0]));
+        lab.out.set_measure(polls, f64::from(counts[1]));
         lab.out.remark(format!(
             "{name}: the first future was polled first in {} of the join's {} polls",
             counts[0], counts[1]

@@ -2,10 +2,12 @@
 //! settings, and a place for what it measured.
 
 use std::collections::BTreeMap;
+use std::fmt::Display;
 use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use super::Measure;
 use crate::book_api;
 use crate::escape;
 use crate::fetch::Fetcher;
@@ -138,6 +140,8 @@ struct Ticks {
 pub struct Output {
     inner: Arc<Mutex<Recorded>>,
     echo: bool,
+    /// The measures the experiment declares: a debug build refuses any other.
+    declared: &'static [Measure],
 }
 
 #[derive(Debug, Default)]
@@ -151,11 +155,16 @@ struct Recorded {
 }
 
 impl Output {
-    /// Collects lines; prints them too when `echo` is set.
-    pub fn new(echo: bool) -> Output {
+    /// Collects lines; prints them too when `echo` is set. `declared` are the measures
+    /// the experiment may record ([`Experiment::measures`]): in a debug build, recording
+    /// another panics.
+    ///
+    /// [`Experiment::measures`]: super::Experiment::measures
+    pub fn new(echo: bool, declared: &'static [Measure]) -> Output {
         Output {
             inner: Arc::default(),
             echo,
+            declared,
         }
     }
 
@@ -208,25 +217,56 @@ impl Output {
         self.recorded().parts.clone()
     }
 
-    /// Records a measurement for the report.
-    pub fn set_measure(&self, name: &str, value: f64) {
-        self.recorded().measures.insert(name.to_string(), value);
+    /// The key of `measure`, one the experiment declared and no family (in a debug build,
+    /// a panic otherwise).
+    fn key(&self, measure: Measure) -> &'static str {
+        self.check_declared(measure);
+        debug_assert!(
+            !measure.is_family(),
+            "{} is a family: set_measure_at",
+            measure.key
+        );
+        measure.key
+    }
+
+    fn check_declared(&self, measure: Measure) {
+        debug_assert!(
+            self.declared.contains(&measure),
+            "{} is not among the experiment's measures (Experiment::measures)",
+            measure.key
+        );
+    }
+
+    /// Records a measurement for the report, under its key.
+    pub fn set_measure(&self, measure: Measure, value: f64) {
+        let key = self.key(measure).to_string();
+        self.recorded().measures.insert(key, value);
+    }
+
+    /// Records the member for `at` of a family of measurements (a key with `{}`:
+    /// `alive_after_{}s` at 15 is `alive_after_15s`).
+    pub fn set_measure_at(&self, measure: Measure, at: impl Display, value: f64) {
+        self.check_declared(measure);
+        debug_assert!(measure.is_family(), "{} has no {{}}", measure.key);
+        self.recorded().measures.insert(measure.key_at(at), value);
     }
 
     /// Records the smallest and largest value of a measurement taken several times (its
     /// median is the measurement itself).
-    pub fn set_spread(&self, name: &str, min: f64, max: f64) {
-        self.recorded().spreads.insert(name.to_string(), [min, max]);
+    pub fn set_spread(&self, measure: Measure, min: f64, max: f64) {
+        let key = self.key(measure).to_string();
+        self.recorded().spreads.insert(key, [min, max]);
     }
 
     /// Records every value of a measurement taken several times, in the order taken.
-    pub fn set_samples(&self, name: &str, values: Vec<f64>) {
-        self.recorded().samples.insert(name.to_string(), values);
+    pub fn set_samples(&self, measure: Measure, values: Vec<f64>) {
+        let key = self.key(measure).to_string();
+        self.recorded().samples.insert(key, values);
     }
 
     /// A measurement recorded so far.
-    pub fn measure(&self, name: &str) -> Option<f64> {
-        self.recorded().measures.get(name).copied()
+    pub fn measure(&self, measure: Measure) -> Option<f64> {
+        self.recorded().measures.get(self.key(measure)).copied()
     }
 
     /// True when lines are printed as they come (not in `--json` mode).
@@ -305,4 +345,39 @@ pub fn ms(n: u64) -> Duration {
 /// A duration in milliseconds, with one decimal, as remarks print it.
 pub fn millis(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DECLARED: Measure = Measure::ms("declared_ms", "a declared measure");
+    const FAMILY: Measure = Measure::count("after_{}s", "a declared family");
+    const OTHER: Measure = Measure::count("other", "a measure nobody declared");
+
+    #[test]
+    fn a_measure_is_recorded_under_its_key_and_a_family_s_member_under_its_own() {
+        let out = Output::new(false, &[DECLARED, FAMILY]);
+        out.set_measure(DECLARED, 1.5);
+        out.set_measure_at(FAMILY, 15.0, 3.0);
+        out.set_spread(DECLARED, 1.0, 2.0);
+        out.set_samples(DECLARED, vec![1.0, 1.5, 2.0]);
+        assert_eq!(out.measure(DECLARED), Some(1.5));
+        assert_eq!(
+            out.measures(),
+            BTreeMap::from([
+                ("after_15s".to_string(), 3.0),
+                ("declared_ms".to_string(), 1.5)
+            ])
+        );
+        assert_eq!(out.spreads()["declared_ms"], [1.0, 2.0]);
+        assert_eq!(out.samples()["declared_ms"], [1.0, 1.5, 2.0]);
+    }
+
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "not among the experiment's measures")]
+    fn a_debug_build_refuses_a_measure_the_experiment_did_not_declare() {
+        Output::new(false, &[DECLARED]).set_measure(OTHER, 1.0);
+    }
 }

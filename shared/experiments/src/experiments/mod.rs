@@ -6,7 +6,8 @@
 //!
 //! Each experiment prints the book's lines to stdout exactly as the book prints them
 //! ([`Output::line`]); what the lab adds (which part is which, what was measured) goes to
-//! stderr as remarks ([`Output::remark`]) and into the report's `measurements`.
+//! stderr as remarks ([`Output::remark`]) and into the report's `measurements`: each a
+//! [`Measure`] its module declares at its top ([`Experiment::measures`] lists them).
 
 mod bench;
 mod block_in_place;
@@ -21,6 +22,7 @@ mod fairness;
 mod forgot_await;
 mod lab;
 mod lazy;
+mod measure;
 mod mutex;
 mod nested;
 mod no_reactor;
@@ -48,6 +50,7 @@ use crate::site::PAGES;
 
 pub use bench::{Bench, Figure, Measurement};
 pub use lab::{Lab, Outcome, Output, millis, ms};
+pub use measure::{Measure, Unit};
 pub use page_title::page_titles;
 pub use race::race;
 
@@ -285,6 +288,46 @@ impl Experiment {
         Ok(())
     }
 
+    /// What the experiment measures: every [`Measure`] it may record, each declared at the
+    /// top of its module (a run records those its configuration can take).
+    pub fn measures(&self) -> &'static [Measure] {
+        match self {
+            Experiment::Blocking => blocking::BLOCKING_MEASURES,
+            Experiment::Yield => blocking::YIELD_MEASURES,
+            Experiment::Timeout => blocking::TIMEOUT_MEASURES,
+            Experiment::Downloads(_) => downloads::MEASURES,
+            Experiment::Export(_) => export::MEASURES,
+            Experiment::DropHandle => raw::DROP_HANDLE_MEASURES,
+            Experiment::Bench(_) => bench::MEASURES,
+            Experiment::BusyLoop(_) => busy_loop::MEASURES,
+            Experiment::Waker => waker::MEASURES,
+            Experiment::Pinning => pinning::MEASURES,
+            Experiment::Fairness => fairness::MEASURES,
+            Experiment::Cancel => cancel::MEASURES,
+            Experiment::BlockingPool(_) => blocking_pool::MEASURES,
+            Experiment::BlockInPlace => block_in_place::MEASURES,
+            Experiment::Shutdown => shutdown::MEASURES,
+            Experiment::ThreadLocal => thread_local::MEASURES,
+            Experiment::PageTitle(_)
+            | Experiment::Race(_)
+            | Experiment::Spawn
+            | Experiment::SpawnAwait
+            | Experiment::Join
+            | Experiment::Channel
+            | Experiment::Streams
+            | Experiment::JoinAll
+            | Experiment::ThreadToAsync
+            | Experiment::Panic
+            | Experiment::NestedBlockOn
+            | Experiment::NoReactor
+            | Experiment::ForgotAwait
+            | Experiment::MutexAcrossAwait
+            | Experiment::NotSend
+            | Experiment::Lazy
+            | Experiment::Scoped => &[],
+        }
+    }
+
     /// Runs the experiment on `lab`'s runtime. Call it inside `block_on`.
     pub async fn run<R: Runtime>(&self, lab: &Lab<R>) -> Outcome {
         match self {
@@ -368,21 +411,69 @@ mod tests {
 
     use super::*;
 
+    /// Every experiment `list` names, parsed from the command line with its defaults, with
+    /// the name it was typed with.
+    fn every_experiment() -> Vec<(String, Experiment)> {
+        list()
+            .into_iter()
+            .map(|(name, _)| {
+                let command = Experiment::augment_subcommands(clap::Command::new("lab"));
+                let matches = command
+                    .try_get_matches_from(["lab", name.as_str()])
+                    .unwrap_or_else(|e| panic!("{name}: {e}"));
+                let experiment = Experiment::from_arg_matches(&matches)
+                    .unwrap_or_else(|e| panic!("{name}: {e}"));
+                (name, experiment)
+            })
+            .collect()
+    }
+
     /// Every experiment `list` names, parsed from the command line with its defaults, gives
     /// back the name it was typed with.
     #[test]
     fn every_experiment_is_called_by_the_name_it_is_typed_with() {
-        let names = list();
-        assert_eq!(names.len(), 33);
-        for (name, _) in names {
-            let command = Experiment::augment_subcommands(clap::Command::new("lab"));
-            let matches = command
-                .try_get_matches_from(["lab", name.as_str()])
-                .unwrap_or_else(|e| panic!("{name}: {e}"));
-            let experiment =
-                Experiment::from_arg_matches(&matches).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let experiments = every_experiment();
+        assert_eq!(experiments.len(), 33);
+        for (name, experiment) in experiments {
             assert_eq!(experiment.name(), name);
         }
         assert_eq!(Experiment::default().name(), "page-title");
+    }
+
+    /// Each experiment's measures (run nothing): their keys differ, and each key's last
+    /// word names its unit as the report's readers will read it (the constructors check
+    /// it at compile time; this checks the lists hold only what they made).
+    #[test]
+    fn every_experiment_s_measures_have_distinct_keys_that_name_their_units() {
+        let mut measured = 0;
+        for (name, experiment) in every_experiment() {
+            let measures = experiment.measures();
+            let mut keys = std::collections::BTreeSet::new();
+            for measure in measures {
+                assert!(keys.insert(measure.key), "{name}: {} twice", measure.key);
+                assert_eq!(
+                    Measure::check(measure.key, measure.unit),
+                    Ok(()),
+                    "{name}: {measure:?}"
+                );
+                if let Some(named) = Unit::named_by(measure.key) {
+                    assert_eq!(named, measure.unit, "{name}: {}", measure.key);
+                }
+                assert!(
+                    !measure.what.is_empty(),
+                    "{name}: {} says nothing",
+                    measure.key
+                );
+            }
+            measured += usize::from(!measures.is_empty());
+        }
+        assert_eq!(measured, 16, "experiments that measure something");
+    }
+
+    /// `bench`'s measures are its figures', in the same order.
+    #[test]
+    fn bench_measures_its_figures() {
+        let figures: Vec<Measure> = Figure::ALL.iter().map(|f| f.measure()).collect();
+        assert_eq!(bench::MEASURES, figures.as_slice());
     }
 }

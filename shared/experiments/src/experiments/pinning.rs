@@ -14,9 +14,48 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use futures::future::join_all;
 
-use super::{Lab, Outcome, ms};
+use super::{Lab, Measure, Outcome, ms};
 use crate::book_api::{self, Receiver, Sender};
 use crate::runtime::{Runtime, yield_once};
+
+const WITH_PIN: Measure = Measure::bytes(
+    "with_pin_bytes",
+    "the future that runs listing 17-24 with pin!, before its first poll",
+);
+const WITH_BOX_PIN: Measure = Measure::bytes(
+    "with_box_pin_bytes",
+    "the future that runs it with Box::pin, before its first poll",
+);
+const TX1_FUT: Measure = Measure::bytes("tx1_fut_bytes", "listing 17-24's tx1_fut");
+const RX_FUT: Measure = Measure::bytes("rx_fut_bytes", "listing 17-24's rx_fut");
+const TX_FUT: Measure = Measure::bytes("tx_fut_bytes", "listing 17-24's tx_fut");
+const PIN_ELEMENT: Measure = Measure::bytes(
+    "pin_element_bytes",
+    "an element of Vec<Pin<&mut dyn Future<Output = ()>>>",
+);
+const BOX_ELEMENT: Measure = Measure::bytes(
+    "box_element_bytes",
+    "an element of Vec<Pin<Box<dyn Future<Output = ()>>>>",
+);
+const SELF_REFERENTIAL: Measure =
+    Measure::bytes("self_referential_bytes", "the self-referential future");
+const LOCAL_OFFSET: Measure = Measure::bytes(
+    "self_referential_local_offset",
+    "where the local it borrows is, from the future's start, once polled",
+);
+
+/// `pinning`'s measurements.
+pub(super) const MEASURES: &[Measure] = &[
+    WITH_PIN,
+    WITH_BOX_PIN,
+    TX1_FUT,
+    RX_FUT,
+    TX_FUT,
+    PIN_ELEMENT,
+    BOX_ELEMENT,
+    SELF_REFERENTIAL,
+    LOCAL_OFFSET,
+];
 
 const FIRST: [&str; 4] = ["hi", "from", "the", "future"];
 const SECOND: [&str; 4] = ["more", "messages", "for", "you"];
@@ -45,16 +84,16 @@ async fn with_pin_macro<R: Runtime>(lab: &Lab<R>) -> usize {
     let tx1_fut = pin!(send_words(lab, tx1, &FIRST));
     let rx_fut = pin!(receive_all(&mut rx, &count));
     let tx_fut = pin!(send_words(lab, tx, &SECOND));
-    for (name, size) in [
-        ("tx1_fut", size_of_val(&*tx1_fut)),
-        ("rx_fut", size_of_val(&*rx_fut)),
-        ("tx_fut", size_of_val(&*tx_fut)),
+    for (measure, size) in [
+        (TX1_FUT, size_of_val(&*tx1_fut)),
+        (RX_FUT, size_of_val(&*rx_fut)),
+        (TX_FUT, size_of_val(&*tx_fut)),
     ] {
-        lab.out.set_measure(&format!("{name}_bytes"), size as f64);
+        lab.out.set_measure(measure, size as f64);
     }
     let futures: Vec<Pin<&mut dyn Future<Output = ()>>> = vec![tx1_fut, rx_fut, tx_fut];
     lab.out.set_measure(
-        "pin_element_bytes",
+        PIN_ELEMENT,
         std::mem::size_of::<Pin<&mut dyn Future<Output = ()>>>() as f64,
     );
     join_all(futures).await;
@@ -73,7 +112,7 @@ async fn with_box_pin<R: Runtime>(lab: &Lab<R>) -> usize {
         Box::pin(send_words(lab, tx, &SECOND)),
     ];
     lab.out.set_measure(
-        "box_element_bytes",
+        BOX_ELEMENT,
         std::mem::size_of::<Pin<Box<dyn Future<Output = ()>>>>() as f64,
     );
     join_all(futures).await;
@@ -131,7 +170,7 @@ async fn self_reference<R: Runtime>(lab: &Lab<R>, outcome: &mut Outcome) {
     let seen = Seen::default();
     let future = self_referential(seen.clone());
     let (on_stack, size) = (address(&future), size_of_val(&future));
-    lab.out.set_measure("self_referential_bytes", size as f64);
+    lab.out.set_measure(SELF_REFERENTIAL, size as f64);
     let mut boxed = Box::pin(future);
     let on_heap = address(&*boxed);
     lab.out.remark(format!(
@@ -149,8 +188,7 @@ async fn self_reference<R: Runtime>(lab: &Lab<R>, outcome: &mut Outcome) {
     let offset = local.wrapping_sub(on_heap);
     let inside = offset < size;
     if inside {
-        lab.out
-            .set_measure("self_referential_local_offset", offset as f64);
+        lab.out.set_measure(LOCAL_OFFSET, offset as f64);
     }
     lab.out.remark(format!(
         "its local, borrowed across the .await, at {local:#x}: {offset} bytes into the future"
@@ -226,8 +264,8 @@ pub async fn pinning<R: Runtime>(lab: &Lab<R>) -> Outcome {
     let by_pin = with_pin_macro(lab);
     let by_box = with_box_pin(lab);
     let (pin_bytes, box_bytes) = (size_of_val(&by_pin), size_of_val(&by_box));
-    lab.out.set_measure("with_pin_bytes", pin_bytes as f64);
-    lab.out.set_measure("with_box_pin_bytes", box_bytes as f64);
+    lab.out.set_measure(WITH_PIN, pin_bytes as f64);
+    lab.out.set_measure(WITH_BOX_PIN, box_bytes as f64);
     let received = by_pin.await;
     lab.out.line(format!(
         "listing 17-24, pin! and Vec<Pin<&mut dyn Future<Output = ()>>>: join_all ran the three futures, {received} messages received"

@@ -8,8 +8,16 @@ use futures::FutureExt;
 use futures::channel::oneshot;
 use futures::future::{Either, select};
 
-use super::{Lab, Outcome, ms};
+use super::{Lab, Measure, Outcome, ms};
 use crate::runtime::{Runtime, panic_message};
+
+const FINISHED: Measure = Measure::flag(
+    "finished",
+    "1 if the task finished after its handle was dropped (dropping detaches), 0 if not",
+);
+
+/// `drop-handle`'s measurements (`panic` has none).
+pub(super) const DROP_HANDLE_MEASURES: &[Measure] = &[FINISHED];
 
 /// A task that would finish after 50 ms is spawned with the runtime's own API and its
 /// handle dropped at once. Did it finish?
@@ -27,13 +35,13 @@ pub async fn drop_handle<R: Runtime>(lab: &Lab<R>) -> Outcome {
             lab.out.line(format!(
                 "{api}: the task finished after its handle was dropped: dropping detaches"
             ));
-            lab.out.set_measure("finished", 1.0);
+            lab.out.set_measure(FINISHED, 1.0);
         }
         _ => {
             lab.out.line(format!(
                 "{api}: the task never finished after its handle was dropped: dropping cancels"
             ));
-            lab.out.set_measure("finished", 0.0);
+            lab.out.set_measure(FINISHED, 0.0);
         }
     }
     Outcome::default()

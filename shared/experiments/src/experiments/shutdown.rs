@@ -21,10 +21,15 @@ use std::time::{Duration, Instant};
 use async_lab_runtime::registry::DetachedTask;
 use futures::channel::oneshot;
 
-use super::{Lab, Outcome, millis, ms};
+use super::{Lab, Measure, Outcome, millis, ms};
 use crate::census;
 use crate::runtime::{Runtime, TaskError, panic_message, spawn_blocking};
 use crate::trace;
+
+const DROP: Measure = Measure::ms("drop_ms", "how long dropping the runtime took");
+
+/// `shutdown`'s measurements.
+pub(super) const MEASURES: &[Measure] = &[DROP];
 
 /// The tasks' period (on futures-timer's thread, so that a task holds no runtime).
 const TICK: Duration = Duration::from_millis(5);
@@ -231,7 +236,7 @@ pub async fn shutdown<R: Runtime>(lab: &Lab<R>) -> Outcome {
         millis(AFTER_DROP)
     ));
     lab.out
-        .set_measure("drop_ms", seen.drop_took.as_secs_f64() * 1e3);
+        .set_measure(DROP, seen.drop_took.as_secs_f64() * 1e3);
     lab.out.line(format!(
         "a task nobody joined (started with {}, its handle dropped with the main future): {}",
         capabilities.raw_spawn,

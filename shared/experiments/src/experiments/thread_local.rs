@@ -13,9 +13,26 @@ use std::time::Duration;
 
 use futures::future::join_all;
 
-use super::{Lab, Outcome};
+use super::{Lab, Measure, Outcome};
 use crate::census;
 use crate::runtime::Runtime;
+
+const AWAITS: Measure = Measure::count("awaits", "the tasks' .awaits, in all");
+const MOVES: Measure = Measure::count(
+    "moves",
+    "the .awaits after which a task came back on another thread",
+);
+const WRONG_AFTER_MOVE: Measure = Measure::count(
+    "wrong_after_move",
+    "times a task read a value not its own after coming back on another thread",
+);
+const WRONG_SAME_THREAD: Measure = Measure::count(
+    "wrong_same_thread",
+    "times a task read another task's value on the same thread",
+);
+
+/// `thread-local`'s measurements.
+pub(super) const MEASURES: &[Measure] = &[AWAITS, MOVES, WRONG_AFTER_MOVE, WRONG_SAME_THREAD];
 
 thread_local! {
     /// What the task running on this thread last wrote.
@@ -108,10 +125,10 @@ pub async fn thread_local<R: Runtime>(lab: &Lab<R>) -> Outcome {
         load(&seen.wrong_same_thread),
         load(&seen.wrong_task_local),
     );
-    lab.out.set_measure("awaits", awaits as f64);
-    lab.out.set_measure("moves", moves as f64);
-    lab.out.set_measure("wrong_after_move", after_move as f64);
-    lab.out.set_measure("wrong_same_thread", same_thread as f64);
+    lab.out.set_measure(AWAITS, awaits as f64);
+    lab.out.set_measure(MOVES, moves as f64);
+    lab.out.set_measure(WRONG_AFTER_MOVE, after_move as f64);
+    lab.out.set_measure(WRONG_SAME_THREAD, same_thread as f64);
     lab.out.remark(format!(
         "{awaits} .awaits in all: a task came back on another thread after {moves} of them, and then read a value not its own {after_move} times; on the same thread it read another task's value {same_thread} times"
     ));

@@ -16,8 +16,24 @@ use std::time::Duration;
 
 use async_lab_runtime::census::current_tid;
 
-use super::{Lab, Outcome, ms};
+use super::{Lab, Measure, Outcome, ms};
 use crate::runtime::Runtime;
+
+const MAIN_POLLS: Measure = Measure::count(
+    "main_polls",
+    "polls of the timer awaited by the main future",
+);
+const MAIN_WAKES: Measure = Measure::count(
+    "main_wakes",
+    "wakes of the timer awaited by the main future",
+);
+const TASK_POLLS: Measure =
+    Measure::count("task_polls", "polls of the timer awaited in a spawned task");
+const TASK_WAKES: Measure =
+    Measure::count("task_wakes", "wakes of the timer awaited in a spawned task");
+
+/// `waker`'s measurements.
+pub(super) const MEASURES: &[Measure] = &[MAIN_POLLS, MAIN_WAKES, TASK_POLLS, TASK_WAKES];
 
 /// One thing that happened to the timer future.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -121,8 +137,9 @@ impl Future for Timer {
     }
 }
 
-/// The timer awaited as `who`; the lines of its log, its polls and wakes counted.
-async fn awaited<R: Runtime>(lab: &Lab<R>, who: &str, key: &str, in_task: bool) {
+/// The timer awaited as `who`, by the main future or `in_task`; the lines of its log,
+/// its polls and wakes counted.
+async fn awaited<R: Runtime>(lab: &Lab<R>, who: &str, in_task: bool) {
     let main_tid = current_tid();
     let timer = Timer::new(lab.scaled(ms(50)));
     let state = timer.log();
@@ -164,10 +181,12 @@ async fn awaited<R: Runtime>(lab: &Lab<R>, who: &str, key: &str, in_task: bool) 
         lab.out.line(line);
         lab.out.remark(remark);
     }
-    lab.out
-        .set_measure(&format!("{key}_polls"), f64::from(polls));
-    lab.out
-        .set_measure(&format!("{key}_wakes"), f64::from(wakes));
+    let (polls_measure, wakes_measure) = match in_task {
+        false => (MAIN_POLLS, MAIN_WAKES),
+        true => (TASK_POLLS, TASK_WAKES),
+    };
+    lab.out.set_measure(polls_measure, f64::from(polls));
+    lab.out.set_measure(wakes_measure, f64::from(wakes));
 }
 
 /// The experiment: the timer awaited by the main future, then by a spawned task.
@@ -175,7 +194,7 @@ pub async fn waker<R: Runtime>(lab: &Lab<R>) -> Outcome {
     lab.out.remark(
         "a hand-written Future: its first poll starts a thread that sleeps, then calls the waker it kept",
     );
-    awaited(lab, "the main future", "main", false).await;
-    awaited(lab, "a spawned task", "task", true).await;
+    awaited(lab, "the main future", false).await;
+    awaited(lab, "a spawned task", true).await;
     Outcome::default()
 }
