@@ -62,6 +62,7 @@ macro_rules! runtimes {
             runtime_futures::Futures,
             runtime_trpl::Trpl,
             runtime_threads::Threads,
+            runtime_mini::Mini,
         );
     };
 }

@@ -87,9 +87,11 @@ impl Role {
                 "an executor's worker: a thread its runtime marks as one when it starts (whether or not it polled a task in this run), or another thread that polled tasks"
             }
             Role::Reactor => {
-                "async-io's thread, waiting on sockets and timers for smol and async-std"
+                "a reactor's thread (async-io's): it waits on sockets and timers, and wakes the tasks they were waiting for"
             }
-            Role::Timer => "futures-timer's thread, firing every sleep",
+            Role::Timer => {
+                "a timer's thread (futures-timer's, mini's): it wakes each sleep at its deadline"
+            }
             Role::BlockingPool => {
                 "a thread of a pool for blocking work (`spawn_blocking`, `unblock`)"
             }
@@ -97,7 +99,7 @@ impl Role {
                 "the tokio thread async-compat starts so that reqwest runs off tokio"
             }
             Role::Idle => {
-                "a thread the runtime started that polled no task: an idle worker or a blocking-pool thread, which the runtime names alike (tokio does)"
+                "a thread the runtime started that polled no task: an idle worker or a blocking-pool thread, which the runtime names alike"
             }
             Role::Other => {
                 "a thread none of the other rules names (an experiment's own plain thread, a helper crate's)"
