@@ -30,7 +30,12 @@ use crate::runtime::{JoinHandle, TaskError};
 /// there (smol's `local`, tokio's `local` with its `LocalSet`, futures'
 /// `local-pool`). Its tasks are first-class through [`Executor::spawn_local`], which takes
 /// a future that is not `Send`; [`Executor::spawn`] takes any `Send` future on every
-/// runtime, and on those it stays on the calling thread too.
+/// runtime, and on those it stays on the calling thread too. The futures it returns
+/// (`sleep`, `yield_now`) are `Send`, because the lab's experiments hold them in tasks
+/// that a multi-thread executor may move; a runtime whose timer lives in its thread (a
+/// thread-per-core runtime's sleep holds an `Rc` of its timer wheel) returns it inside a
+/// [`ThreadBound`](crate::thread_bound::ThreadBound), the `Send` handle of a future that
+/// stays in its thread.
 pub trait Executor: Clone + Send + Sync + 'static {
     /// This runtime's flavors, as a type: its configurations, as data (see
     /// [`crate::registry`]), one per variant; the first is the default.

@@ -27,6 +27,8 @@
 //!   `Result`, dropping detaches.
 //! - [`book_api`]: the `trpl` crate's API on any [`Executor`]; each runtime crate's root
 //!   is a drop-in `trpl` through the [`trpl_api!`] macro.
+//! - [`thread_bound`]: a `Send` handle to a future that is not, for a runtime whose tasks
+//!   (and timers) never leave their thread.
 //! - [`trace`]: the per-poll wrapper that records which OS thread polled which task, and
 //!   when; off, it costs a branch.
 //! - [`book_report`]: a book program's own thread report, timeline and trace, asked for
@@ -57,6 +59,7 @@ pub mod registry;
 pub mod render;
 pub mod report;
 pub mod runtime;
+pub mod thread_bound;
 pub mod trace;
 
 pub use executor::Executor;
