@@ -63,6 +63,7 @@ macro_rules! runtimes {
             runtime_trpl::Trpl,
             runtime_threads::Threads,
             runtime_mini::Mini,
+            runtime_compio::Compio,
         );
     };
 }

@@ -91,6 +91,9 @@ fn blocking_pool_caps_and_keeps_threads_as_declared(config: Config) {
         "threads" => {
             "16 blocking jobs of 5.0 ms at once on std::thread::spawn (a thread for every job, no cap)"
         }
+        "compio" => {
+            "16 blocking jobs of 5.0 ms at once on compio::runtime::spawn_blocking (at most 256 threads by default; ProactorBuilder::thread_pool_limit sets it)"
+        }
         other => panic!("{other} has a pool for blocking work: what does it print?"),
     };
     assert_eq!(lines[0], first);
