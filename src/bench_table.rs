@@ -87,10 +87,10 @@ fn cell(figure: Figure, report: &Report, best: Option<Interval>) -> String {
             "\u{2248} best".to_string()
         });
     }
-    if let Some((key, into_unit)) = figure.floor() {
-        if let Some(&floor) = report.measurements.get(key.key()) {
-            ratios.push(format!("{}x floor", chart::number(times(into_unit(floor)))));
-        }
+    if let Some((key, into_unit)) = figure.floor()
+        && let Some(&floor) = report.measurements.get(key.key())
+    {
+        ratios.push(format!("{}x floor", chart::number(times(into_unit(floor)))));
     }
     if !ratios.is_empty() {
         let _ = write!(s, " ({})", ratios.join(", "));

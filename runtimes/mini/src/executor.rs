@@ -162,10 +162,8 @@ pub fn block_on<F: Future>(queue: &Arc<Queue>, future: F) -> F::Output {
     lock(&queue.state).main_woken = true; // The first poll needs no wake.
     loop {
         let main_woken = std::mem::take(&mut lock(&queue.state).main_woken);
-        if main_woken {
-            if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
-                return output;
-            }
+        if main_woken && let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+            return output;
         }
         // Poll the tasks woken so far, once each; tasks they wake wait for the next round,
         // so a task that keeps yielding cannot starve the main future.

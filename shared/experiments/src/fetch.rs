@@ -152,15 +152,15 @@ impl Fetcher {
             // A header is bytes: one that is not visible ASCII (a stray Latin-1 byte in a
             // parameter) still says what the body is, so it is read, not dropped.
             .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-        if let Some(ct) = &content_type {
-            if !is_html(ct) {
-                return Err(FetchError::NotHtml(ct.clone()));
-            }
+        if let Some(ct) = &content_type
+            && !is_html(ct)
+        {
+            return Err(FetchError::NotHtml(ct.clone()));
         }
-        if let Some(length) = response.content_length() {
-            if length > MAX_BODY_BYTES as u64 {
-                return Err(FetchError::TooLarge(Some(length)));
-            }
+        if let Some(length) = response.content_length()
+            && length > MAX_BODY_BYTES as u64
+        {
+            return Err(FetchError::TooLarge(Some(length)));
         }
         let mut body = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(|e| self.reason(&e))? {

@@ -181,17 +181,16 @@ pub fn make_room_for_downloads(
             ));
         }
     }
-    if thread_per_task {
-        if let Some((limit, name)) = thread_limit() {
-            if n >= limit {
-                return Err(format!(
-                    "a thread per task needs {} threads, and {name} is {}: raise it or ask for fewer than {} downloads",
-                    thousands(n + 1),
-                    thousands(limit),
-                    thousands(limit)
-                ));
-            }
-        }
+    if thread_per_task
+        && let Some((limit, name)) = thread_limit()
+        && n >= limit
+    {
+        return Err(format!(
+            "a thread per task needs {} threads, and {name} is {}: raise it or ask for fewer than {} downloads",
+            thousands(n + 1),
+            thousands(limit),
+            thousands(limit)
+        ));
     }
     Ok(())
 }
@@ -205,17 +204,17 @@ pub fn raise_descriptor_limit_to(needed: u64) -> Option<u64> {
     {
         use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
         let limit = getrlimit(Resource::Nofile);
-        if let (Some(hard), Some(kernel_most)) = (limit.maximum, kernel_descriptor_most()) {
-            if hard < needed {
-                let raised = needed.min(kernel_most);
-                let _ = setrlimit(
-                    Resource::Nofile,
-                    Rlimit {
-                        current: Some(raised),
-                        maximum: Some(raised),
-                    },
-                );
-            }
+        if let (Some(hard), Some(kernel_most)) = (limit.maximum, kernel_descriptor_most())
+            && hard < needed
+        {
+            let raised = needed.min(kernel_most);
+            let _ = setrlimit(
+                Resource::Nofile,
+                Rlimit {
+                    current: Some(raised),
+                    maximum: Some(raised),
+                },
+            );
         }
     }
     raise_descriptor_limit()
@@ -235,7 +234,7 @@ pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(digit);

@@ -915,10 +915,10 @@ impl OpenElements {
             return;
         };
         let index = self.len();
-        if let Some(named) = self.named_mut(open.ns, open.name) {
-            if named.last() == Some(&index) {
-                named.pop();
-            }
+        if let Some(named) = self.named_mut(open.ns, open.name)
+            && named.last() == Some(&index)
+        {
+            named.pop();
         }
         for list in &mut self.listed {
             if list.last() == Some(&index) {
@@ -953,10 +953,10 @@ impl OpenElements {
         };
         open.removed = true;
         let name = open.name;
-        if let Some(named) = self.named_mut(Ns::Html, name) {
-            if let Some(at) = named.iter().rposition(|&i| i == index) {
-                named.remove(at);
-            }
+        if let Some(named) = self.named_mut(Ns::Html, name)
+            && let Some(at) = named.iter().rposition(|&i| i == index)
+        {
+            named.remove(at);
         }
     }
 }

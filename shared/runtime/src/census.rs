@@ -291,11 +291,11 @@ impl TaskList {
                 continue;
             }
             let known = self.names.get(&tid).cloned();
-            if let Some((name, reads)) = &known {
-                if *reads >= NAME_READS {
-                    threads.insert(tid, name.clone());
-                    continue;
-                }
+            if let Some((name, reads)) = &known
+                && *reads >= NAME_READS
+            {
+                threads.insert(tid, name.clone());
+                continue;
             }
             // A thread can end between the listing and this read: then it is skipped.
             // Out of descriptors, the name read before stands.

@@ -121,15 +121,15 @@ where
 
 impl<M, T> Drop for ThreadBound<M, T> {
     fn drop(&mut self) {
-        if let State::Made { thread, key } = self.state {
-            if thread == thread::current().id() {
-                // The thread's slots may be gone already, when it is ending.
-                let _ = SLOTS.try_with(|slots| {
-                    if let Ok(mut slots) = slots.try_borrow_mut() {
-                        slots.truncate_free(key);
-                    }
-                });
-            }
+        if let State::Made { thread, key } = self.state
+            && thread == thread::current().id()
+        {
+            // The thread's slots may be gone already, when it is ending.
+            let _ = SLOTS.try_with(|slots| {
+                if let Ok(mut slots) = slots.try_borrow_mut() {
+                    slots.truncate_free(key);
+                }
+            });
         }
     }
 }

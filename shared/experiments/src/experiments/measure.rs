@@ -84,10 +84,10 @@ impl Unit {
         let mut i = 0;
         while i < Unit::ALL.len() {
             let unit = Unit::ALL[i];
-            if let Some(word) = unit.word() {
-                if last_word_is(key.as_bytes(), word.as_bytes()) {
-                    return Some(unit);
-                }
+            if let Some(word) = unit.word()
+                && last_word_is(key.as_bytes(), word.as_bytes())
+            {
+                return Some(unit);
             }
             i += 1;
         }
