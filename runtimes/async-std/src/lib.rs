@@ -21,13 +21,14 @@ use std::time::Duration;
 
 use async_lab_runtime::census::{self, Role, ThreadName};
 use async_lab_runtime::env::{self, Variable};
+#[cfg(feature = "lab")]
+use async_lab_runtime::executor::BuildError;
 use async_lab_runtime::handle::poll_catching;
 use async_lab_runtime::registry::{
     ASYNC_IO_TIMER, BLOCKING_CRATE, BlockingPool, BusyTask, Capabilities, ChannelKind,
     Configuration, DetachedTask, DroppedHandle, Http, NestedBlockOn, OwnTimeout, PanicOnAwait,
     PollsOn, RuntimeDrop,
 };
-#[cfg(feature = "lab")]
 use async_lab_runtime::runtime::{BlockingWork, BoxTask, RawHandle, Runtime as LabRuntime};
 use async_lab_runtime::runtime::{Executor, TaskError};
 
@@ -108,7 +109,7 @@ impl Executor for AsyncStd {
         census::BLOCKING,
     ];
 
-    fn new(_flavor: Flavor, workers: Option<usize>) -> Result<Self, String> {
+    fn new(_flavor: Flavor, workers: Option<usize>) -> Result<Self, BuildError> {
         match workers {
             None => Ok(AsyncStd),
             Some(_) => Err("async-std's global executor takes its thread count from ASYNC_STD_THREAD_COUNT, not --workers".into()),

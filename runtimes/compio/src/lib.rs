@@ -21,6 +21,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use async_lab_runtime::executor::BuildError;
 use async_lab_runtime::handle::Spawned;
 use async_lab_runtime::registry::{
     BlockingPool, BlockingThreads, BusyTask, Capabilities, ChannelKind, Configuration,
@@ -139,7 +140,7 @@ fn not_in_runtime() -> TaskError {
 impl Executor for Compio {
     type Flavor = Flavor;
 
-    fn new(flavor: Flavor, workers: Option<usize>) -> Result<Self, String> {
+    fn new(flavor: Flavor, workers: Option<usize>) -> Result<Self, BuildError> {
         if workers.is_some() {
             return Err(
                 "compio has no workers: every task runs on the thread of its block_on".into(),
@@ -151,10 +152,10 @@ impl Executor for Compio {
         };
         // Where the kernel (or a sandbox) refuses io_uring, say so now, in one line.
         compio.runtime().map_err(|e| {
-            format!(
+            BuildError::Start(format!(
                 "compio ({}) cannot start: {e}",
                 flavor.configuration().flavor
-            )
+            ))
         })?;
         Ok(compio)
     }

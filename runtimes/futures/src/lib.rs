@@ -21,6 +21,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use async_lab_runtime::census::{self, Role, ThreadName};
+use async_lab_runtime::executor::BuildError;
 use async_lab_runtime::registry::{
     BusyTask, Capabilities, ChannelKind, Configuration, DetachedTask, DroppedHandle, FUTURES_TIMER,
     Http, LocalSpawn, NestedBlockOn, PanicOnAwait, PollsOn, RuntimeDrop,
@@ -132,7 +133,7 @@ impl Executor for Futures {
     // futures-timer's one thread fires every sleep.
     const THREAD_NAMES: &'static [ThreadName] = &[ThreadName::new("futures-timer", Role::Timer)];
 
-    fn new(flavor: Flavor, workers: Option<usize>) -> Result<Self, String> {
+    fn new(flavor: Flavor, workers: Option<usize>) -> Result<Self, BuildError> {
         match flavor {
             Flavor::LocalPool if workers.is_some() => {
                 Err("local-pool has no workers: every task runs on the block_on thread".into())
@@ -148,7 +149,7 @@ impl Executor for Futures {
                 }
                 let pool = builder
                     .create()
-                    .map_err(|e| format!("cannot start the thread pool: {e}"))?;
+                    .map_err(|e| BuildError::Start(format!("cannot start the thread pool: {e}")))?;
                 Ok(Futures { pool: Some(pool) })
             }
         }

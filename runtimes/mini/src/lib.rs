@@ -23,6 +23,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use async_lab_runtime::census::{self, Role, ThreadName};
+use async_lab_runtime::executor::BuildError;
 use async_lab_runtime::registry::{
     BusyTask, Capabilities, ChannelKind, Configuration, DetachedTask, DroppedHandle, Http,
     NestedBlockOn, PanicOnAwait, PollsOn, RuntimeDrop, Timer,
@@ -114,7 +115,7 @@ impl Executor for Mini {
         ThreadName::new("mini-timer", Role::Timer),
     ];
 
-    fn new(flavor: Flavor, workers: Option<usize>) -> Result<Self, String> {
+    fn new(flavor: Flavor, workers: Option<usize>) -> Result<Self, BuildError> {
         let queue = Queue::new();
         match (flavor, workers) {
             (Flavor::SingleThread, Some(_)) => {
@@ -134,7 +135,9 @@ impl Executor for Mini {
                             census::mark_current(Role::Worker);
                             queue.run_forever()
                         })
-                        .map_err(|e| format!("cannot start mini's worker threads: {e}"))?;
+                        .map_err(|e| {
+                            BuildError::Start(format!("cannot start mini's worker threads: {e}"))
+                        })?;
                 }
             }
         }

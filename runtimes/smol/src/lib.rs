@@ -30,13 +30,14 @@ use std::time::Duration;
 
 use async_lab_runtime::census::{self, Role, ThreadName};
 use async_lab_runtime::env::{self, Variable};
+#[cfg(feature = "lab")]
+use async_lab_runtime::executor::BuildError;
 use async_lab_runtime::handle::{Spawned, poll_catching};
 use async_lab_runtime::registry::{
     ASYNC_IO_TIMER, BLOCKING_CRATE, BlockingPool, BusyTask, Capabilities, ChannelKind,
     Configuration, DetachedTask, DroppedHandle, Http, LocalSpawn, NestedBlockOn, PanicOnAwait,
     PollsOn, RuntimeDrop, Scope, ScopedSpawn,
 };
-#[cfg(feature = "lab")]
 use async_lab_runtime::runtime::{BlockingWork, BoxTask, RawHandle, Runtime as LabRuntime};
 use async_lab_runtime::runtime::{LocalTask, TaskError};
 
@@ -206,12 +207,12 @@ impl async_lab_runtime::Executor for Smol {
         census::BLOCKING,
     ];
 
-    fn new(flavor: Flavor, workers: Option<usize>) -> Result<Self, String> {
+    fn new(flavor: Flavor, workers: Option<usize>) -> Result<Self, BuildError> {
         let executor = match (flavor, workers) {
             (Flavor::Executor, _) => {
                 let n = workers
                     .unwrap_or_else(|| thread::available_parallelism().map_or(1, usize::from));
-                Executor::Threads(start_executor(n)?)
+                Executor::Threads(start_executor(n).map_err(BuildError::Start)?)
             }
             (Flavor::Global, Some(_)) => {
                 return Err(

@@ -18,6 +18,7 @@ use std::thread;
 use std::time::Duration;
 
 use async_lab_runtime::census::{self, Role, ThreadName};
+use async_lab_runtime::executor::BuildError;
 use async_lab_runtime::registry::{
     BlockingPool, BlockingThreads, BusyTask, Capabilities, ChannelKind, Configuration,
     DetachedTask, DroppedHandle, FUTURES_TIMER, Http, IdleThreads, NestedBlockOn, PanicOnAwait,
@@ -82,7 +83,7 @@ impl Executor for Threads {
     // futures-timer's one thread fires every sleep.
     const THREAD_NAMES: &'static [ThreadName] = &[ThreadName::new("futures-timer", Role::Timer)];
 
-    fn new(_flavor: Flavor, workers: Option<usize>) -> Result<Self, String> {
+    fn new(_flavor: Flavor, workers: Option<usize>) -> Result<Self, BuildError> {
         match workers {
             None => Ok(Threads),
             Some(_) => {

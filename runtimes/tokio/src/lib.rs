@@ -27,13 +27,14 @@ use std::time::Duration;
 
 use async_lab_runtime::census::{self, Role, ThreadName};
 use async_lab_runtime::env::{self, Variable};
+#[cfg(feature = "lab")]
+use async_lab_runtime::executor::BuildError;
 use async_lab_runtime::handle::Spawned;
 use async_lab_runtime::registry::{
     BlockInPlace, BlockingPool, BlockingThreads, BusyTask, Capabilities, ChannelKind,
     Configuration, DetachedTask, DroppedHandle, Flavor as _, Http, IdleThreads, InPlace,
     LocalSpawn, NestedBlockOn, OwnTimeout, PanicOnAwait, PollsOn, RuntimeDrop, Timer,
 };
-#[cfg(feature = "lab")]
 use async_lab_runtime::runtime::{BlockingWork, BoxTask, RawHandle, Runtime as LabRuntime};
 use async_lab_runtime::runtime::{Executor, LocalTask, TaskError};
 use tokio::task::LocalSet;
@@ -211,7 +212,7 @@ impl Tokio {
         flavor: Flavor,
         workers: Option<usize>,
         blocking_cap: Option<usize>,
-    ) -> Result<Tokio, String> {
+    ) -> Result<Tokio, BuildError> {
         let mut builder = match (flavor, workers) {
             (Flavor::MultiThread, _) => {
                 let mut builder = tokio::runtime::Builder::new_multi_thread();
@@ -221,10 +222,10 @@ impl Tokio {
                 builder
             }
             (Flavor::CurrentThread | Flavor::Local, Some(_)) => {
-                return Err(format!(
+                return Err(BuildError::Usage(format!(
                     "{} has no workers: every task runs on the block_on thread",
                     flavor.configuration().flavor
-                ));
+                )));
             }
             (Flavor::CurrentThread | Flavor::Local, None) => {
                 tokio::runtime::Builder::new_current_thread()
@@ -240,7 +241,7 @@ impl Tokio {
             .on_thread_park(|| census::mark_current(Role::Worker));
         let runtime = builder
             .build()
-            .map_err(|e| format!("cannot start tokio: {e}"))?;
+            .map_err(|e| BuildError::Start(format!("cannot start tokio: {e}")))?;
         Ok(Tokio {
             runtime: Arc::new(runtime),
             flavor,
@@ -270,7 +271,7 @@ impl Executor for Tokio {
     // A worker marks itself when it parks (see `build`); a blocking-pool thread never does.
     const THREAD_NAMES: &'static [ThreadName] = TOKIO_THREAD_NAMES;
 
-    fn new(flavor: Flavor, workers: Option<usize>) -> Result<Self, String> {
+    fn new(flavor: Flavor, workers: Option<usize>) -> Result<Self, BuildError> {
         Tokio::build(flavor, workers, None)
     }
 
@@ -328,7 +329,8 @@ impl Executor for Tokio {
 #[cfg(feature = "lab")]
 impl LabRuntime for Tokio {
     fn cap_blocking_pool(&self, cap: std::num::NonZeroUsize) -> Result<Self, TaskError> {
-        Tokio::build(self.flavor, None, Some(cap.get())).map_err(TaskError::SpawnFailed)
+        Tokio::build(self.flavor, None, Some(cap.get()))
+            .map_err(|e| TaskError::SpawnFailed(e.to_string()))
     }
 
     fn spawn_raw(&self, task: BoxTask) -> RawHandle {

@@ -19,12 +19,13 @@ use std::time::Duration;
 
 use async_lab_runtime::census::ThreadName;
 use async_lab_runtime::env::Variable;
+#[cfg(feature = "lab")]
+use async_lab_runtime::executor::BuildError;
 use async_lab_runtime::handle::Spawned;
 use async_lab_runtime::registry::{
     BusyTask, Capabilities, ChannelKind, Configuration, DetachedTask, DroppedHandle, Http,
     NestedBlockOn, PanicOnAwait, PollsOn, RuntimeDrop,
 };
-#[cfg(feature = "lab")]
 use async_lab_runtime::runtime::{BlockingWork, BoxTask, RawHandle, Runtime as LabRuntime};
 use async_lab_runtime::runtime::{Executor, TaskError};
 use runtime_tokio::{TokioJoin, in_tokio_context};
@@ -77,7 +78,7 @@ impl Executor for Trpl {
 
     const THREAD_NAMES: &'static [ThreadName] = runtime_tokio::TOKIO_THREAD_NAMES;
 
-    fn new(_flavor: Flavor, workers: Option<usize>) -> Result<Self, String> {
+    fn new(_flavor: Flavor, workers: Option<usize>) -> Result<Self, BuildError> {
         match workers {
             None => Ok(Trpl),
             Some(_) => {

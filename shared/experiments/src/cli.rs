@@ -22,6 +22,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use async_lab_runtime::env;
+use async_lab_runtime::executor::BuildError;
 use async_lab_runtime::registry::Flavor as _;
 use clap::{Args, CommandFactory, Parser, Subcommand};
 
@@ -342,10 +343,12 @@ fn measure<R: Runtime>(
     // The census starts before the runtime, so the threads the runtime starts are seen.
     let sampler = Sampler::start();
     let rt = R::new(flavor, options.workers.map(NonZeroUsize::get)).map_err(|e| {
-        // The OS refusing the runtime its threads is a limit, not a usage error.
-        match resources::refusal_in(&e) {
-            Some(refusal) => CliError::Start(resources::limit_reached(refusal)),
-            None => CliError::Usage(e),
+        // The OS refusing the runtime its threads is a limit, not a usage error; what the
+        // system refused (io_uring, say) fails this run, not the command line.
+        match (resources::refusal_in(&e.to_string()), e) {
+            (Some(refusal), _) => CliError::Start(resources::limit_reached(refusal)),
+            (None, BuildError::Start(why)) => CliError::Start(why),
+            (None, BuildError::Usage(why)) => CliError::Usage(why),
         }
     })?;
     sampler.sample_built();

@@ -58,8 +58,9 @@ pub trait Executor: Clone + Send + Sync + 'static {
     const VARIABLES: &'static [Variable] = &[];
 
     /// Builds the runtime in `flavor` with an optional number of worker threads. The error
-    /// is a one-line message for the user.
-    fn new(flavor: Self::Flavor, workers: Option<usize>) -> Result<Self, String>;
+    /// says whose it is, in one line for the user: the options' ([`BuildError::Usage`]) or
+    /// the system's ([`BuildError::Start`]).
+    fn new(flavor: Self::Flavor, workers: Option<usize>) -> Result<Self, BuildError>;
 
     /// The flavor this runtime was built in.
     fn flavor(&self) -> Self::Flavor;
@@ -146,5 +147,38 @@ pub trait Executor: Clone + Send + Sync + 'static {
             Ok(()) => handle,
             Err(error) => JoinHandle::failed(error),
         }
+    }
+}
+
+/// Why an executor could not be built, in one line for the user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BuildError {
+    /// The options ask what the flavor does not take (`--workers` on a flavor without
+    /// workers, say): a usage error. A plain message converts into this one.
+    Usage(String),
+    /// The system refused what the runtime needs (a thread, io_uring): the run cannot
+    /// start here, whatever the options.
+    Start(String),
+}
+
+impl std::fmt::Display for BuildError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BuildError::Usage(message) | BuildError::Start(message) => f.write_str(message),
+        }
+    }
+}
+
+impl std::error::Error for BuildError {}
+
+impl From<String> for BuildError {
+    fn from(message: String) -> BuildError {
+        BuildError::Usage(message)
+    }
+}
+
+impl From<&str> for BuildError {
+    fn from(message: &str) -> BuildError {
+        BuildError::Usage(message.to_string())
     }
 }

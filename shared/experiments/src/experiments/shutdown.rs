@@ -122,7 +122,7 @@ struct JobSeen {
 
 /// Runs the sequence on the calling thread, with a new runtime of `lab`'s configuration.
 fn sequence<R: Runtime>(lab: &Lab<R>) -> Result<Seen, String> {
-    let rt = R::new(lab.rt.flavor(), None)?;
+    let rt = R::new(lab.rt.flavor(), None).map_err(|e| e.to_string())?;
     let (unjoined, detached) = (Arc::new(Ticks::default()), Arc::new(Ticks::default()));
     let steps = Arc::new(AtomicU64::new(0));
     let fired = Arc::new(AtomicBool::new(false));
