@@ -12,6 +12,7 @@ use std::process::ExitCode;
 use async_lab_experiments::cli;
 use async_lab_experiments::runtime::Runtime;
 
+pub use async_lab_experiments::cli::InProcess;
 pub use async_lab_runtime::env::Variable;
 pub use async_lab_runtime::registry::{self, Configuration};
 
@@ -33,6 +34,11 @@ pub struct RuntimeCrate {
     /// variables read through the function given): the exit status and the line, in-process
     /// (`cli::refusal`).
     pub refusal: Refusal,
+    /// Runs its binary's command line (program name first) in this process, on this
+    /// process's environment, and gives the exit status and the report, or the refusal
+    /// (`cli::run_in_process`): no census and no tracing, so for what an experiment prints,
+    /// not for its threads.
+    pub run_in_process: fn(Vec<OsString>) -> InProcess,
 }
 
 const fn runtime<R: Runtime>() -> RuntimeCrate {
@@ -42,6 +48,7 @@ const fn runtime<R: Runtime>() -> RuntimeCrate {
         variables: R::VARIABLES,
         main: main_of::<R>,
         refusal: cli::refusal::<R>,
+        run_in_process: cli::run_in_process::<R>,
     }
 }
 

@@ -2,7 +2,9 @@
 //! not (`lazy`), a hand-written future and its waker (`waker`), pinning (`pinning`), who
 //! wins a select (`fairness`) and what a dropped future loses (`cancel`). Each asserts
 //! what the run observed (the order of lines, the threads, the counts it computed), and
-//! the parts that depend on the configuration against its registry entry.
+//! the parts that depend on the configuration against its registry entry. What they
+//! print is the point, not their process: they run in this one where they can be
+//! (`Config::outcome`), but for `waker`, whose threads are, which runs the binary.
 
 use async_lab::registry::PollsOn;
 use async_lab_experiments::report::Report;
@@ -17,8 +19,16 @@ crate::on_every_configuration!(
     cancel_loses_the_messages_a_dropped_batch_held,
 );
 
-/// The `--json` report of a run that must succeed.
+/// The report of a run ([`Config::outcome`]) that must succeed.
 fn report(config: Config, experiment: &str) -> Report {
+    let run = config.outcome(&[experiment]);
+    assert_eq!(run.code, 0, "{:?}", run.report.errors);
+    assert!(run.report.ok, "{:?}", run.report.errors);
+    run.report
+}
+
+/// The `--json` report of a run of the binary that must succeed.
+fn json_report(config: Config, experiment: &str) -> Report {
     let run = config.run(&["--json", experiment]);
     assert_eq!(run.code, Some(0), "stderr:\n{}", run.stderr);
     run.assert_no_panic();
@@ -91,7 +101,7 @@ fn waker_log(report: &Report, who: &str) -> (Vec<(u64, String)>, Vec<u64>) {
 }
 
 fn waker_polls_pending_then_ready_woken_from_the_timer_thread(config: Config) {
-    let report = report(config, "waker");
+    let report = json_report(config, "waker");
     let main_tid = report
         .threads
         .list

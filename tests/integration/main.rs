@@ -1,11 +1,16 @@
 //! Cross-runtime integration tests: one test binary, one module per concern, every
 //! behaviour asserted on every runtime configuration.
 //!
-//! Each test runs the driver binary as one runtime (`async-lab --child RT --flavor F ...`)
-//! in a process of its own, so thread counts are the runtime's alone, against the
-//! embedded site started once in this test process. The `trpl_api` tests instead call each
-//! runtime crate's trpl-compatible API in this process (see that module). Nothing here
-//! reaches the internet.
+//! Every run is against the embedded site started once in this test process. Where the
+//! thread census or the process itself is the point (thread counts, the report's threads
+//! and tasks, an environment variable, stdout, exit status as the shell sees it, a signal,
+//! a crash, a limit, a panic), a test runs the driver binary as one runtime
+//! (`async-lab --child RT --flavor F ...`) in a process of its own, so the threads are the
+//! runtime's alone. Where what a run prints is the point (its lines, exit status and
+//! measurements), it runs the binary's own command line in this process
+//! (`Config::outcome`, through `RuntimeCrate::run_in_process`), or in a child where that
+//! run needs one. The `trpl_api` tests call each runtime crate's trpl-compatible API in
+//! this process (see that module). Nothing here reaches the internet.
 
 // A failed unwrap in a test is a failed test, with its message: what a test wants.
 #![allow(clippy::unwrap_used, clippy::expect_used)]

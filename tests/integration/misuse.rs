@@ -1,14 +1,18 @@
 //! Misuse, hostile environments and load: never a panic, a hang or a lost reason.
 //!
-//! Every case runs on every configuration, as a child process, and asserts its exit
-//! status, the exact lines it printed (stdout, and stderr's one line where it is a usage
-//! error), that nothing panicked, and that the rest of its results are intact (a good
-//! page beside a bad one still prints its title). The cases: numbers out of bounds,
-//! output files that cannot be written, hostile environment variables, proxies, text
-//! that tries to forge a line, the site's fault pages, a closed or full stdout, a
-//! descriptor limit (raised where the child may, said up front where it may not), scarce
-//! threads (as an unprivileged user under `ulimit -u 1`), and signals to the driver and
-//! its child.
+//! Every case runs on every configuration and asserts its exit status, the exact lines it
+//! printed (stdout, and stderr's one line where it is a usage error), that nothing
+//! panicked, and that the rest of its results are intact (a good page beside a bad one
+//! still prints its title). Where neither the environment nor the process is the point
+//! (a usage error, a hostile URL or page), the case runs in this process, through the
+//! binary's own checks (`RuntimeCrate::refusal`) or, where it can, its own run
+//! (`RuntimeCrate::run_in_process`); a case that sets an environment variable, and the
+//! tests below the cases (limits, stdout, signals, crashes), run a child process. The
+//! cases: numbers out of bounds, output files that cannot be written, hostile
+//! environment variables, proxies, text that tries to forge a line, the site's fault
+//! pages, a closed or full stdout, a descriptor limit (raised where the child may, said
+//! up front where it may not), scarce threads (as an unprivileged user under
+//! `ulimit -u 1`), and signals to the driver and its child.
 
 use std::ffi::{OsStr, OsString};
 use std::fs::File;
@@ -16,6 +20,7 @@ use std::os::unix::ffi::OsStrExt as _;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use async_lab::InProcess;
 use async_lab_experiments::bounds;
 use async_lab_experiments::report::Report;
 use async_lab_experiments::site::FAILING;
@@ -562,6 +567,32 @@ fn check(config: Config, case: &Case) -> Result<(), String> {
             ))
         };
     }
+    let expected: Vec<String> = stdout.iter().map(|l| fill(l, config)).collect();
+    if case.env.is_empty() && !case.in_a_process {
+        // A run whose lines are the point, not its process: in this one where it can be,
+        // through the binary's own parsing, checks and run. (An environment variable stays
+        // a child's: reqwest reads the proxies from the process's environment.)
+        match config.in_process_as_is(&args) {
+            InProcess::Ran { status, report } => {
+                // Everything the run would print, stdout and stderr, is in its report.
+                let said = serde_json::to_string(&report).expect("the report as JSON");
+                let code_ok = i32::from(status) == code && stderr.is_none();
+                return if code_ok && report.lines == expected && !said.contains("secret") {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "{}: in-process exit {status} (want {code}), lines {:?} (want {expected:?}), errors {:?}",
+                        case.name, report.lines, report.errors
+                    ))
+                };
+            }
+            // An executor of the whole process's: a child's.
+            InProcess::NeedsAProcess(_) => {}
+            refused @ InProcess::Refused { .. } => {
+                return Err(format!("{}: in-process {refused:?}", case.name));
+            }
+        }
+    }
     let mut command = config.command_as_is(&args);
     for (name, value) in &case.env {
         command.env(name, OsStr::from_bytes(value));
@@ -571,7 +602,6 @@ fn check(config: Config, case: &Case) -> Result<(), String> {
         Some(line) => run.stderr == format!("{}\n", fill(line, config)),
         None => !run.stderr.contains("panic"),
     };
-    let expected: Vec<String> = stdout.iter().map(|l| fill(l, config)).collect();
     // Only the password case says "secret": no output of any case may.
     let secret_kept = !run.stdout.contains("secret") && !run.stderr.contains("secret");
     if run.code == Some(code) && run.lines() == expected && stderr_ok && secret_kept {

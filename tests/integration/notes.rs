@@ -9,9 +9,11 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use async_lab::InProcess;
 use async_lab_experiments::experiments;
+use async_lab_experiments::report::Report;
 
-use crate::support::{Config, LIMIT, in_parallel_at, output_within};
+use crate::support::{Config, LIMIT, in_parallel_at, output_within, site};
 
 fn generated() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("book-notes/src/generated")
@@ -176,7 +178,7 @@ fn comparable(experiment: &str, lines: &[String]) -> Vec<String> {
 
 /// A run's lines as the notes show them: each part's title (`## listing 17-9: ...`)
 /// before the lines it printed.
-fn transcript(report: &async_lab_experiments::report::Report) -> Vec<String> {
+fn transcript(report: &Report) -> Vec<String> {
     let mut lines = Vec::new();
     let mut parts = report.parts.iter().peekable();
     for (i, line) in report.lines.iter().enumerate() {
@@ -189,25 +191,61 @@ fn transcript(report: &async_lab_experiments::report::Report) -> Vec<String> {
     lines
 }
 
+/// How a note's run is made: in a process of its own, as the driver runs it (its JSON
+/// report read from stdout), or in this process where the run allows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Where {
+    Child,
+    InProcess,
+}
+
+/// The report of `args` run on `config`, or why there is none.
+fn fresh_report(args: &[&str], config: Config, at: Where) -> Result<Report, String> {
+    let mut json = vec!["--json"];
+    json.extend(args);
+    let refused = |code: Option<i32>, stderr: &str| {
+        format!(
+            "{}:{} exited {code:?}: {stderr}",
+            config.runtime, config.flavor
+        )
+    };
+    if at == Where::InProcess {
+        let site = site().base();
+        let mut all = vec!["--site", site.as_str()];
+        all.extend(&json);
+        match config.in_process_as_is(&all) {
+            InProcess::Ran { status: 0, report } => return Ok(*report),
+            InProcess::Ran { status, report } => {
+                return Err(refused(Some(i32::from(status)), &report.errors.join("\n")));
+            }
+            InProcess::Refused { status, line } => {
+                return Err(refused(Some(i32::from(status)), &line));
+            }
+            // The experiment or the configuration needs a process of its own.
+            InProcess::NeedsAProcess(_) => {}
+        }
+    }
+    let run = config.run_as_is(&json);
+    if run.code != Some(0) {
+        return Err(refused(run.code, &run.stderr));
+    }
+    Ok(run.report())
+}
+
 /// One note's lines for one configuration, against a fresh run: `None` when they match.
 fn check_shown(
     experiment: &str,
     args: &[String],
     config: Config,
     in_note: &[String],
+    at: Where,
 ) -> Option<String> {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let mut all = vec!["--json"];
-    all.extend(&args);
-    let run = config.run_as_is(&all);
-    if run.code != Some(0) {
-        return Some(format!(
-            "{}:{} exited {:?}: {}",
-            config.runtime, config.flavor, run.code, run.stderr
-        ));
-    }
     // Every experiment's JSON report, on every configuration: its own, and ok.
-    let report = run.report();
+    let report = match fresh_report(&args, config, at) {
+        Ok(report) => report,
+        Err(why) => return Some(why),
+    };
     if report.experiment != experiment || !report.ok || report.lines.is_empty() {
         return Some(format!(
             "{}:{}: the report of {experiment} is {:?}, ok {}, {} lines: {:?}",
@@ -232,13 +270,18 @@ fn check_shown(
 }
 
 /// Every generated note is run again on every configuration, (experiment, configuration)
-/// pairs several at a time, each in its own process as the driver runs them; each run's
-/// JSON report must be its experiment's, and ok (the test that every experiment gives a
-/// report of its own: `bench`'s are in `tests/integration/bench.rs`).
+/// pairs several at a time; each run's JSON report must be its experiment's, and ok (the
+/// test that every experiment gives a report of its own: `bench`'s are in
+/// `tests/integration/bench.rs`). What a run prints is the point, not its process: each
+/// runs in this process, but for those that need a process of their own (the census, a
+/// limit, a panic, the process's executor: `RuntimeCrate::run_in_process` says which) and
+/// one configuration of each experiment, a different one each time, which run as the
+/// driver runs them, their one JSON report on stdout.
 #[test]
 fn every_note_shows_what_the_code_prints_now() {
+    let configurations = async_lab::configurations().count();
     let mut checks = Vec::new();
-    for (experiment, _) in experiments::list() {
+    for (index, (experiment, _)) in experiments::list().into_iter().enumerate() {
         let path = generated().join(format!("{experiment}.md"));
         let note =
             std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
@@ -256,7 +299,7 @@ fn every_note_shows_what_the_code_prints_now() {
         }
         let args = command_of(&note);
         let shown = shown_lines(&note);
-        for configuration in async_lab::configurations() {
+        for (n, configuration) in async_lab::configurations().enumerate() {
             let name = format!("{} ({})", configuration.runtime, configuration.flavor);
             let in_note = shown.get(&name).cloned().unwrap_or_else(|| {
                 panic!(
@@ -264,7 +307,12 @@ fn every_note_shows_what_the_code_prints_now() {
                 )
             });
             let config = Config::new(configuration.runtime, configuration.flavor);
-            checks.push((experiment.clone(), args.clone(), config, in_note));
+            let at = if n == index % configurations {
+                Where::Child
+            } else {
+                Where::InProcess
+            };
+            checks.push((experiment.clone(), args.clone(), config, in_note, at));
         }
     }
     // Most of these runs wait (on sleeps, on deadlines): more of them at once than the
@@ -274,10 +322,9 @@ fn every_note_shows_what_the_code_prints_now() {
     let (sleepers, rest): (Vec<_>, Vec<_>) = checks
         .into_iter()
         .partition(|(experiment, ..)| experiment == "blocking-pool");
-    let check =
-        |(experiment, args, config, in_note): &(String, Vec<String>, Config, Vec<String>)| {
-            check_shown(experiment, args, *config, in_note)
-        };
+    let check = |(experiment, args, config, in_note, at): &Check| {
+        check_shown(experiment, args, *config, in_note, *at)
+    };
     let (mut stale, rest_stale) = std::thread::scope(|scope| {
         let sleeping = scope.spawn(|| in_parallel_at(sleepers.len(), &sleepers, check));
         let rest_stale = in_parallel_at(8, &rest, check);
@@ -286,6 +333,10 @@ fn every_note_shows_what_the_code_prints_now() {
     stale.extend(rest_stale);
     assert!(stale.is_empty(), "{}", stale.join("\n"));
 }
+
+/// One note's check: the experiment, its arguments, the configuration, the lines the
+/// note shows for it, and where the run is made.
+type Check = (String, Vec<String>, Config, Vec<String>, Where);
 
 /// The fixtures: crates outside the workspace (book-notes/fixtures/*) whose compiler
 /// output a note shows, each with what the compiler must say about it, as its Cargo.toml

@@ -1,11 +1,15 @@
 //! The pitfalls, on every configuration: what each runtime does with the same mistake,
 //! asserted against what its registry entry declares (`nested_block_on`, `http`,
 //! `busy_task`, `polls_on`, `local_spawn`), with the runtime's own words where it panics.
+//! What a pitfall prints is the point, not its process: `busy-loop`, `forgot-await`,
+//! `mutex-across-await` and `not-send` run in this one where they can be
+//! (`Config::outcome`); those that panic on purpose (through the process's panic hook) or
+//! read the thread census run the binary.
 
 use async_lab::registry::{BusyTask, Http, NestedBlockOn, PollsOn};
 use async_lab_experiments::census::Role;
 
-use crate::support::{Config, Run};
+use crate::support::{Config, Ran, Run};
 
 crate::on_every_configuration!(
     nested_block_on_does_what_the_registry_says,
@@ -25,6 +29,12 @@ fn ok(run: &Run) -> Vec<String> {
         run.stderr
     );
     run.lines().into_iter().map(str::to_string).collect()
+}
+
+/// The lines of a run ([`Config::outcome`]) that ended with status 0.
+fn ok_here(run: &Ran) -> Vec<String> {
+    assert_eq!(run.code, 0, "{:?}", run.report);
+    run.report.lines.clone()
 }
 
 /// `--workers 2` where the configuration takes it, so that "another worker" exists on
@@ -133,8 +143,8 @@ fn no_reactor_panics_off_tokio_and_compat_bridges_it(config: Config) {
 fn busy_loop_starves_the_ticker_where_the_registry_says(config: Config) {
     // The loop's 300 ms are CPU time, the same at any --time-scale; "starved" is a late
     // tick of at least half of it, "kept its rhythm" anything less: generous both ways.
-    let run = config.run(&with_two_workers(config, &["busy-loop", "300", "100"]));
-    let lines = ok(&run);
+    let run = config.outcome(&with_two_workers(config, &["busy-loop", "300", "100"]));
+    let lines = ok_here(&run);
     let first = match config.capabilities().busy_task {
         BusyTask::StarvesOthers => "the ticker starved until the loop ended",
         BusyTask::OthersRunElsewhere => "the ticker kept its rhythm",
@@ -149,7 +159,7 @@ fn busy_loop_starves_the_ticker_where_the_registry_says(config: Config) {
 }
 
 fn forgot_await_runs_nothing_on_any_runtime(config: Config) {
-    let lines = ok(&config.run(&["forgot-await"]));
+    let lines = ok_here(&config.outcome(&["forgot-await"]));
     assert_eq!(
         lines,
         [
@@ -165,7 +175,7 @@ fn forgot_await_runs_nothing_on_any_runtime(config: Config) {
 /// future needs (a deadlock, cut by the experiment's deadline); elsewhere it stalls its
 /// own thread until the guard drops. The async mutexes never block a thread.
 fn mutex_across_await_deadlocks_where_the_task_shares_the_holders_thread(config: Config) {
-    let lines = ok(&config.run(&["mutex-across-await"]));
+    let lines = ok_here(&config.outcome(&["mutex-across-await"]));
     let std_line = if config.capabilities().polls_on == PollsOn::BlockOnThread {
         "deadlock: it blocked the one thread the holder needs to resume (cut after 1 s by a deadline)"
     } else {
@@ -188,7 +198,7 @@ fn mutex_across_await_deadlocks_where_the_task_shares_the_holders_thread(config:
 /// fix (the `Rc` dropped before the `.await`) is taken everywhere.
 fn not_send_runs_on_the_local_spawns_the_registry_names(config: Config) {
     let capabilities = config.capabilities();
-    let lines = ok(&config.run(&["not-send"]));
+    let lines = ok_here(&config.outcome(&["not-send"]));
     let first = match capabilities.local_spawn {
         Some(local) => format!(
             "{} took a task holding an Rc across an .await, and ran it on the thread that spawned it",

@@ -1,5 +1,7 @@
-//! Running one configuration as a child process against the embedded site.
+//! Running one configuration against the embedded site: as a child process, or in this
+//! process where its threads are not the point.
 
+use std::ffi::OsString;
 use std::fs::File;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
@@ -7,6 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
+use async_lab::InProcess;
 use async_lab::registry::{Capabilities, PollsOn};
 use async_lab_experiments::report::Report;
 use async_lab_experiments::runtime::panic_message;
@@ -190,6 +193,55 @@ impl Config {
         self.run_command(&all)
     }
 
+    /// Runs `args` on this configuration with a small time scale, against the test
+    /// binary's site, for what an experiment prints and its exit status, where its threads
+    /// are not the point: in this process where the binary's own run allows it
+    /// ([`Config::in_process_as_is`]), else (an experiment, or a configuration, that needs a
+    /// process of its own) in a child process, its `--json` report read from stdout.
+    pub fn outcome(&self, args: &[&str]) -> Ran {
+        self.outcome_scaled(0.05, args)
+    }
+
+    /// [`Config::outcome`] with `--time-scale time_scale`.
+    pub fn outcome_scaled(&self, time_scale: f64, args: &[&str]) -> Ran {
+        let site = site().base();
+        let scale = time_scale.to_string();
+        let mut all = vec!["--site", site.as_str(), "--time-scale", scale.as_str()];
+        all.extend(args);
+        match self.in_process_as_is(&all) {
+            InProcess::Ran { status, report } => Ran {
+                code: i32::from(status),
+                report: *report,
+            },
+            InProcess::NeedsAProcess(_) => {
+                all.push("--json");
+                let run = self.run_command(&all);
+                run.assert_no_panic();
+                Ran {
+                    code: run.code.expect("an exit status, not a signal"),
+                    report: run.report(),
+                }
+            }
+            refused @ InProcess::Refused { .. } => panic!("{args:?} was refused: {refused:?}"),
+        }
+    }
+
+    /// Runs `args` as they are on this configuration in this process, through its runtime
+    /// crate's `run_in_process`: the binary's own parsing, checks and run, on this
+    /// process's environment, without the census or tracing; the exit status and report,
+    /// or the refusal. Several configurations run so at once, each in its own runtime.
+    pub fn in_process_as_is(&self, args: &[&str]) -> InProcess {
+        let runtime = async_lab::runtime_named(self.runtime)
+            .unwrap_or_else(|| panic!("{} is in no registry", self.runtime));
+        let mut argv: Vec<OsString> = vec![
+            format!("runtime-{}", self.runtime).into(),
+            "--flavor".into(),
+            self.flavor.into(),
+        ];
+        argv.extend(args.iter().map(OsString::from));
+        (runtime.run_in_process)(argv)
+    }
+
     fn run_command(&self, args: &[&str]) -> Run {
         Run::of(&mut self.command_as_is(args))
     }
@@ -212,6 +264,21 @@ impl Config {
             .args(["--child", self.runtime, "--flavor", self.flavor])
             .args(args);
         command
+    }
+}
+
+/// What a run ([`Config::outcome`]) gave: the exit status of the binary, and its report
+/// (in-process, with no threads and no tasks: the census is the process's).
+#[derive(Debug)]
+pub struct Ran {
+    pub code: i32,
+    pub report: Report,
+}
+
+impl Ran {
+    /// The lines the binary prints on stdout.
+    pub fn lines(&self) -> Vec<&str> {
+        self.report.lines.iter().map(String::as_str).collect()
     }
 }
 

@@ -1,6 +1,10 @@
-//! Bad usage: exit status 2 and one line on stderr, never a panic.
+//! Bad usage: exit status 2 and one line on stderr, never a panic. The binary's own
+//! refusal, in this process (`RuntimeCrate::run_in_process`); one case a configuration
+//! runs the binary, for the exit status and stderr as a user sees them.
 
-use crate::support::Config;
+use async_lab::InProcess;
+
+use crate::support::{Config, site};
 
 crate::on_every_configuration!(bad_usage_is_one_line_and_exit_2);
 
@@ -15,26 +19,40 @@ fn assert_usage_error(run: crate::support::Run, mentions: &str) {
     );
 }
 
+/// `args` on `config`, in this process: refused before anything starts, with exit status
+/// 2 and one line (a refusal prints nothing else) that mentions `mentions`.
+fn assert_refused(config: Config, args: &[&str], mentions: &str) {
+    let site = site().base();
+    let mut all = vec!["--site", site.as_str(), "--time-scale", "0.05"];
+    all.extend(args);
+    match config.in_process_as_is(&all) {
+        InProcess::Refused { status: 2, line } => {
+            assert!(!line.contains('\n'), "one line: {line}");
+            assert!(
+                line.contains(mentions),
+                "{args:?}: the line should mention '{mentions}': {line}"
+            );
+        }
+        other => panic!("{args:?}: not a usage error: {other:?}"),
+    }
+}
+
 fn bad_usage_is_one_line_and_exit_2(config: Config) {
-    assert_usage_error(
-        config.run(&["no-such-experiment"]),
+    assert_refused(
+        config,
+        &["no-such-experiment"],
         "unrecognized subcommand 'no-such-experiment'",
     );
-    assert_usage_error(
-        config.run(&["race", "/plain"]),
+    assert_refused(
+        config,
+        &["race", "/plain"],
         "required arguments were not provided: <URL>",
     );
-    assert_usage_error(config.run(&["--time-scale", "0", "race"]), "--time-scale");
-    assert_usage_error(config.run(&["downloads", "0"]), "'0' for '[N]'");
-    assert_usage_error(
-        config.run(&["downloads", "10", "x"]),
-        "'x' for '[DELAY_MS]'",
-    );
-    assert_usage_error(
-        config.run(&["spawn", "extra"]),
-        "unexpected argument 'extra'",
-    );
-    assert_usage_error(config.run(&["--no-such-option"]), "--no-such-option");
+    assert_refused(config, &["--time-scale", "0", "race"], "--time-scale");
+    assert_refused(config, &["downloads", "0"], "'0' for '[N]'");
+    assert_refused(config, &["downloads", "10", "x"], "'x' for '[DELAY_MS]'");
+    assert_refused(config, &["spawn", "extra"], "unexpected argument 'extra'");
+    assert_refused(config, &["--no-such-option"], "--no-such-option");
     let run = Config::new(config.runtime, "no-such-flavor").run(&[]);
     assert_eq!(
         run.stderr.trim().lines().count(),

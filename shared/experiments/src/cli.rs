@@ -19,11 +19,12 @@ use std::ffi::OsString;
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_lab_runtime::env;
 use async_lab_runtime::executor::BuildError;
-use async_lab_runtime::registry::Flavor as _;
+use async_lab_runtime::registry::{Configuration, DetachedTask, Flavor as _, PollsOn};
 use clap::{Args, CommandFactory, Parser, Subcommand};
 
 use crate::book_api;
@@ -218,14 +219,133 @@ pub fn refusal<R: Runtime>(
         Err(e) => return clap_line(&e, &binary).map(|line| (2, line)),
     };
     let error = prepare::<R>(&options, lookup).err()?;
+    Some(refused(&binary, &error))
+}
+
+/// The exit status and the one line on stderr with which `binary` ends for `error`, as
+/// [`main`] prints it.
+fn refused(binary: &str, error: &CliError) -> (u8, String) {
     let status = match error {
         CliError::Usage(_) => 2,
         CliError::Start(_) => 1,
     };
-    Some((
+    (
         status,
         format!("{binary}: {}", escape::inline(&error.to_string())),
-    ))
+    )
+}
+
+/// How a command line run in-process ([`run_in_process`]) ended.
+#[derive(Debug)]
+pub enum InProcess {
+    /// Refused before anything started, as the binary refuses it: its exit status and its
+    /// one line on stderr.
+    Refused {
+        /// The exit status: 2 for bad usage, 1 for what could not start.
+        status: u8,
+        /// The line, `runtime-<rt>: ` and the reason.
+        line: String,
+    },
+    /// Ran: the exit status the binary gives for it, and its report, whose lines are what
+    /// the binary prints on stdout. No census and no tracing: `threads` is empty (its
+    /// `census_available` false), and so are `tasks` and `futures`.
+    Ran {
+        /// 0, or 1 when some URL or task failed.
+        status: u8,
+        /// The report, as `--json` prints it but for the threads and tasks.
+        report: Box<Report>,
+    },
+    /// Not run: the command line asks for what only a process of its own gives (the
+    /// reason says what).
+    NeedsAProcess(&'static str),
+}
+
+/// Runs a command line of runtime `R`'s binary (its name first) in this process, as a test
+/// runs an experiment without a process for it: the same parsing, checks and run, with
+/// the environment variables of this process, to the same exit status, and what the
+/// binary would print on stdout as the report's lines (nothing is printed). What belongs
+/// to the whole process is left out: the census (`/proc/self/task` lists the caller's
+/// threads too) and tracing (switched on for the whole process), the panic hook, the
+/// address-space check and the descriptor limit. So output files (`--timeline`,
+/// `--trace`, drawn from the census and the traces), `list` and `--help` (which print),
+/// some experiments ([`Experiment::runs_in_process`]), and a configuration whose executor
+/// is the whole process's (smol's and async-std's global ones) need a process of their
+/// own. Other runs may go on at the same time in the same process, each on a runtime of
+/// its own.
+pub fn run_in_process<R: Runtime>(args: Vec<OsString>) -> InProcess {
+    let binary = format!("runtime-{}", R::NAME);
+    let options = match parse::<Options>(args, command::<R>(&binary)) {
+        Ok(options) => options,
+        Err(e) => {
+            return match clap_line(&e, &binary) {
+                Some(line) => InProcess::Refused { status: 2, line },
+                None => InProcess::NeedsAProcess("--help prints on stdout"),
+            };
+        }
+    };
+    let prepared = match prepare::<R>(&options, &|name| std::env::var_os(name)) {
+        Ok(prepared) => prepared,
+        Err(error) => {
+            let (status, line) = refused(&binary, &error);
+            return InProcess::Refused { status, line };
+        }
+    };
+    let Some(experiment) = prepared.experiment else {
+        return InProcess::NeedsAProcess("list prints on stdout");
+    };
+    if prepared.timeline.is_some() || prepared.trace.is_some() {
+        return InProcess::NeedsAProcess(
+            "--timeline and --trace draw the census and the traces, which are the process's",
+        );
+    }
+    if !experiment.runs_in_process() {
+        return InProcess::NeedsAProcess(
+            "the experiment reads the census, sets a limit for the whole process, panics on purpose or spawns outside the run's scope",
+        );
+    }
+    if runs_on_the_process_s(prepared.flavor.configuration()) {
+        return InProcess::NeedsAProcess(
+            "the configuration runs its tasks on an executor of the whole process, which other code in it may keep busy",
+        );
+    }
+    match measure::<R>(&options, prepared.flavor, &experiment, Observe::Nothing) {
+        Ok(report) => InProcess::Ran {
+            status: status_of(&report),
+            report: Box::new(report),
+        },
+        Err(error) => {
+            let (status, line) = refused(&binary, &error);
+            InProcess::Refused { status, line }
+        }
+    }
+}
+
+/// Whether `configuration` runs its tasks on an executor of the whole process rather
+/// than of the run: a pool of workers that `--workers` does not size, whose detached
+/// tasks nothing the program holds stops (smol's and async-std's global executors). In
+/// another program's process, other code (another run, a test on the same crate) may keep
+/// its threads busy, which in a process of its own nothing does.
+fn runs_on_the_process_s(configuration: &Configuration) -> bool {
+    let capabilities = &configuration.capabilities;
+    capabilities.polls_on == PollsOn::Workers
+        && !capabilities.takes_workers
+        && capabilities.detached_task == DetachedTask::RunsUntilExit
+}
+
+/// The exit status of a run that gave `report`: 0, or 1 when something failed.
+fn status_of(report: &Report) -> u8 {
+    if report.ok { 0 } else { 1 }
+}
+
+/// What a run observes besides its experiment's output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Observe {
+    /// The census of the process's threads and the traces of its tasks: a run in a
+    /// process of its own.
+    Process,
+    /// Nothing: a run inside another program's process ([`run_in_process`]), whose
+    /// threads and traces are not the run's alone.
+    Nothing,
 }
 
 /// What a command line asks for, checked before anything starts: the experiment (`None`
@@ -294,7 +414,7 @@ fn run<R: Runtime>(options: Options) -> Result<ExitCode, CliError> {
     resources::check_address_space().map_err(CliError::Start)?;
     // As servers do: thousands of connections need thousands of descriptors.
     resources::raise_descriptor_limit();
-    let mut report = measure::<R>(&options, flavor, &experiment)?;
+    let mut report = measure::<R>(&options, flavor, &experiment, Observe::Process)?;
     if let Some(file) = timeline {
         let svg = timeline::svg(&report, timeline::axis_ms(&report));
         write_output(&mut report, &file, svg.as_bytes());
@@ -312,19 +432,16 @@ fn run<R: Runtime>(options: Options) -> Result<ExitCode, CliError> {
     } else {
         stdio::eprint(format_args!("\n{}", render::text::report(&report)));
     }
-    Ok(if report.ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(ExitCode::from(status_of(&report)))
 }
 
-/// Starts what `experiment` needs, runs it on `flavor` under the census and
-/// tracing, and puts the report together.
+/// Starts what `experiment` needs, runs it on `flavor` (under the census and tracing
+/// where it observes the process), and puts the report together.
 fn measure<R: Runtime>(
     options: &Options,
     flavor: R::Flavor,
     experiment: &Experiment,
+    observe: Observe,
 ) -> Result<Report, CliError> {
     let site = if experiment.needs_site() {
         Some(match &options.run.site {
@@ -338,10 +455,13 @@ fn measure<R: Runtime>(
     let fetcher = Fetcher::new(Duration::from_secs_f64(options.run.timeout))
         .map_err(|e| CliError::Start(e.to_string()))?;
 
-    // The report is made of what tracing records: every task wrapped from here on is traced.
-    trace::enable();
-    // The census starts before the runtime, so the threads the runtime starts are seen.
-    let sampler = Sampler::start();
+    let sampler = (observe == Observe::Process).then(|| {
+        // The report is made of what tracing records: every task wrapped from here on is
+        // traced.
+        trace::enable();
+        // The census starts before the runtime, so the threads the runtime starts are seen.
+        Sampler::start()
+    });
     let rt = R::new(flavor, options.workers.map(NonZeroUsize::get)).map_err(|e| {
         // The OS refusing the runtime its threads is a limit, not a usage error; what the
         // system refused (io_uring, say) fails this run, not the command line.
@@ -351,10 +471,16 @@ fn measure<R: Runtime>(
             (None, BuildError::Usage(why)) => CliError::Usage(why),
         }
     })?;
-    sampler.sample_built();
+    if let Some(sampler) = &sampler {
+        sampler.sample_built();
+    }
     let lab = Lab {
         rt: rt.clone(),
-        out: Output::new(!options.json, experiment.measures()),
+        // In-process, nothing is printed: the lines are the report's.
+        out: Output::new(
+            observe == Observe::Process && !options.json,
+            experiment.measures(),
+        ),
         fetcher,
         time_scale: options.run.time_scale,
         site,
@@ -363,12 +489,20 @@ fn measure<R: Runtime>(
     // trpl's block_on: tasks the experiment spawned stop when its main future ends.
     // The thread list is read again when the main future is first polled (trpl builds
     // its runtime inside `block_on`) and when it ends (before trpl drops that runtime).
-    let outcome = book_api::block_on(
-        &rt,
-        sampled(&sampler, trace::traced("main", experiment.run(&lab))),
-    );
+    // In-process, the run's scope: its tasks, stopped when `block_on` returns.
+    let mut scope = None;
+    let outcome = match &sampler {
+        Some(sampler) => book_api::block_on(
+            &rt,
+            sampled(sampler, trace::traced("main", experiment.run(&lab))),
+        ),
+        None => book_api::block_on(&rt, async {
+            scope = book_api::Scope::current();
+            experiment.run(&lab).await
+        }),
+    };
     let wall = started.elapsed();
-    let census = sampler.stop();
+    let census = sampler.map(Sampler::stop).unwrap_or_default();
     if cfg!(debug_assertions) && !lab.out.measures().is_empty() {
         lab.out.remark(format!(
             "these times come from an unoptimized build; for ones that mean something: cargo run --release -p runtime-{} -- {}",
@@ -378,8 +512,15 @@ fn measure<R: Runtime>(
     }
 
     let wall_ms = wall.as_secs_f64() * 1000.0;
+    let (traced_tasks, traced_futures) = match observe {
+        Observe::Process => (trace::tasks(), trace::futures()),
+        Observe::Nothing => (Vec::new(), Vec::new()),
+    };
     let (threads, tasks) =
-        Report::threads_from(&census, &trace::tasks(), R::THREAD_NAMES, started, wall_ms);
+        Report::threads_from(&census, &traced_tasks, R::THREAD_NAMES, started, wall_ms);
+    if flavor.configuration().capabilities.polls_on != PollsOn::BlockOnThread {
+        settle(scope);
+    }
     Ok(Report {
         runtime: R::NAME.to_string(),
         flavor: flavor.configuration().flavor.to_string(),
@@ -390,7 +531,7 @@ fn measure<R: Runtime>(
         wall_ms,
         threads,
         tasks,
-        futures: Report::futures_from(&trace::futures(), started),
+        futures: Report::futures_from(&traced_futures, started),
         notes: rt.notes(),
         unsupported: outcome.unsupported,
         remarks: lab.out.remarks(),
@@ -399,6 +540,25 @@ fn measure<R: Runtime>(
         spread: lab.out.spreads(),
         samples: lab.out.samples(),
     })
+}
+
+/// How long an in-process run waits for its stopped tasks to end ([`settle`]).
+const SETTLE: Duration = Duration::from_secs(10);
+
+/// Waits (up to [`SETTLE`]) until every task of `scope` has ended: stopped when the run's
+/// `block_on` returned, each ends on its next poll, on one of the runtime's threads, and
+/// drops what it holds there. Waited for, the run's runtime is dropped by the run, on the
+/// calling thread, rather than by the last of its tasks on a thread of its own (where
+/// tokio panics: a runtime may not be dropped where blocking is not allowed). Called only
+/// where the runtime's own threads poll tasks: where the `block_on` thread alone does,
+/// nothing polls them once it has returned, and they are dropped with the runtime, on the
+/// calling thread. A process of its own ends first, and does not wait.
+fn settle(scope: Option<Arc<book_api::Scope>>) {
+    let Some(scope) = scope else { return };
+    let deadline = Instant::now() + SETTLE;
+    while Arc::strong_count(&scope) > 1 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(1));
+    }
 }
 
 /// `future`, with a census sample before its first poll and after its last one (outside

@@ -30,7 +30,8 @@
 //! - [`render`]: the report drawn for people: the text report, and the timeline (one row
 //!   per thread, time across) in the terminal, as SVG, and as one HTML page of several
 //!   runs on the same time axis.
-//! - [`cli`]: the command line every `runtime-<rt>` binary shares.
+//! - [`cli`]: the command line every `runtime-<rt>` binary shares, and the same run inside
+//!   another program's process (the tests'), where the process is not the point.
 //! - [`output`]: output files, every one checked before the run and written whole
 //!   (a temporary file renamed into place) after it.
 //! - [`bounds`]: every number the command line takes, with its bounds and why.

@@ -251,6 +251,55 @@ impl Experiment {
         }
     }
 
+    /// Whether the experiment may run inside another program's process, beside other runs
+    /// ([`cli::run_in_process`]). Not where what it prints depends on the process's thread
+    /// census (`no-reactor`, `shutdown`, `blocking-pool`) or on a limit it sets or reads for
+    /// the whole process (`blocking-pool`'s cap, `downloads`' descriptor limit, `bench`'s
+    /// tracing); where it panics on purpose (`panic`, `nested-block-on`, `block-in-place`),
+    /// since a panic goes through the process's hook; nor where it spawns with the
+    /// runtime's own API (`drop-handle`, `panic`, `shutdown`): such a task is none of the
+    /// run's scope, and may outlive the run (in a process of its own, the process ends
+    /// first).
+    ///
+    /// [`cli::run_in_process`]: crate::cli::run_in_process
+    pub fn runs_in_process(&self) -> bool {
+        match self {
+            Experiment::PageTitle(_)
+            | Experiment::Race(_)
+            | Experiment::Spawn
+            | Experiment::SpawnAwait
+            | Experiment::Join
+            | Experiment::Channel
+            | Experiment::Blocking
+            | Experiment::Yield
+            | Experiment::Timeout
+            | Experiment::Streams
+            | Experiment::JoinAll
+            | Experiment::ThreadToAsync
+            | Experiment::Export(_)
+            | Experiment::BusyLoop(_)
+            | Experiment::ForgotAwait
+            | Experiment::MutexAcrossAwait
+            | Experiment::NotSend
+            | Experiment::Lazy
+            | Experiment::Waker
+            | Experiment::Pinning
+            | Experiment::Fairness
+            | Experiment::Cancel
+            | Experiment::Scoped
+            | Experiment::ThreadLocal => true,
+            Experiment::Downloads(_)
+            | Experiment::Bench(_)
+            | Experiment::NoReactor
+            | Experiment::BlockingPool(_)
+            | Experiment::Shutdown
+            | Experiment::DropHandle
+            | Experiment::Panic
+            | Experiment::NestedBlockOn
+            | Experiment::BlockInPlace => false,
+        }
+    }
+
     /// Checks what the experiment's arguments ask for in all, at `time_scale`, where each
     /// argument alone is in bounds but together they are not: `export 10000 10000` would
     /// compute for days. A one-line reason for a usage error.
