@@ -43,6 +43,10 @@ const AFTER_DROP: Duration = Duration::from_millis(400);
 const TIMER: Duration = Duration::from_millis(300);
 /// The blocking job: so many steps of 10 ms, ending after the drop.
 const JOB_STEPS: u64 = 40;
+/// How long a job that has not stepped is taken to have stopped: many of its 10 ms steps.
+const STILL: Duration = Duration::from_millis(200);
+/// How long, at most, the thread waits past [`AFTER_DROP`] for a job still stepping.
+const JOB_GRACE: Duration = Duration::from_secs(5);
 
 /// A task that ticks until it is stopped: how often, and on which threads.
 #[derive(Default)]
@@ -174,6 +178,18 @@ fn sequence<R: Runtime>(lab: &Lab<R>) -> Result<Seen, String> {
     let job_at_drop = steps.load(Ordering::SeqCst);
     thread::sleep(AFTER_DROP);
     read(&mut counts, |c| &mut c.at_end);
+    // A job that is still stepping has not stopped, however slow the machine made it:
+    // wait for its end while it advances (a stopped one stands still for a whole wait).
+    let mut seen_steps = steps.load(Ordering::SeqCst);
+    let waiting = Instant::now();
+    while seen_steps < JOB_STEPS && waiting.elapsed() < JOB_GRACE {
+        thread::sleep(STILL);
+        let now = steps.load(Ordering::SeqCst);
+        if now == seen_steps {
+            break;
+        }
+        seen_steps = now;
+    }
     Ok(Seen {
         unjoined: counts[0],
         detached: counts[1],
