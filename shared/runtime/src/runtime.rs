@@ -143,15 +143,7 @@ impl<T> JoinHandle<T> {
         T: Send + 'static,
     {
         let (sender, receiver) = oneshot::channel();
-        let task = async move {
-            let result = AssertUnwindSafe(future)
-                .catch_unwind()
-                .await
-                .map_err(|payload| TaskError::from_panic(&*payload));
-            // The receiver may be gone: the handle was dropped and the task detached.
-            let _ = sender.send(result);
-        };
-        (task, JoinHandle::new(receiver))
+        (report(future, sender), JoinHandle::new(receiver))
     }
 }
 
@@ -163,15 +155,19 @@ impl<T: 'static> JoinHandle<T> {
         F: Future<Output = T> + 'static,
     {
         let (sender, receiver) = oneshot::channel();
-        let task = async move {
-            let result = AssertUnwindSafe(future)
-                .catch_unwind()
-                .await
-                .map_err(|payload| TaskError::from_panic(&*payload));
-            let _ = sender.send(result);
-        };
-        (task, JoinHandle::new(receiver))
+        (report(future, sender), JoinHandle::new(receiver))
     }
+}
+
+/// Runs `future`, and sends its output (or its panic, as [`TaskError::Panicked`]) to
+/// `sender`: the task of a [`JoinHandle::reporting`]. It is `Send` when `F` is.
+async fn report<F: Future>(future: F, sender: oneshot::Sender<Result<F::Output, TaskError>>) {
+    let result = AssertUnwindSafe(future)
+        .catch_unwind()
+        .await
+        .map_err(|payload| TaskError::from_panic(&*payload));
+    // The receiver may be gone: the handle was dropped and the task detached.
+    let _ = sender.send(result);
 }
 
 impl<T> Future for JoinHandle<T> {

@@ -143,13 +143,17 @@ impl<T: Send + 'static, R: Executor> Future for JoinHandle<T, R> {
     type Output = Result<T, JoinError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        Pin::new(&mut self.inner)
-            .poll(cx)
-            .map(|result| match result {
-                Ok(Ok(output)) => Ok(output),
-                Ok(Err(Cancelled)) => Err(JoinError::Cancelled),
-                Err(e) => Err(e),
-            })
+        Pin::new(&mut self.inner).poll(cx).map(unscoped)
+    }
+}
+
+/// A scoped task's result as its handle gives it: a task that its closed scope stopped
+/// was cancelled.
+fn unscoped<T>(result: Result<Result<T, Cancelled>, JoinError>) -> Result<T, JoinError> {
+    match result {
+        Ok(Ok(output)) => Ok(output),
+        Ok(Err(Cancelled)) => Err(JoinError::Cancelled),
+        Err(e) => Err(e),
     }
 }
 
@@ -200,13 +204,7 @@ impl<T> Future for LocalJoinHandle<T> {
     type Output = Result<T, JoinError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        Pin::new(&mut self.inner)
-            .poll(cx)
-            .map(|result| match result {
-                Ok(Ok(output)) => Ok(output),
-                Ok(Err(Cancelled)) => Err(JoinError::Cancelled),
-                Err(e) => Err(e),
-            })
+        Pin::new(&mut self.inner).poll(cx).map(unscoped)
     }
 }
 
