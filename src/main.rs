@@ -75,6 +75,13 @@ struct Options {
     /// (RUNTIME-FLAVOR-KEY, RUNTIME-KEY, all-KEY), for prose that quotes them
     #[arg(long, value_name = "FILE.md", global = true)]
     figures: Option<PathBuf>,
+    /// Also write some configurations side by side as Markdown (their rows, what they
+    /// printed, which of the others printed the same), those of --contrast-of
+    #[arg(long, value_name = "FILE.md", global = true, requires = "contrast_of")]
+    contrast: Option<PathBuf>,
+    /// A configuration --contrast shows, RUNTIME:FLAVOR (repeatable, in the order shown)
+    #[arg(long, value_name = "RT:FLAVOR", global = true, requires = "contrast")]
+    contrast_of: Vec<String>,
     /// How long one configuration's process may run before it is stopped and its row
     /// says so
     #[arg(long, value_name = "SECS", default_value_t = 600.0, global = true, value_parser = bounds::parse::deadline)]
@@ -93,7 +100,7 @@ struct Options {
 }
 
 /// The driver's own options, which its children do not take: (name, takes a value).
-const DRIVER_ONLY: [(&str, bool); 11] = [
+const DRIVER_ONLY: [(&str, bool); 13] = [
     ("--json", false),
     ("--markdown", false),
     ("--timeline", true),
@@ -105,6 +112,8 @@ const DRIVER_ONLY: [(&str, bool); 11] = [
     ("--compare", true),
     ("--runs", true),
     ("--figures", true),
+    ("--contrast", true),
+    ("--contrast-of", true),
 ];
 
 fn main() -> ExitCode {
@@ -248,6 +257,7 @@ fn drive(options: &Options, args: &[OsString]) -> Result<ExitCode, CliError> {
         Experiment::Bench(_) => rounds::Spread::Interval,
         _ => rounds::Spread::Range,
     };
+    let contrasted = contrasted(&options.contrast_of, &configurations, &experiment)?;
     let baseline = options
         .compare
         .as_deref()
@@ -339,6 +349,19 @@ fn drive(options: &Options, args: &[OsString]) -> Result<ExitCode, CliError> {
             file.write(figures::anchors(name, &rows, rounds).as_bytes()),
         );
     }
+    if let Some(file) = &outputs.contrast {
+        let chosen: Vec<usize> = contrasted
+            .iter()
+            .filter_map(|c| {
+                rows.iter()
+                    .position(|r| r.runtime == c.runtime && r.flavor == c.flavor)
+            })
+            .collect();
+        written(
+            file,
+            file.write(table::contrast(name, &rows, &chosen, rounds).as_bytes()),
+        );
+    }
     if let Experiment::Bench(_) = experiment {
         let (text, failed) = bench(&rows, options, &outputs, baseline.as_ref(), rounds);
         all_ok &= !failed;
@@ -381,6 +404,8 @@ struct Outputs {
     save: Option<OutputFile>,
     /// `--figures FILE.md`.
     figures: Option<OutputFile>,
+    /// `--contrast FILE.md`.
+    contrast: Option<OutputFile>,
 }
 
 impl Outputs {
@@ -427,8 +452,18 @@ impl Outputs {
             .as_deref()
             .map(|p| check("--figures", p))
             .transpose()?;
-        let mut files: Vec<OutputFile> =
-            trace.iter().chain(&save).chain(&figures).cloned().collect();
+        let contrast = options
+            .contrast
+            .as_deref()
+            .map(|p| check("--contrast", p))
+            .transpose()?;
+        let mut files: Vec<OutputFile> = trace
+            .iter()
+            .chain(&save)
+            .chain(&figures)
+            .chain(&contrast)
+            .cloned()
+            .collect();
         let mut index = None;
         if let Some(dir) = &options.timeline {
             for configuration in configurations {
@@ -449,8 +484,51 @@ impl Outputs {
             trace,
             save,
             figures,
+            contrast,
         })
     }
+}
+
+/// The configurations `--contrast-of` names, each one configuration among those the run
+/// selected.
+fn contrasted(
+    names: &[String],
+    selected: &[&'static Configuration],
+    experiment: &Experiment,
+) -> Result<Vec<&'static Configuration>, CliError> {
+    if !names.is_empty() && matches!(experiment, Experiment::Bench(_)) {
+        return Err(CliError::Usage(
+            "--contrast goes with an experiment's lines; bench has its table and --charts".into(),
+        ));
+    }
+    let mut chosen = Vec::new();
+    for name in names {
+        let configuration = match async_lab::named(name)[..] {
+            [one] if name.contains(':') => one,
+            _ => {
+                let ids: Vec<String> = selected.iter().map(|c| c.id()).collect();
+                return Err(CliError::Usage(format!(
+                    "--contrast-of {}: not one configuration (RUNTIME:FLAVOR); try one of: {}",
+                    escape::word(name),
+                    ids.join(", ")
+                )));
+            }
+        };
+        if !selected.contains(&configuration) {
+            return Err(CliError::Usage(format!(
+                "--contrast-of {}: not among the configurations --only selects",
+                escape::word(name)
+            )));
+        }
+        if chosen.contains(&configuration) {
+            return Err(CliError::Usage(format!(
+                "--contrast-of {}: named twice",
+                escape::word(name)
+            )));
+        }
+        chosen.push(configuration);
+    }
+    Ok(chosen)
 }
 
 /// The SVG timeline a configuration's child draws in `--timeline DIR`.

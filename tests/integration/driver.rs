@@ -426,3 +426,82 @@ fn hostile_text_keeps_every_output_well_formed_and_the_password_hidden() {
         assert!(body.contains("user:***@127.0.0.1"), "{name} shows the URL");
     }
 }
+
+/// `--contrast` shows the configurations it names, as the full table does, and says of
+/// the others which printed the same lines; a name that is not one configuration is
+/// refused before anything is written.
+#[test]
+fn a_contrast_shows_its_configurations_and_says_which_others_printed_the_same() {
+    let dir = scratch("contrast");
+    let file = dir.join("lazy.md");
+    let file_arg = file.to_str().unwrap();
+    let refused = driver(&[
+        "lazy",
+        "--only",
+        "tokio",
+        "--contrast",
+        file_arg,
+        "--contrast-of",
+        "tokio",
+    ]);
+    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused.stderr));
+    assert!(
+        text(&refused.stderr).contains("--contrast-of tokio: not one configuration"),
+        "{}",
+        text(&refused.stderr)
+    );
+    assert!(!file.exists(), "a refused command wrote {}", file.display());
+
+    let output = driver(&[
+        "lazy",
+        "--time-scale",
+        "0.1",
+        "--markdown",
+        "--only",
+        "tokio",
+        "--only",
+        "smol:local",
+        "--contrast",
+        file_arg,
+        "--contrast-of",
+        "tokio:multi-thread",
+        "--contrast-of",
+        "tokio:current-thread",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let full = text(&output.stdout);
+    let contrast = std::fs::read_to_string(&file).expect("the contrast");
+    // Its table has the two rows, in the order named.
+    let rows: Vec<&str> = contrast
+        .lines()
+        .filter(|l| l.starts_with("| tokio |") || l.starts_with("| smol |"))
+        .collect();
+    assert_eq!(rows.len(), 2, "{contrast}");
+    assert!(
+        rows[0].starts_with("| tokio | multi-thread |"),
+        "{contrast}"
+    );
+    assert!(
+        rows[1].starts_with("| tokio | current-thread |"),
+        "{contrast}"
+    );
+    // Each block of lines it shows is one of the full table's.
+    for block in contrast.split("```text\n").skip(1) {
+        let block = block.split("```").next().unwrap_or("");
+        assert!(full.contains(block), "{block}\nis not in\n{full}");
+    }
+    // Of the other two (tokio:local, smol:local), each is said to print the same lines
+    // as one of the two shown, or lines of its own.
+    let others = contrast
+        .lines()
+        .find(|l| {
+            l.starts_with("Of the other 2 configurations: ")
+                || l.starts_with("The other 2 configurations printed the same lines.")
+        })
+        .unwrap_or_else(|| panic!("no line on the others:\n{contrast}"));
+    if others.starts_with("Of the other") {
+        for name in ["tokio (local)", "smol (local)"] {
+            assert!(others.contains(name), "{others}");
+        }
+    }
+}
