@@ -295,8 +295,9 @@ const SVG_FUTURES: usize = 100;
 ///
 /// Each thread is a `<g class="thread" data-tid="…">` row, then each future inside a task
 /// a `<g class="future" data-task="…">` row (its polls in its task's colour); each poll a
-/// rectangle in its task's colour (polls closer than half a pixel are merged, so a million polls still
-/// make a small file), with a tooltip naming the task.
+/// rectangle in its task's colour (polls closer than a pixel are one bar, in the colour of
+/// the task busiest in it, so a million polls still make a small file), with a tooltip
+/// naming each task in it.
 pub fn svg(report: &Report, axis_ms: f64) -> String {
     let axis_us = axis_ms.max(0.001) * 1e3;
     let x = |us: f64| LABEL + (us.max(0.0) / axis_us).min(1.0) * PLOT;
@@ -348,18 +349,16 @@ pub fn svg(report: &Report, axis_ms: f64) -> String {
                 last / 1e3
             );
         }
-        for (task, start, end) in merged_spans(report, thread.tid, axis_us / PLOT / 2.0) {
-            let (x0, x1) = (x(start), x(end));
+        for bar in bars(report, thread.tid, axis_us / PLOT) {
+            let (x0, x1) = (x(bar.start), x(bar.end));
             let _ = writeln!(
                 s,
-                r#"<rect x="{x0:.2}" y="{:.1}" width="{:.2}" height="{:.1}" fill="{}"><title>{}: {:.3}..{:.3} ms</title></rect>"#,
+                r#"<rect x="{x0:.2}" y="{:.1}" width="{:.2}" height="{:.1}" fill="{}"><title>{}</title></rect>"#,
                 y + 4.0,
                 (x1 - x0).max(1.0),
                 ROW - 8.0,
-                colour(task),
-                escape(&report.tasks[task].name),
-                start / 1e3,
-                end / 1e3
+                colour(bar.task()),
+                bar.title(report)
             );
         }
         s.push_str("</g>\n");
@@ -380,7 +379,7 @@ pub fn svg(report: &Report, axis_ms: f64) -> String {
         );
         for (start, end) in merged(
             future.spans.iter().map(|s| (s.start_us, s.end_us)),
-            axis_us / PLOT / 2.0,
+            axis_us / PLOT,
         ) {
             let (x0, x1) = (x(start), x(end));
             let _ = writeln!(
@@ -454,22 +453,78 @@ fn round_label(t: f64) -> String {
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
-/// The polls on thread `tid` as (task, start µs, end µs), in time order, with consecutive
-/// polls of the same task less than `gap_us` apart merged into one.
-fn merged_spans(report: &Report, tid: u64, gap_us: f64) -> Vec<(usize, f64, f64)> {
+/// A bar of a thread's row: polls less than `gap_us` apart, of whichever tasks, drawn as
+/// one (at the picture's resolution they are one mark), in the colour of the task that
+/// was busiest in it.
+struct Bar {
+    start: f64,
+    end: f64,
+    /// (task, polls, busy µs) of every task polled in the bar, in the order first seen.
+    tasks: Vec<(usize, usize, f64)>,
+}
+
+impl Bar {
+    /// The task that was busiest in the bar.
+    fn task(&self) -> usize {
+        self.tasks
+            .iter()
+            .max_by(|a, b| a.2.total_cmp(&b.2))
+            .map_or(0, |t| t.0)
+    }
+
+    /// What the bar's tooltip says: each task's polls and busy time, then the bar's span.
+    fn title(&self, report: &Report) -> String {
+        let tasks: Vec<String> = self
+            .tasks
+            .iter()
+            .map(|&(task, polls, busy)| match polls {
+                1 => escape(&report.tasks[task].name),
+                n => format!(
+                    "{} ({n} polls, {:.3} ms busy)",
+                    escape(&report.tasks[task].name),
+                    busy / 1e3
+                ),
+            })
+            .collect();
+        format!(
+            "{}: {:.3}..{:.3} ms",
+            tasks.join(", "),
+            self.start / 1e3,
+            self.end / 1e3
+        )
+    }
+}
+
+/// The polls on thread `tid` as bars, in time order: polls less than `gap_us` apart are
+/// one bar, so that the picture's size follows its width, not the number of polls.
+fn bars(report: &Report, tid: u64, gap_us: f64) -> Vec<Bar> {
     let mut mine: Vec<(usize, f64, f64)> = spans(report)
         .filter(|(_, s)| s.tid == tid)
         .map(|(task, s)| (task, s.start_us, s.end_us))
         .collect();
     mine.sort_by(|a, b| a.1.total_cmp(&b.1));
-    let mut merged: Vec<(usize, f64, f64)> = Vec::new();
+    let mut bars: Vec<Bar> = Vec::new();
     for (task, start, end) in mine {
-        match merged.last_mut() {
-            Some(last) if last.0 == task && start - last.2 < gap_us => last.2 = last.2.max(end),
-            _ => merged.push((task, start, end)),
+        let busy = (end - start).max(0.0);
+        match bars.last_mut() {
+            Some(bar) if start - bar.end < gap_us => {
+                bar.end = bar.end.max(end);
+                match bar.tasks.iter_mut().find(|t| t.0 == task) {
+                    Some(t) => {
+                        t.1 += 1;
+                        t.2 += busy;
+                    }
+                    None => bar.tasks.push((task, 1, busy)),
+                }
+            }
+            _ => bars.push(Bar {
+                start,
+                end,
+                tasks: vec![(task, 1, busy)],
+            }),
         }
     }
-    merged
+    bars
 }
 
 /// Polls (start µs, end µs), in time order, with those less than `gap_us` apart merged.
@@ -634,6 +689,48 @@ mod tests {
             svg.contains(">20 ms</text>"),
             "the axis runs to the given end: {svg}"
         );
+    }
+
+    #[test]
+    fn polls_closer_than_a_pixel_are_one_bar_that_names_every_task_in_it() {
+        // Two tasks taking turns on one thread, a poll every 10 µs for 100 ms: on a
+        // 100 ms axis a pixel is more than 100 µs, so the row is one bar.
+        let mut a = Vec::new();
+        let mut b = Vec::new();
+        for i in 0..10_000 {
+            let start = f64::from(i) * 10.0;
+            let poll = (1, start, start + 4.0);
+            if i % 2 == 0 {
+                a.push(poll)
+            } else {
+                b.push(poll)
+            }
+        }
+        // The first task's polls are longer: it was the busiest, and the bar is its colour.
+        let a: Vec<(u64, f64, f64)> = a.into_iter().map(|(t, s, e)| (t, s, e + 2.0)).collect();
+        let mut report = report();
+        report.tasks = vec![task("first", &a), task("second", &b)];
+        let svg = svg(&report, 100.0);
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        let bars: Vec<roxmltree::Node> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("rect"))
+            .filter(|n| n.children().any(|c| c.has_tag_name("title")))
+            .filter(|n| n.attribute("class") != Some("alive"))
+            .collect();
+        assert_eq!(bars.len(), 1, "{svg}");
+        let title = bars[0]
+            .children()
+            .find(|c| c.has_tag_name("title"))
+            .and_then(|t| t.text())
+            .unwrap_or("");
+        assert!(
+            title.starts_with("first (5000 polls, 30.000 ms busy), second (5000 polls, 20.000 ms busy): 0.000..99.994 ms"),
+            "{title}"
+        );
+        assert_eq!(bars[0].attribute("fill"), Some(colour(0).as_str()));
+        // A far smaller file than a rectangle per poll.
+        assert!(svg.len() < 5_000, "{} bytes", svg.len());
     }
 
     #[test]
