@@ -19,7 +19,12 @@ use crate::table::Row;
 pub fn anchors(experiment: &str, rows: &[Row], runs: u32) -> String {
     // Anchor name -> every value behind it, in the order the rows give them.
     let mut groups: BTreeMap<String, Vec<f64>> = BTreeMap::new();
-    for row in rows.iter().filter(|row| row.crashed.is_none()) {
+    // bench's sweep of worker counts runs a configuration again with other settings:
+    // its figures are not the configuration's.
+    for row in rows
+        .iter()
+        .filter(|row| row.crashed.is_none() && row.workers.is_none())
+    {
         let report = &row.report;
         for (key, &median) in &report.measurements {
             let values = report
