@@ -30,6 +30,85 @@ fn every_experiment_has_a_generated_note() {
     }
 }
 
+fn chapters() -> PathBuf {
+    generated().parent().expect("book-notes/src").to_path_buf()
+}
+
+/// The notes are a course: each chapter shows an experiment as the contrast of a few
+/// configurations (generated/contrast/EXPERIMENT.md, from the same run as the full page),
+/// and every experiment's full page is in the appendix, one click away.
+#[test]
+fn every_experiment_has_a_contrast_and_a_page_of_its_own() {
+    let summary = std::fs::read_to_string(chapters().join("SUMMARY.md")).expect("SUMMARY.md");
+    let mut pages = String::new();
+    for entry in std::fs::read_dir(chapters()).expect("book-notes/src") {
+        let path = entry.expect("an entry").path();
+        if path.extension().is_some_and(|e| e == "md") {
+            pages.push_str(&std::fs::read_to_string(&path).expect("a page"));
+        }
+    }
+    for (name, _) in experiments::list() {
+        if name == "bench" {
+            // Its one page is the costs chapter, which includes it whole.
+            continue;
+        }
+        assert!(
+            summary.contains(&format!("(generated/{name}.md)")),
+            "SUMMARY.md lists no page for {name}: add it under the appendix"
+        );
+        assert!(
+            !pages.contains(&format!("{{{{#include generated/{name}.md}}}}")),
+            "a chapter includes all of generated/{name}.md: include its contrast instead"
+        );
+        let contrast = generated().join("contrast").join(format!("{name}.md"));
+        let contrast = std::fs::read_to_string(&contrast).unwrap_or_else(|_| {
+            panic!("no generated/contrast/{name}.md: run book-notes/generate {name}")
+        });
+        let full = std::fs::read_to_string(generated().join(format!("{name}.md")))
+            .expect("the note (every_experiment_has_a_generated_note)");
+        // The contrast shows what the run behind the full page printed, and its pictures
+        // are there.
+        let all = shown_lines(&full);
+        let shown = shown_lines(&contrast);
+        assert!(
+            (2..=3).contains(&shown.len()),
+            "generated/contrast/{name}.md shows {} configurations, not two or three",
+            shown.len()
+        );
+        for (configuration, lines) in &shown {
+            assert_eq!(
+                all.get(configuration),
+                Some(lines),
+                "generated/contrast/{name}.md and generated/{name}.md disagree on {configuration}: run book-notes/generate {name}"
+            );
+        }
+        for image in contrast.split("](generated/").skip(1) {
+            let file = image.split(')').next().unwrap_or("");
+            assert!(
+                generated().join(file).is_file(),
+                "generated/contrast/{name}.md shows generated/{file}, which is not there"
+            );
+        }
+    }
+}
+
+/// What the notes carry, in all: at most 3 MB of generated files (outputs, timelines,
+/// charts), so that the book stays quick to load and to review.
+#[test]
+fn the_generated_notes_fit_in_3_mb() {
+    fn size(path: &Path) -> u64 {
+        match std::fs::read_dir(path) {
+            Ok(entries) => entries.map(|e| size(&e.expect("an entry").path())).sum(),
+            Err(_) => std::fs::metadata(path).map_or(0, |m| m.len()),
+        }
+    }
+    let bytes = size(&generated());
+    assert!(
+        bytes <= 3_000_000,
+        "book-notes/src/generated holds {bytes} bytes, more than 3 MB"
+    );
+}
+
 /// The driver arguments a note was generated with, from its first line.
 fn command_of(note: &str) -> Vec<String> {
     let first = note.lines().next().unwrap_or("");
@@ -58,7 +137,7 @@ fn command_of(note: &str) -> Vec<String> {
 /// is in the figures file of its experiment's last run, so the prose shows what ran.
 #[test]
 fn every_figure_the_chapters_quote_comes_from_a_run() {
-    let chapters = generated().parent().expect("book-notes/src").to_path_buf();
+    let chapters = chapters();
     let mut quoted = 0;
     for entry in std::fs::read_dir(&chapters).expect("book-notes/src") {
         let path = entry.expect("an entry").path();
@@ -90,6 +169,181 @@ fn every_figure_the_chapters_quote_comes_from_a_run() {
         }
     }
     assert!(quoted > 0, "no chapter quotes a figure");
+}
+
+/// The figures the chapters state themselves rather than quote from a run, by page: the
+/// programs' own settings (a sleep's length, a job's size, at the book's scale and the
+/// notes' `--time-scale 0.2`), and the constants of the sources a page names (a pool's
+/// cap, a keep-alive). Everything measured is quoted from `generated/figures/`.
+const GIVEN: [(&str, &[&str]); 10] = [
+    ("concurrency-with-async.md", &["10 ms", "500 ms"]),
+    // The timer's 1 ms sleep; eight rounds' interval is the 99% one.
+    ("costs.md", &["1 ms", "99%"]),
+    (
+        "futures-tasks-threads.md",
+        &["10 ms", "2 ms", "200 ms", "40 ms", "50 ms"],
+    ),
+    // The kernel's limit on a thread's name.
+    ("how-the-lab-sees-threads.md", &["15 bytes"]),
+    ("more-futures.md", &["1 ms", "10 ms", "2 ms", "40 ms"]),
+    ("pitfalls.md", &["10 ms", "300 ms", "50 ms"]),
+    (
+        "streams.md",
+        &["100 ms", "200 ms", "300 ms", "40 ms", "60 ms"],
+    ),
+    ("thread-per-core.md", &["1 ms"]),
+    // tokio's and the blocking crate's caps and waits, named with their sources, and
+    // the experiments' settings.
+    (
+        "threads-that-come-and-go.md",
+        &[
+            "1 ms",
+            "1 s",
+            "10 ms",
+            "10 s",
+            "100 ms",
+            "11 s",
+            "20 ms",
+            "200 ms",
+            "200 times",
+            "300 ms",
+            "400 ms",
+            "50 ms",
+            "500 ms",
+            "500 threads",
+            "512 threads",
+        ],
+    ),
+    // The waker experiment's sleep, listing 17-24's shortened sleeps, a future's size.
+    ("traits-for-async.md", &["10 ms", "50 ms", "64 bytes"]),
+];
+
+/// The figures in a page's prose (a number and its unit: `40 ms`, `2.5x`, `99%`), outside
+/// code, includes, comments and link targets.
+fn prose_figures(page: &str) -> Vec<String> {
+    const UNITS: [&str; 21] = [
+        "ms",
+        "µs",
+        "us",
+        "ns",
+        "s",
+        "second",
+        "seconds",
+        "millisecond",
+        "milliseconds",
+        "microseconds",
+        "%",
+        "×",
+        "x",
+        "KiB",
+        "MiB",
+        "GiB",
+        "KB",
+        "MB",
+        "bytes",
+        "threads",
+        "times",
+    ];
+    let mut prose = String::new();
+    let mut in_code = false;
+    for line in page.lines() {
+        if line.trim_start().starts_with("```") {
+            in_code = !in_code;
+            continue;
+        }
+        if !in_code {
+            prose.push_str(line);
+            prose.push('\n');
+        }
+    }
+    // Drops what lies between `open` and `close`, both included.
+    let without = |text: &str, open: &str, close: &str| {
+        let mut out = String::new();
+        let mut rest = text;
+        while let Some(at) = rest.find(open) {
+            out.push_str(&rest[..at]);
+            match rest[at + open.len()..].find(close) {
+                Some(end) => rest = &rest[at + open.len() + end + close.len()..],
+                None => rest = "",
+            }
+        }
+        out.push_str(rest);
+        out
+    };
+    let prose = without(&prose, "<!--", "-->");
+    let prose = without(&prose, "{{#include", "}}");
+    let prose = without(&prose, "`", "`");
+    let prose = without(&prose, "](", ")");
+    let is_number = |w: &str| {
+        w.starts_with(|c: char| c.is_ascii_digit())
+            && w.chars()
+                .all(|c| c.is_ascii_digit() || c == ',' || c == '.')
+    };
+    let words: Vec<&str> = prose
+        .split_whitespace()
+        .map(|w| w.trim_matches(|c: char| ".,;:()[]*\"'!?".contains(c)))
+        .collect();
+    let mut figures = Vec::new();
+    for (i, word) in words.iter().enumerate() {
+        if is_number(word) && words.get(i + 1).is_some_and(|unit| UNITS.contains(unit)) {
+            figures.push(format!("{word} {}", words[i + 1]));
+        }
+        // A number with its unit attached: `12ms`, `4.7x`, `99%`.
+        let digits = word.trim_end_matches(|c: char| !c.is_ascii_digit());
+        let unit = &word[digits.len()..];
+        if !digits.is_empty() && is_number(digits) && UNITS.contains(&unit) {
+            figures.push((*word).to_string());
+        }
+    }
+    figures
+}
+
+#[test]
+fn prose_figures_are_found_where_they_stand() {
+    let page = "A tick 40 ms late (`sleep(500ms)` is code), 2.5x the floor, at 99%.\n\n```text\n3 ms\n```\n{{#include generated/figures/yield.md:all-yield_1000_ms}} and [7 s](x.md#1-ms) <!-- 9 ms -->";
+    assert_eq!(prose_figures(page), ["40 ms", "2.5x", "99%", "7 s"]);
+}
+
+/// No chapter writes a figure a run did not give: a number with a unit in a page's prose
+/// is either included from `generated/figures/` (filled in by `book-notes/generate`
+/// from the run the tables come from) or one of the settings and source constants in
+/// `GIVEN`, which may not hold an entry the page no longer has.
+#[test]
+fn no_chapter_writes_a_figure_a_run_did_not_give() {
+    let mut wrong = Vec::new();
+    for entry in std::fs::read_dir(chapters()).expect("book-notes/src") {
+        let path = entry.expect("an entry").path();
+        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
+        if !name.ends_with(".md") || name == "SUMMARY.md" {
+            continue;
+        }
+        let page = std::fs::read_to_string(&path).expect("a page");
+        let given: &[&str] = GIVEN
+            .iter()
+            .find(|(p, _)| *p == name)
+            .map_or(&[], |(_, figures)| figures);
+        let found = prose_figures(&page);
+        for figure in &found {
+            if !given.contains(&figure.as_str()) {
+                wrong.push(format!(
+                    "{name}: \"{figure}\" is in the prose: quote it from a run \
+                     ({{{{#include generated/figures/EXPERIMENT.md:ANCHOR}}}}), or, if it is a \
+                     setting of the program or a constant of a source the page names, add it \
+                     to GIVEN"
+                ));
+            }
+        }
+        for figure in given {
+            if !found.iter().any(|f| f == figure) {
+                wrong.push(format!(
+                    "{name}: GIVEN holds \"{figure}\", which the page no longer has"
+                ));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
 /// Each configuration's lines as the note shows them, by "runtime (flavor)".
