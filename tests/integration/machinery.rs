@@ -1,10 +1,12 @@
 //! The machinery under the chapter, on every configuration: futures are lazy and tasks are
 //! not (`lazy`), a hand-written future and its waker (`waker`), pinning (`pinning`), who
-//! wins a select (`fairness`) and what a dropped future loses (`cancel`). Each asserts
+//! wins a select (`fairness`), what a dropped future loses (`cancel`) and what a future
+//! polled again after `Ready` does (`poll-after-ready`). Each asserts
 //! what the run observed (the order of lines, the threads, the counts it computed), and
 //! the parts that depend on the configuration against its registry entry. What they
 //! print is the point, not their process: they run in this one where they can be
-//! (`Config::outcome`), but for `waker`, whose threads are, which runs the binary.
+//! (`Config::outcome`), but for `waker`, whose threads are, and `poll-after-ready`, whose
+//! panics on purpose go through the process's panic hook, which run the binary.
 
 use async_lab::registry::PollsOn;
 use async_lab_experiments::report::Report;
@@ -17,6 +19,7 @@ crate::on_every_configuration!(
     pinning_runs_both_fixes_and_the_pinned_future_stays,
     fairness_is_the_combinators_biased_or_random,
     cancel_loses_the_messages_a_dropped_batch_held,
+    a_future_polled_after_ready_panics_unless_fused,
 );
 
 /// The report of a run ([`Config::outcome`]) that must succeed.
@@ -292,4 +295,57 @@ fn cancel_loses_the_messages_a_dropped_batch_held(config: Config) {
     assert_eq!(lost, 0, "{}", lines[1]);
     assert_eq!(report.measurements["outside_lost"], 0.0);
     assert!(report.measurements["inside_lost"] > 0.0);
+}
+
+/// What a second poll did, as `poll-after-ready` words it: the part after the label.
+fn second_poll(line: &str) -> &str {
+    line.split_once(", polled again after Ready: ")
+        .or_else(|| line.split_once(", awaited, then polled again: "))
+        .unwrap_or_else(|| panic!("no second poll in {line:?}"))
+        .1
+}
+
+fn a_future_polled_after_ready_panics_unless_fused(config: Config) {
+    // The binary, for its panic hook: the panics are on purpose, and must not reach
+    // stderr, nor fail the run.
+    let run = config.run(&["--json", "poll-after-ready"]);
+    assert_eq!(run.code, Some(0), "stderr:\n{}", run.stderr);
+    assert!(!run.stderr.contains("panic"), "stderr:\n{}", run.stderr);
+    let report = run.report();
+    assert!(report.ok, "{:?}", report.errors);
+    let lines = &report.lines;
+    // One line a future, each saying what its second poll did.
+    let labels = [
+        "an async block's future",
+        "trpl::join's future (futures::future::join)",
+        "futures::future::ready's future",
+        "trpl::race's future (an async fn around futures::future::select)",
+        "futures::future::select's future",
+        &format!("{}'s handle", config.capabilities().raw_spawn),
+        "this crate's trpl::spawn_task handle (the lab's, over the runtime's own)",
+        "an async block's future, fused (FutureExt::fuse)",
+    ];
+    assert_eq!(lines.len(), labels.len(), "{lines:#?}");
+    for (line, label) in lines.iter().zip(labels) {
+        assert!(line.starts_with(label), "{label:?}: {line:?}");
+        let did = second_poll(line);
+        assert!(
+            did.starts_with("panicked with ")
+                || did == "returned Pending"
+                || did.starts_with("returned Ready again"),
+            "{line:?}"
+        );
+    }
+    // What holds everywhere: the compiler's state machine panics, in an async block and
+    // in trpl::race, an async fn; the futures crate's combinators panic with their own
+    // words; Fuse returns Pending.
+    let resumed = "panicked with \"`async fn` resumed after completion\"";
+    assert_eq!(second_poll(&lines[0]), resumed);
+    assert_eq!(second_poll(&lines[3]), resumed);
+    for line in [&lines[1], &lines[2], &lines[4]] {
+        let did = second_poll(line);
+        assert!(did.starts_with("panicked with \""), "{line:?}");
+        assert_ne!(did, resumed, "{line:?}");
+    }
+    assert_eq!(second_poll(&lines[7]), "returned Pending");
 }

@@ -23,6 +23,7 @@ mod driver;
 mod experiments;
 mod failures;
 mod machinery;
+mod main_macros;
 mod misuse;
 mod notes;
 mod page_title;

@@ -160,10 +160,7 @@ impl Executor for AsyncStd {
 impl LabRuntime for AsyncStd {
     fn spawn_raw(&self, task: BoxTask) -> RawHandle {
         let handle = async_std::task::spawn(task);
-        Box::pin(async move {
-            handle.await;
-            Ok(true)
-        })
+        async_lab_runtime::runtime::raw_handle(handle, |()| Ok(true))
     }
 
     fn spawn_blocking(&self, work: BlockingWork) -> Result<(), TaskError> {

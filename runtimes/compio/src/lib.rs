@@ -198,15 +198,15 @@ impl Executor for Compio {
 impl LabRuntime for Compio {
     fn spawn_raw(&self, task: BoxTask) -> RawHandle {
         let handle = CompioRuntime::try_with_current(|rt| rt.spawn(task));
-        Box::pin(async move {
-            match handle {
-                Ok(handle) => handle.await.map(|()| true).map_err(|e| match e {
+        match handle {
+            Ok(handle) => runtime::raw_handle(handle, |result| {
+                result.map(|()| true).map_err(|e| match e {
                     CompioJoinError::Panicked(payload) => runtime::panic_message(&*payload),
                     e => e.to_string(),
-                }),
-                Err(_) => Err(not_in_runtime().to_string()),
-            }
-        })
+                })
+            }),
+            Err(_) => Box::pin(std::future::ready(Err(not_in_runtime().to_string()))),
+        }
     }
 
     fn spawn_blocking(&self, work: BlockingWork) -> Result<(), TaskError> {

@@ -220,10 +220,10 @@ impl LabRuntime for Futures {
                 None => Err(LOCAL_ONLY.to_string()),
             }),
         };
-        Box::pin(async move {
-            remote?.await;
-            Ok(true)
-        })
+        match remote {
+            Ok(remote) => runtime::raw_handle(remote, |()| Ok(true)),
+            Err(e) => Box::pin(std::future::ready(Err(e))),
+        }
     }
 
     fn spawn_blocking(&self, _work: BlockingWork) -> Result<(), TaskError> {

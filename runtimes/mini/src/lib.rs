@@ -184,8 +184,8 @@ impl Executor for Mini {
 impl LabRuntime for Mini {
     fn spawn_raw(&self, task: BoxTask) -> RawHandle {
         let handle = self.spawn(task);
-        Box::pin(async move {
-            handle.await.map(|()| true).map_err(|e| match e {
+        runtime::raw_handle(handle, |result| {
+            result.map(|()| true).map_err(|e| match e {
                 TaskError::Panicked(message) => message,
                 e => e.to_string(),
             })

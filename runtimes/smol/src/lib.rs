@@ -283,11 +283,10 @@ impl async_lab_runtime::Executor for Smol {
 #[cfg(feature = "lab")]
 impl LabRuntime for Smol {
     fn spawn_raw(&self, task: BoxTask) -> RawHandle {
-        let task = self.spawn_task(task);
-        Box::pin(async move {
-            task.map_err(|e| e.to_string())?.await;
-            Ok(true)
-        })
+        match self.spawn_task(task) {
+            Ok(task) => async_lab_runtime::runtime::raw_handle(task, |()| Ok(true)),
+            Err(e) => Box::pin(std::future::ready(Err(e.to_string()))),
+        }
     }
 
     fn spawn_blocking(&self, work: BlockingWork) -> Result<(), TaskError> {

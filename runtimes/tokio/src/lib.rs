@@ -338,7 +338,9 @@ impl LabRuntime for Tokio {
             Some(local) => local.spawn_local(task),
             None => self.runtime.spawn(task),
         };
-        Box::pin(async move { handle.await.map(|()| true).map_err(|e| e.to_string()) })
+        async_lab_runtime::runtime::raw_handle(handle, |result| {
+            result.map(|()| true).map_err(|e| e.to_string())
+        })
     }
 
     fn spawn_blocking(&self, work: BlockingWork) -> Result<(), TaskError> {

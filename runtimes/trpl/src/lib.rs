@@ -143,7 +143,9 @@ impl LabRuntime for Trpl {
             });
         }
         let handle = trpl::spawn_task(task);
-        Box::pin(async move { handle.await.map(|()| true).map_err(|e| e.to_string()) })
+        async_lab_runtime::runtime::raw_handle(handle, |result| {
+            result.map(|()| true).map_err(|e| e.to_string())
+        })
     }
 
     fn spawn_blocking(&self, _work: BlockingWork) -> Result<(), TaskError> {

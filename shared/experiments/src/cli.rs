@@ -15,8 +15,10 @@
 //! Exit status: 0 all went well; 1 some URL or task failed (the rest still reported);
 //! 2 bad usage, with a one-line message.
 
+use std::cell::Cell;
 use std::ffi::OsString;
 use std::num::NonZeroUsize;
+use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -664,6 +666,11 @@ fn clap_line(error: &clap::Error, program: &str) -> Option<String> {
 /// drop for threads that never started.
 fn quiet_panics(binary: String) {
     std::panic::set_hook(Box::new(move |info| {
+        if PANIC_EXPECTED.with(Cell::get) {
+            // An experiment's panic on purpose, caught by `catch_expected_panic`, which
+            // gives its message to the experiment: the line it prints says it.
+            return;
+        }
         let thread = std::thread::current();
         let message = crate::runtime::panic_message(info.payload());
         if let Some(refusal) = resources::refusal_in(&message) {
@@ -682,4 +689,25 @@ fn quiet_panics(binary: String) {
             thread.name().unwrap_or("unnamed")
         ));
     }));
+}
+
+std::thread_local! {
+    /// Set while this thread runs [`catch_expected_panic`]'s closure: the hook of
+    /// `quiet_panics` then prints nothing.
+    static PANIC_EXPECTED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `work`, which may panic on purpose (an experiment that shows a panic, such as
+/// `poll-after-ready`'s), on this thread: its value, or the panic's payload. The panic
+/// hook of the binary ([`quiet_panics`]) stays silent for it, since the experiment's own
+/// line says what happened; the panic is neither a failure nor noise on stderr. (The
+/// default hook, in a process that set none, still prints it: such an experiment does not
+/// run in another program's process, [`Experiment::runs_in_process`].)
+pub(crate) fn catch_expected_panic<T>(
+    work: impl FnOnce() -> T,
+) -> Result<T, Box<dyn std::any::Any + Send>> {
+    let was = PANIC_EXPECTED.with(|expected| expected.replace(true));
+    let result = std::panic::catch_unwind(AssertUnwindSafe(work));
+    PANIC_EXPECTED.with(|expected| expected.set(was));
+    result
 }

@@ -22,8 +22,24 @@ use crate::trace;
 pub type BoxTask = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 
 /// A runtime's own join handle, as a future: `Err` with the runtime's error message when
-/// awaiting it reports one; `Ok(true)` when the task finished (or finished in time).
+/// awaiting it reports one; `Ok(true)` when the task finished (or finished in time). Made
+/// with [`raw_handle`] where the runtime has a handle to poll, so that every poll, one
+/// after `Ready` too (`poll-after-ready`), is the handle's own.
 pub type RawHandle = Pin<Box<dyn Future<Output = Result<bool, String>> + Send + 'static>>;
+
+/// `handle`, a runtime's own join handle, as a [`RawHandle`], its output turned by `map`.
+/// No `async` block around it: each poll is `handle`'s own poll, so that polled again
+/// after `Ready` it does what the runtime's handle does (an `async` block would panic
+/// with the compiler's words instead).
+pub fn raw_handle<H, M>(mut handle: H, mut map: M) -> RawHandle
+where
+    H: Future + Unpin + Send + 'static,
+    M: FnMut(H::Output) -> Result<bool, String> + Send + 'static,
+{
+    Box::pin(std::future::poll_fn(move |cx| {
+        handle.poll_unpin(cx).map(&mut map)
+    }))
+}
 
 /// A boxed future that need not be `Send`: what a [`LocalSpawn`](crate::registry::LocalSpawn) takes.
 pub type LocalTask = Pin<Box<dyn Future<Output = ()> + 'static>>;

@@ -29,6 +29,7 @@ mod no_reactor;
 mod not_send;
 mod page_title;
 mod pinning;
+mod poll_after_ready;
 mod race;
 mod raw;
 mod scoped;
@@ -111,6 +112,8 @@ pub enum Experiment {
     Waker,
     /// 17-23/17-24: pin! against Box::pin, running, with each future's size; a pinned self-referential future does not move
     Pinning,
+    /// 17.5: a future polled again after Ready: an async block panics, combinators and each runtime's handle do their own thing; Fuse returns Pending
+    PollAfterReady,
     /// who wins when both sides are ready at once, over 1,000 races: trpl::select, futures::select!, tokio::select! and their biased forms; who a join polls first
     Fairness,
     /// cancellation safety: a batch read inside select loses the messages it held when dropped; one recv per select loses none
@@ -255,11 +258,11 @@ impl Experiment {
     /// ([`cli::run_in_process`]). Not where what it prints depends on the process's thread
     /// census (`no-reactor`, `shutdown`, `blocking-pool`) or on a limit it sets or reads for
     /// the whole process (`blocking-pool`'s cap, `downloads`' descriptor limit, `bench`'s
-    /// tracing); where it panics on purpose (`panic`, `nested-block-on`, `block-in-place`),
-    /// since a panic goes through the process's hook; nor where it spawns with the
-    /// runtime's own API (`drop-handle`, `panic`, `shutdown`): such a task is none of the
-    /// run's scope, and may outlive the run (in a process of its own, the process ends
-    /// first).
+    /// tracing); where it panics on purpose (`panic`, `nested-block-on`, `block-in-place`,
+    /// `poll-after-ready`), since a panic goes through the process's hook; nor where it
+    /// spawns with the runtime's own API (`drop-handle`, `panic`, `shutdown`,
+    /// `poll-after-ready`): such a task is none of the run's scope, and may outlive the
+    /// run (in a process of its own, the process ends first).
     ///
     /// [`cli::run_in_process`]: crate::cli::run_in_process
     pub fn runs_in_process(&self) -> bool {
@@ -296,6 +299,7 @@ impl Experiment {
             | Experiment::DropHandle
             | Experiment::Panic
             | Experiment::NestedBlockOn
+            | Experiment::PollAfterReady
             | Experiment::BlockInPlace => false,
         }
     }
@@ -373,6 +377,7 @@ impl Experiment {
             | Experiment::MutexAcrossAwait
             | Experiment::NotSend
             | Experiment::Lazy
+            | Experiment::PollAfterReady
             | Experiment::Scoped => &[],
         }
     }
@@ -431,6 +436,7 @@ impl Experiment {
             Experiment::Lazy => lazy::lazy(lab).await,
             Experiment::Waker => waker::waker(lab).await,
             Experiment::Pinning => pinning::pinning(lab).await,
+            Experiment::PollAfterReady => poll_after_ready::poll_after_ready(lab).await,
             Experiment::Fairness => fairness::fairness(lab).await,
             Experiment::Cancel => cancel::cancel(lab).await,
             Experiment::BlockingPool(args) => blocking_pool::blocking_pool(lab, args).await,
@@ -482,7 +488,7 @@ mod tests {
     #[test]
     fn every_experiment_is_called_by_the_name_it_is_typed_with() {
         let experiments = every_experiment();
-        assert_eq!(experiments.len(), 33);
+        assert_eq!(experiments.len(), 34);
         for (name, experiment) in experiments {
             assert_eq!(experiment.name(), name);
         }
