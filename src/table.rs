@@ -187,8 +187,8 @@ fn measurement_cells(rows: &[Row]) -> Option<(Vec<String>, Vec<Vec<String>>)> {
 }
 
 /// About how many characters of a table's text the notes' column holds side by side
-/// (mdBook's 750 px, at 16 px a letter's some 7.5 px): the budget [`markdown_tables`]
-/// splits a table by.
+/// (mdBook's 750 px, at 16 px a letter's some 7.5 px, less the cells' padding): the
+/// budget [`markdown_tables`] splits a table by.
 const COLUMN_CHARS: usize = 96;
 /// How much of a column's longest cell it is given before its text wraps.
 const CELL_CHARS: usize = 16;
@@ -239,20 +239,29 @@ fn column_chars<'a>(header: &str, cells: impl Iterator<Item = &'a str>) -> usize
     let header_word = header
         .split([' ', '\t'])
         .flat_map(|word| word.split("<wbr>"))
-        .map(|piece| piece.chars().count())
+        .map(word_chars)
         .max()
         .unwrap_or(0);
     let (mut word, mut cell) = (header_word, 0);
     for text in cells {
         cell = cell.max(text.chars().count());
-        word = word.max(
-            text.split_whitespace()
-                .map(|w| w.chars().count())
-                .max()
-                .unwrap_or(0),
-        );
+        word = word.max(text.split_whitespace().map(word_chars).max().unwrap_or(0));
     }
     word.max(cell.min(CELL_CHARS)) + 2
+}
+
+/// The width of a word that cannot wrap, in characters of the text around it: code (in
+/// backticks) is drawn in a monospace font, a tenth wider; other text may also break
+/// after a hyphen.
+fn word_chars(word: &str) -> usize {
+    if word.contains('`') {
+        word.chars().count() * 11 / 10
+    } else {
+        word.split_inclusive('-')
+            .map(|piece| piece.chars().count())
+            .max()
+            .unwrap_or(0)
+    }
 }
 
 /// Rows of cells as aligned text.
