@@ -187,6 +187,84 @@ fn measurement_cells(rows: &[Row]) -> Option<(Vec<String>, Vec<Vec<String>>)> {
     Some((headers, cells))
 }
 
+/// About how many characters of a table's text the notes' column holds side by side
+/// (mdBook's 750 px, at 16 px a letter's some 7.5 px, less the cells' padding): the
+/// budget [`markdown_tables`] splits a table by.
+const COLUMN_CHARS: usize = 96;
+/// How much of a column's longest cell it is given before its text wraps.
+const CELL_CHARS: usize = 16;
+
+/// Rows of cells as Markdown tables that fit the notes' column: the first `keep` columns
+/// (what names a row) in every table, and the others, in order, as many to a table as
+/// fit [`COLUMN_CHARS`] (at least one). A header may break after each `_` (`<wbr>`), so
+/// a measurement's long key does not set its column's width.
+pub fn markdown_tables(headers: &[String], rows: &[Vec<String>], keep: usize) -> String {
+    let headers: Vec<String> = headers.iter().map(|h| h.replace('_', "_<wbr>")).collect();
+    let width = |i: usize| column_chars(&headers[i], rows.iter().map(|r| r[i].as_str()));
+    let kept: usize = (0..keep).map(width).sum();
+    let mut parts: Vec<Vec<usize>> = Vec::new();
+    let mut used = kept;
+    for i in keep..headers.len() {
+        match parts.last_mut() {
+            Some(part) if used + width(i) <= COLUMN_CHARS => part.push(i),
+            _ => {
+                parts.push(vec![i]);
+                used = kept;
+            }
+        }
+        used += width(i);
+    }
+    let mut s = String::new();
+    for (n, part) in parts.iter().enumerate() {
+        if n > 0 {
+            s.push('\n');
+        }
+        let columns: Vec<usize> = (0..keep).chain(part.iter().copied()).collect();
+        let line = |cells: &[String]| {
+            let shown: Vec<&str> = columns.iter().map(|&i| cells[i].as_str()).collect();
+            format!("| {} |\n", shown.join(" | "))
+        };
+        s.push_str(&line(&headers));
+        let _ = writeln!(s, "|{}", "---|".repeat(columns.len()));
+        for row in rows {
+            s.push_str(&line(row));
+        }
+    }
+    s
+}
+
+/// The characters a column takes: its longest word (which cannot wrap; a header's
+/// pieces between `<wbr>`s), or as much of its longest cell as [`CELL_CHARS`], whichever
+/// is more; and two for the cell's padding.
+fn column_chars<'a>(header: &str, cells: impl Iterator<Item = &'a str>) -> usize {
+    let header_word = header
+        .split([' ', '\t'])
+        .flat_map(|word| word.split("<wbr>"))
+        .map(word_chars)
+        .max()
+        .unwrap_or(0);
+    let (mut word, mut cell) = (header_word, 0);
+    for text in cells {
+        cell = cell.max(text.chars().count());
+        word = word.max(text.split_whitespace().map(word_chars).max().unwrap_or(0));
+    }
+    word.max(cell.min(CELL_CHARS)) + 2
+}
+
+/// The width of a word that cannot wrap, in characters of the text around it: code (in
+/// backticks) is drawn in a monospace font, a tenth wider; other text may also break
+/// after a hyphen.
+fn word_chars(word: &str) -> usize {
+    if word.contains('`') {
+        word.chars().count() * 11 / 10
+    } else {
+        word.split_inclusive('-')
+            .map(|piece| piece.chars().count())
+            .max()
+            .unwrap_or(0)
+    }
+}
+
 /// Rows of cells as aligned text.
 fn aligned(headers: &[String], rows: &[Vec<String>]) -> String {
     let widths: Vec<usize> = (0..headers.len())
@@ -259,7 +337,7 @@ pub fn markdown(experiment: &str, rows: &[Row], runs: u32) -> String {
     {
         let _ = writeln!(s, "What it runs: {shows}.\n");
     }
-    s.push_str(&markdown_tables(rows, runs));
+    s.push_str(&markdown_rows(rows, runs));
     for (names, lines) in groups(rows) {
         let _ = writeln!(
             s,
@@ -272,21 +350,19 @@ pub fn markdown(experiment: &str, rows: &[Row], runs: u32) -> String {
     s
 }
 
-/// The rows as a Markdown table, the roles they show, and their measurements.
-fn markdown_tables(rows: &[Row], runs: u32) -> String {
+/// The rows as Markdown tables (in parts that fit the notes' column), the roles they
+/// show, and their measurements.
+fn markdown_rows(rows: &[Row], runs: u32) -> String {
     let mut s = String::new();
-    let _ = writeln!(s, "| {} |", HEADERS.join(" | "));
-    let _ = writeln!(s, "|{}", "---|".repeat(HEADERS.len()));
-    for r in rows {
-        let cells = r.cells();
-        let _ = writeln!(
-            s,
-            "| {} | {} | {} |",
-            r.runtime,
-            r.flavor,
-            cells.join(" | ")
-        );
-    }
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            let mut cells = vec![r.runtime.to_string(), r.flavor.to_string()];
+            cells.extend(r.cells());
+            cells
+        })
+        .collect();
+    s.push_str(&markdown_tables(&HEADERS.map(str::to_string), &cells, 2));
     s.push('\n');
     s.push_str(&roles_legend(rows));
     if let Some((headers, cells)) = measurement_cells(rows) {
@@ -295,11 +371,7 @@ fn markdown_tables(rows: &[Row], runs: u32) -> String {
             "Measurements (milliseconds where the name ends in `_ms`; {}):\n",
             runs_behind(runs)
         );
-        let _ = writeln!(s, "| {} |", headers.join(" | "));
-        let _ = writeln!(s, "|{}", "---|".repeat(headers.len()));
-        for row in cells {
-            let _ = writeln!(s, "| {} |", row.join(" | "));
-        }
+        s.push_str(&markdown_tables(&headers, &cells, 2));
         s.push('\n');
     }
     s
@@ -317,7 +389,7 @@ pub fn contrast(experiment: &str, rows: &[Row], chosen: &[usize], runs: u32) -> 
         shown.len(),
         rows.len()
     );
-    s.push_str(&markdown_tables(&shown, runs));
+    s.push_str(&markdown_rows(&shown, runs));
     let groups = groups(&shown);
     for (names, lines) in &groups {
         let _ = writeln!(
@@ -524,11 +596,9 @@ pub fn configurations<'a>(
         .collect();
     let mut s = String::new();
     if markdown {
-        let _ = writeln!(s, "| {} |", header.join(" | "));
-        let _ = writeln!(s, "|{}", "---|".repeat(header.len()));
-        for row in &rows {
-            let _ = writeln!(s, "| {} |", row.join(" | "));
-        }
+        let header = header.map(str::to_string);
+        let rows: Vec<Vec<String>> = rows.iter().map(|row| row.to_vec()).collect();
+        s.push_str(&markdown_tables(&header, &rows, 1));
     } else {
         for row in &rows {
             let _ = writeln!(s, "{}", row[0]);
@@ -543,6 +613,39 @@ pub fn configurations<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_table_too_wide_for_the_column_comes_in_parts_that_keep_the_names() {
+        let headers: Vec<String> = ["runtime", "flavor"]
+            .into_iter()
+            .map(String::from)
+            .chain((0..12).map(|i| format!("measurement_number_{i}")))
+            .collect();
+        let row = |runtime: &str| {
+            let mut cells = vec![runtime.to_string(), "thread-per-task".to_string()];
+            cells.extend((0..12).map(|i| format!("{i}.5 (1.0 to 20.0)")));
+            cells
+        };
+        let rows = [row("tokio"), row("async-std")];
+        let tables = markdown_tables(&headers, &rows, 2);
+        let parts: Vec<&str> = tables.split("\n\n").collect();
+        assert!(parts.len() > 1, "{tables}");
+        let mut shown = 0;
+        for part in &parts {
+            let lines: Vec<&str> = part.lines().collect();
+            assert_eq!(lines.len(), 4, "a header, a rule, a row each: {part}");
+            assert!(lines[0].starts_with("| runtime | flavor | measurement_<wbr>number_<wbr>"));
+            assert!(lines[3].starts_with("| async-std | thread-per-task | "));
+            let columns = lines[1].matches("---|").count();
+            assert_eq!(lines[0].matches(" | ").count() + 1, columns, "{part}");
+            shown += columns - 2;
+        }
+        assert_eq!(shown, 12, "every column once, in order: {tables}");
+        assert!(tables.find("number_<wbr>3 ").unwrap() < tables.find("number_<wbr>4 ").unwrap());
+        // A table that fits stays one.
+        let narrow = markdown_tables(&headers[..4], &[rows[0][..4].to_vec()], 2);
+        assert_eq!(narrow.lines().count(), 3, "{narrow}");
+    }
 
     #[test]
     fn a_measurement_over_runs_shows_its_median_and_its_range_unless_they_agree() {

@@ -1,8 +1,10 @@
 //! Bar charts of a measurement across configurations: one bar per configuration (its
 //! median), a whisker for its spread (the caller says what that is), bars coloured by
-//! runtime. Where the values span more than [`LOG_SPAN`] times, the axis is logarithmic,
-//! with a line at each power of ten, so that one bar far beyond the others (a thread per
-//! task) does not turn the rest into slivers. Drawn from the reports alone, as SVG.
+//! runtime, in the caller's order (the table's). Where the values span more than
+//! [`LOG_SPAN`] times, the axis is logarithmic, with a line at each power of ten, so that
+//! one bar far beyond the others (a thread per task) does not turn the rest into slivers.
+//! The title says which way is better. Drawn from the reports alone, as SVG no wider than
+//! the notes' column (its text is shown at its own size, 11 px or more).
 
 use std::fmt::Write as _;
 
@@ -20,11 +22,32 @@ pub struct Bar {
     pub value: f64,
     /// The spread around the median, where there is one: the whisker's two ends.
     pub spread: Option<[f64; 2]>,
+    /// Too spread out to rank by: said after its value.
+    pub unstable: bool,
+}
+
+/// Which way is better, which the chart's title says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Better {
+    /// A cost: time, bytes.
+    Lower,
+    /// A rate: requests a second.
+    Higher,
+}
+
+impl Better {
+    /// `lower is better`, `higher is better`.
+    pub fn words(self) -> &'static str {
+        match self {
+            Better::Lower => "lower is better",
+            Better::Higher => "higher is better",
+        }
+    }
 }
 
 /// How many times the largest value may be the smallest before the axis turns
 /// logarithmic.
-pub const LOG_SPAN: f64 = 20.0;
+pub const LOG_SPAN: f64 = 10.0;
 
 /// Where a value lands on the plot, from 0 to [`PLOT_WIDTH`].
 enum Axis {
@@ -65,14 +88,16 @@ impl Axis {
     }
 }
 
-const LABEL_WIDTH: f64 = 260.0;
-const PLOT_WIDTH: f64 = 420.0;
+const LABEL_WIDTH: f64 = 220.0;
+const PLOT_WIDTH: f64 = 400.0;
+/// Room after the longest bar for its value: `101491 (unstable)`.
+const VALUE_WIDTH: f64 = 120.0;
 const ROW: f64 = 22.0;
 const TOP: f64 = 34.0;
 
-/// A horizontal bar chart titled `title`, values in `unit`, one row per bar; `whiskers`
-/// says what the whiskers span (the median's confidence interval, say).
-pub fn bars(title: &str, unit: &str, whiskers: &str, bars: &[Bar]) -> String {
+/// A horizontal bar chart titled `title`, values in `unit`, one row per bar in the order
+/// given; `whiskers` says what the whiskers span (the median's confidence interval, say).
+pub fn bars(title: &str, unit: &str, better: Better, whiskers: &str, bars: &[Bar]) -> String {
     let axis = Axis::for_values(
         bars.iter()
             .flat_map(|b| {
@@ -84,18 +109,19 @@ pub fn bars(title: &str, unit: &str, whiskers: &str, bars: &[Bar]) -> String {
             })
             .flatten(),
     );
-    let height = TOP + ROW * bars.len() as f64 + 30.0;
-    let width = LABEL_WIDTH + PLOT_WIDTH + 90.0;
+    let height = TOP + ROW * bars.len() as f64 + 48.0;
+    let width = LABEL_WIDTH + PLOT_WIDTH + VALUE_WIDTH;
     let mut groups: Vec<&str> = Vec::new();
     let mut s = String::new();
     let _ = writeln!(
         s,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="12">"#
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">"#
     );
     let _ = writeln!(
         s,
-        r#"<text x="8" y="20" font-size="14" font-weight="bold">{}</text>"#,
-        escape(title)
+        r#"<text x="8" y="20" font-size="14" font-weight="bold">{}: {}</text>"#,
+        escape(title),
+        better.words()
     );
     if let Axis::Log { from, decades } = axis {
         // A line at each power of ten, labelled at the foot.
@@ -104,9 +130,9 @@ pub fn bars(title: &str, unit: &str, whiskers: &str, bars: &[Bar]) -> String {
             let x = LABEL_WIDTH + axis.x(value);
             let _ = writeln!(
                 s,
-                r##"<path class="decade" d="M{x:.1} {TOP} V{}" stroke="#ccc"/><text x="{x:.1}" y="{}" text-anchor="middle" font-size="10" fill="#666">{}</text>"##,
+                r##"<path class="decade" d="M{x:.1} {TOP} V{}" stroke="#ccc"/><text x="{x:.1}" y="{}" text-anchor="middle" font-size="11" fill="#555">{}</text>"##,
                 TOP + ROW * bars.len() as f64,
-                TOP + ROW * bars.len() as f64 + 10.0,
+                TOP + ROW * bars.len() as f64 + 12.0,
                 number(value)
             );
         }
@@ -155,21 +181,24 @@ pub fn bars(title: &str, unit: &str, whiskers: &str, bars: &[Bar]) -> String {
         }
         let _ = writeln!(
             s,
-            r#"<text x="{:.1}" y="{}">{}</text>"#,
+            r#"<text x="{:.1}" y="{}">{}{}</text>"#,
             LABEL_WIDTH + length.max(bar.spread.map_or(0.0, |[_, max]| axis.x(max))) + 6.0,
             y + 14.0,
-            number(bar.value)
+            number(bar.value),
+            if bar.unstable { " (unstable)" } else { "" }
         );
     }
     let _ = writeln!(
         s,
-        r#"<text x="{LABEL_WIDTH}" y="{}">{}{} (bars: median; whiskers: {})</text>"#,
-        height - 4.0,
+        r#"<text x="8" y="{}">{}{}; {}</text><text x="8" y="{}">bars: the median; whiskers: {}</text>"#,
+        height - 22.0,
         escape(unit),
         match axis {
-            Axis::Log { .. } => ", log scale",
-            Axis::Linear { .. } => "",
+            Axis::Log { .. } => ", log scale (a line at each power of ten)",
+            Axis::Linear { .. } => ", from 0",
         },
+        better.words(),
+        height - 6.0,
         escape(whiskers)
     );
     s.push_str("</svg>\n");
@@ -193,6 +222,16 @@ pub fn number(value: f64) -> String {
 mod tests {
     use super::*;
 
+    fn bar(label: &str, value: f64) -> Bar {
+        Bar {
+            label: label.into(),
+            group: label.into(),
+            value,
+            spread: None,
+            unstable: false,
+        }
+    }
+
     #[test]
     fn a_bar_and_a_whisker_per_configuration() {
         let bars_in = [
@@ -201,25 +240,26 @@ mod tests {
                 group: "tokio".into(),
                 value: 200.0,
                 spread: Some([180.0, 260.0]),
+                unstable: true,
             },
-            Bar {
-                label: "smol <global>".into(),
-                group: "smol".into(),
-                value: 100.0,
-                spread: None,
-            },
+            bar("smol <global>", 100.0),
         ];
-        let svg = bars("spawn + await", "ns a task", "min to max", &bars_in);
+        let svg = bars(
+            "spawn + await",
+            "ns a task",
+            Better::Lower,
+            "min to max",
+            &bars_in,
+        );
         assert_eq!(svg.matches(r#"class="bar""#).count(), 2);
         assert_eq!(svg.matches(r#"class="whisker""#).count(), 1);
         assert!(svg.contains("smol &lt;global&gt;"), "labels are escaped");
         // The longest extent (a max of 260) fills the plot: the 200 bar is 200/260 of it.
         let expected = format!(r#"width="{:.1}""#, 200.0 * PLOT_WIDTH / 260.0);
         assert!(svg.contains(&expected), "{svg}");
-        assert!(
-            svg.contains("ns a task (bars: median; whiskers: min to max)"),
-            "{svg}"
-        );
+        assert!(svg.contains(">200 (unstable)</text>"), "{svg}");
+        assert!(svg.contains("ns a task, from 0; lower is better"), "{svg}");
+        assert!(svg.contains("whiskers: min to max"), "{svg}");
         assert!(
             !svg.contains("decade"),
             "a span of 2.6 times is drawn linear"
@@ -227,17 +267,51 @@ mod tests {
     }
 
     #[test]
+    fn the_chart_fits_the_column_its_text_readable_its_bars_in_the_given_order() {
+        let order = ["zeta (b)", "alpha (a)", "mid (c)"];
+        let bars_in: Vec<Bar> = order.iter().map(|l| bar(l, 10.0)).collect();
+        let svg = bars(
+            "fetches",
+            "requests a second",
+            Better::Higher,
+            "-",
+            &bars_in,
+        );
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        let root = doc.root_element();
+        let width: f64 = root.attribute("width").unwrap().parse().unwrap();
+        assert!(width <= 750.0, "wider than the notes' column: {width}");
+        let view_box = format!("0 0 {width} {}", root.attribute("height").unwrap());
+        assert_eq!(root.attribute("viewBox"), Some(view_box.as_str()));
+        let texts: Vec<roxmltree::Node> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("text"))
+            .collect();
+        for text in &texts {
+            let size: f64 = text
+                .ancestors()
+                .find_map(|n| n.attribute("font-size"))
+                .unwrap()
+                .parse()
+                .unwrap();
+            assert!(size >= 11.0, "{:?} at {size} px", text.text());
+        }
+        let labels: Vec<&str> = texts
+            .iter()
+            .filter(|t| t.attribute("text-anchor") == Some("end"))
+            .filter_map(|t| t.text())
+            .collect();
+        assert_eq!(labels, order, "bars in the order given, not sorted");
+        assert!(svg.contains("fetches: higher is better"), "{svg}");
+    }
+
+    #[test]
     fn values_far_apart_are_drawn_on_a_log_axis() {
-        let bar = |label: &str, value: f64| Bar {
-            label: label.into(),
-            group: label.into(),
-            value,
-            spread: None,
-        };
         // A thread per task at 26,580 ns beside executors at 288 and 935 ns.
         let svg = bars(
             "spawn + await",
             "ns a task",
+            Better::Lower,
             "the median's interval",
             &[bar("a", 288.0), bar("b", 935.0), bar("c", 26_580.0)],
         );
@@ -254,5 +328,11 @@ mod tests {
         };
         assert!(svg.contains(&width(26_580.0)), "{svg}");
         assert!(svg.contains(&width(288.0)), "{svg}");
+        // More than 10 times apart is log; 10 times is not.
+        let log = |values: [f64; 2]| {
+            bars("x", "ns", Better::Lower, "-", &values.map(|v| bar("a", v))).contains("log scale")
+        };
+        assert!(log([100.0, 1_100.0]));
+        assert!(!log([100.0, 1_000.0]));
     }
 }

@@ -282,11 +282,27 @@ fn tick_step(axis: f64, ticks: f64) -> f64 {
         .unwrap_or(10.0 * magnitude)
 }
 
-const WIDTH: f64 = 960.0;
-const LABEL: f64 = 200.0;
-const PLOT: f64 = WIDTH - LABEL - 20.0;
+/// The picture's width: the content column of the notes (mdBook's, 750 px), so that a
+/// browser shows it at its own scale and its text at the sizes below, never smaller.
+pub const WIDTH: f64 = 750.0;
+const LABEL: f64 = 190.0;
+/// Room on the right for half the last tick's label, which is centred on its tick.
+const RIGHT: f64 = 30.0;
+const PLOT: f64 = WIDTH - LABEL - RIGHT;
 const ROW: f64 = 30.0;
 const TOP: f64 = 56.0;
+/// The text's sizes, in px: every label, and the smaller second line of a row (a thread's
+/// role); both stay readable (11 px or more) at the picture's own width.
+const TEXT: f64 = 12.0;
+const SMALL_TEXT: f64 = 11.0;
+/// The narrowest a poll is drawn, in px: a poll of a few microseconds still shows as a
+/// mark, not a hairline. Polls of one task closer than this are drawn as one.
+pub const MIN_POLL: f64 = 2.0;
+/// How many characters of a name fit beside a row: a thread's (Linux's are at most 15),
+/// with its tid after it; a future's; and in a legend line, a task's.
+const THREAD_NAME: usize = 16;
+const ROW_NAME: usize = 24;
+const LEGEND_NAME: usize = 64;
 /// The most rows of futures a picture draws.
 const SVG_FUTURES: usize = 100;
 
@@ -295,9 +311,10 @@ const SVG_FUTURES: usize = 100;
 ///
 /// Each thread is a `<g class="thread" data-tid="…">` row, then each future inside a task
 /// a `<g class="future" data-task="…">` row (its polls in its task's colour); each poll a
-/// rectangle in its task's colour (polls closer than a pixel are one bar, in the colour of
-/// the task busiest in it, so a million polls still make a small file), with a tooltip
-/// naming each task in it.
+/// rectangle at least [`MIN_POLL`] px wide (polls closer than that are one bar, of
+/// whichever tasks, in the colour of the task busiest in it, so a million polls still
+/// make a small file), with a tooltip naming each task in it. The picture is [`WIDTH`]
+/// px wide, its text 11 px or larger.
 pub fn svg(report: &Report, axis_ms: f64) -> String {
     let axis_us = axis_ms.max(0.001) * 1e3;
     let x = |us: f64| LABEL + (us.max(0.0) / axis_us).min(1.0) * PLOT;
@@ -310,7 +327,7 @@ pub fn svg(report: &Report, axis_ms: f64) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" viewBox="0 0 {WIDTH} {height}" font-family="sans-serif" font-size="12">"#
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" viewBox="0 0 {WIDTH} {height}" font-family="sans-serif" font-size="{TEXT}">"#
     );
     let _ = writeln!(
         s,
@@ -325,10 +342,10 @@ pub fn svg(report: &Report, axis_ms: f64) -> String {
         let y = TOP + row as f64 * ROW;
         let _ = writeln!(
             s,
-            r##"<g class="thread" data-tid="{}"><text x="10" y="{:.1}">{} [{}]</text><text x="10" y="{:.1}" font-size="10" fill="#666">{}</text><rect x="{LABEL}" y="{:.1}" width="{PLOT}" height="{:.1}" fill="#fafafa"/>"##,
+            r##"<g class="thread" data-tid="{}"><text x="10" y="{:.1}">{} [{}]</text><text x="10" y="{:.1}" font-size="{SMALL_TEXT}" fill="#555">{}</text><rect x="{LABEL}" y="{:.1}" width="{PLOT}" height="{:.1}" fill="#fafafa"/>"##,
             thread.tid,
             y + 13.0,
-            escape(&thread.name),
+            escape(&shorten_start(&thread.name, THREAD_NAME)),
             thread.tid,
             y + 25.0,
             escape(thread.role.label()),
@@ -349,13 +366,13 @@ pub fn svg(report: &Report, axis_ms: f64) -> String {
                 last / 1e3
             );
         }
-        for bar in bars(report, thread.tid, axis_us / PLOT) {
+        for bar in bars(report, thread.tid, axis_us / PLOT * MIN_POLL) {
             let (x0, x1) = (x(bar.start), x(bar.end));
             let _ = writeln!(
                 s,
                 r#"<rect x="{x0:.2}" y="{:.1}" width="{:.2}" height="{:.1}" fill="{}"><title>{}</title></rect>"#,
                 y + 4.0,
-                (x1 - x0).max(1.0),
+                (x1 - x0).max(MIN_POLL),
                 ROW - 8.0,
                 colour(bar.task()),
                 bar.title(report)
@@ -369,24 +386,27 @@ pub fn svg(report: &Report, axis_ms: f64) -> String {
         let y = TOP + (thread_rows + row as f64) * ROW;
         let _ = writeln!(
             s,
-            r##"<g class="future" data-task="{task}"><text x="10" y="{:.1}">{}</text><text x="10" y="{:.1}" font-size="10" fill="#666">a future in {}</text><rect x="{LABEL}" y="{:.1}" width="{PLOT}" height="{:.1}" fill="#fafafa"/>"##,
+            r##"<g class="future" data-task="{task}"><text x="10" y="{:.1}">{}</text><text x="10" y="{:.1}" font-size="{SMALL_TEXT}" fill="#555">a future in {}</text><rect x="{LABEL}" y="{:.1}" width="{PLOT}" height="{:.1}" fill="#fafafa"/>"##,
             y + 13.0,
-            escape(&future.name),
+            escape(&shorten_start(&future.name, ROW_NAME)),
             y + 25.0,
-            escape(&shorten(&local_pages(&report.tasks[task].name), 24)),
+            escape(&shorten(
+                &local_pages(&report.tasks[task].name),
+                ROW_NAME - 12
+            )),
             y + 8.0,
             ROW - 16.0
         );
         for (start, end) in merged(
             future.spans.iter().map(|s| (s.start_us, s.end_us)),
-            axis_us / PLOT,
+            axis_us / PLOT * MIN_POLL,
         ) {
             let (x0, x1) = (x(start), x(end));
             let _ = writeln!(
                 s,
                 r#"<rect x="{x0:.2}" y="{:.1}" width="{:.2}" height="{:.1}" fill="{}"><title>{}: {:.3}..{:.3} ms</title></rect>"#,
                 y + 8.0,
-                (x1 - x0).max(1.0),
+                (x1 - x0).max(MIN_POLL),
                 ROW - 16.0,
                 colour(task),
                 escape(&future.name),
@@ -413,7 +433,7 @@ pub fn svg(report: &Report, axis_ms: f64) -> String {
             y - 10.0,
             colour(i),
             y,
-            escape(&task.name),
+            escape(&shorten(&local_pages(&task.name), LEGEND_NAME)),
             task.polls,
             task.busy_ms
         );
@@ -689,6 +709,62 @@ mod tests {
             svg.contains(">20 ms</text>"),
             "the axis runs to the given end: {svg}"
         );
+    }
+
+    /// The font size in effect at `node`: its own, or its nearest ancestor's.
+    fn font_size(node: roxmltree::Node) -> f64 {
+        node.ancestors()
+            .find_map(|n| n.attribute("font-size"))
+            .and_then(|size| size.parse().ok())
+            .expect("every text has a font size")
+    }
+
+    #[test]
+    fn svg_is_as_wide_as_the_column_with_readable_text_and_visible_polls() {
+        let mut report = report();
+        // A poll of 1 µs in a 10 s run: a thousandth of a pixel, drawn MIN_POLL wide.
+        report.wall_ms = 10_000.0;
+        report.tasks[1].spans.push(SpanReport {
+            tid: 3,
+            start_us: 5_000_000.0,
+            end_us: 5_000_001.0,
+        });
+        report.tasks[1].name = format!("page-title {}", "/long".repeat(40));
+        let svg = svg(&report, 10_000.0);
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        let root = doc.root_element();
+        assert_eq!(root.attribute("width"), Some("750"));
+        assert_eq!(
+            root.attribute("viewBox"),
+            Some(&*format!("0 0 750 {}", root.attribute("height").unwrap()))
+        );
+        let texts: Vec<_> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("text"))
+            .collect();
+        assert!(texts.len() > 5);
+        for text in &texts {
+            assert!(
+                font_size(*text) >= 11.0,
+                "{:?} is smaller than 11 px",
+                text.text()
+            );
+        }
+        let widths: Vec<f64> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("rect") && n.children().any(|c| c.has_tag_name("title")))
+            .filter(|n| n.attribute("class") != Some("alive"))
+            .map(|n| n.attribute("width").unwrap().parse().unwrap())
+            .collect();
+        assert_eq!(widths.len(), 3, "{svg}");
+        assert!(widths.iter().all(|w| *w >= MIN_POLL), "{widths:?}");
+        // The long task name is cut to what fits a legend line.
+        let legend = texts
+            .iter()
+            .filter_map(|t| t.text())
+            .find(|t| t.contains("/long"))
+            .unwrap();
+        assert!(legend.chars().count() < 100, "{legend}");
     }
 
     #[test]
