@@ -280,6 +280,10 @@ pub enum PanicOnAwait {
     Error,
     /// As the same panic, resumed in the awaiting task.
     Propagates,
+    /// Not at all: the task is polled with no `catch_unwind`, so its panic unwinds out of
+    /// the executor's loop and out of `block_on`, which ends with it, and so do the main
+    /// future and every other task of that `block_on` (monoio).
+    TearsDownBlockOn,
 }
 
 /// A way to spawn tasks (or threads) that borrow a local: one that ends before the local
