@@ -41,6 +41,7 @@ use compio::runtime::{
 const COMPIO_TIMER: Timer = Timer {
     name: "compio (in its runtime)",
     thread: None,
+    held_back_by_yields: false,
 };
 
 /// What both flavors share.

@@ -37,6 +37,7 @@ use executor::Queue;
 const MINI_TIMER: Timer = Timer {
     name: "mini's timer thread",
     thread: Some(Role::Timer),
+    held_back_by_yields: false,
 };
 
 /// What both flavors share.

@@ -317,18 +317,25 @@ pub struct Timer {
     /// The thread of its own that fires it (a thread of that role in the census), or
     /// `None` where the runtime's own threads drive it.
     pub thread: Option<Role>,
+    /// True where the runtime turns it only when it parks, which it does only when no task
+    /// is ready: a task that yields in a loop (`busy-loop`) keeps every sleep of its
+    /// thread from waking until it stops (monoio's wheel). False where the timer fires
+    /// meanwhile: on a thread of its own, or checked by the runtime between tasks.
+    pub held_back_by_yields: bool,
 }
 
 /// async-io's timer, driven by its reactor thread (smol's and async-std's).
 pub const ASYNC_IO_TIMER: Timer = Timer {
     name: "async-io",
     thread: Some(Role::Reactor),
+    held_back_by_yields: false,
 };
 
 /// futures-timer's one global thread, which works on any executor.
 pub const FUTURES_TIMER: Timer = Timer {
     name: "futures-timer",
     thread: Some(Role::Timer),
+    held_back_by_yields: false,
 };
 
 /// Which channel crate the `trpl` API's `channel` is on a configuration: each works on any
