@@ -660,7 +660,7 @@ fn spawn_local_runs_a_task_that_is_not_send_where_tasks_stay_on_their_thread() {
     use async_lab_experiments::Executor as _;
 
     let id = trpl::runtime().configuration().id();
-    let stays = ["smol:local", "tokio:local", "futures:local-pool", "compio:io-uring", "compio:poll"].contains(&id.as_str());
+    let stays = ["smol:local", "tokio:local", "futures:local-pool", "compio:io-uring", "compio:poll", "monoio:io-uring", "monoio:legacy"].contains(&id.as_str());
     trpl::block_on(async {
         let count = std::rc::Rc::new(std::cell::Cell::new(0));
         let counted = count.clone();
