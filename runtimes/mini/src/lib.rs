@@ -38,6 +38,7 @@ const MINI_TIMER: Timer = Timer {
     name: "mini's timer thread",
     thread: Some(Role::Timer),
     held_back_by_yields: false,
+    millisecond_ticks: false,
 };
 
 /// What both flavors share.

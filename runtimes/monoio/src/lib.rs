@@ -55,6 +55,7 @@ const MONOIO_TIMER: Timer = Timer {
     name: "monoio (millisecond ticks, turned when idle)",
     thread: None,
     held_back_by_yields: true,
+    millisecond_ticks: true,
 };
 
 /// The threads of the pool this crate attaches ([`POOL_THREADS`]): monoio's

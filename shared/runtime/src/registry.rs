@@ -322,6 +322,11 @@ pub struct Timer {
     /// thread from waking until it stops (monoio's wheel). False where the timer fires
     /// meanwhile: on a thread of its own, or checked by the runtime between tasks.
     pub held_back_by_yields: bool,
+    /// True where it counts time in ticks of a millisecond (tokio's wheel, and monoio's,
+    /// which is a copy of it): a sleep, however short, wakes at the next tick at the
+    /// earliest, so that ten sleeps of a microsecond in a row take nine milliseconds or
+    /// more. False where a sleep is kept to its deadline's own instant.
+    pub millisecond_ticks: bool,
 }
 
 /// async-io's timer, driven by its reactor thread (smol's and async-std's).
@@ -329,6 +334,7 @@ pub const ASYNC_IO_TIMER: Timer = Timer {
     name: "async-io",
     thread: Some(Role::Reactor),
     held_back_by_yields: false,
+    millisecond_ticks: false,
 };
 
 /// futures-timer's one global thread, which works on any executor.
@@ -336,6 +342,7 @@ pub const FUTURES_TIMER: Timer = Timer {
     name: "futures-timer",
     thread: Some(Role::Timer),
     held_back_by_yields: false,
+    millisecond_ticks: false,
 };
 
 /// Which channel crate the `trpl` API's `channel` is on a configuration: each works on any
