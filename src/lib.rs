@@ -71,6 +71,7 @@ macro_rules! runtimes {
             runtime_threads::Threads,
             runtime_mini::Mini,
             runtime_compio::Compio,
+            runtime_monoio::Monoio,
         );
     };
 }

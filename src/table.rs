@@ -569,6 +569,7 @@ pub fn configurations<'a>(
                 match caps.panic {
                     PanicOnAwait::Error => "as an error".into(),
                     PanicOnAwait::Propagates => "as the panic".into(),
+                    PanicOnAwait::TearsDownBlockOn => "out of block_on".into(),
                 },
                 or_none(caps.blocking.map(|b| b.spawn)),
                 or_none(caps.own_timeout.map(|t| t.name)),

@@ -424,11 +424,17 @@ fn panic_is_reported_and_the_process_goes_on(config: Config) {
     let run = config.run_scaled(0.1, &["panic"]);
     let lines = ok_child(&run);
     assert!(lines[0].contains("a task panicked on purpose"), "{lines:?}");
-    let carried = config.capabilities().panic == PanicOnAwait::Propagates;
-    let expected = if carried {
-        "carried the panic into the awaiting task"
-    } else {
-        "gave an error"
+    let capabilities = config.capabilities();
+    // monoio's task panics with no catch_unwind around it: out of its block_on (in a new
+    // runtime on a thread of its own), which the thread catches.
+    let torn_down = format!(
+        "never came back: the panic unwound out of {}, ending the main future with it",
+        capabilities.block_on
+    );
+    let expected = match capabilities.panic {
+        PanicOnAwait::Propagates => "carried the panic into the awaiting task",
+        PanicOnAwait::Error => "gave an error",
+        PanicOnAwait::TearsDownBlockOn => &torn_down,
     };
     assert!(
         lines[0].contains(expected),

@@ -4,7 +4,8 @@
 //! `timeout` in experiments.rs; which threads poll tasks and the compat bridge in
 //! report.rs; `nested_block_on`, `busy_task`, `local_spawn` and `http` for any tokio
 //! future in pitfalls.rs; `blocking`, `block_in_place`, `detached_task`,
-//! `runtime_drop`, `scoped_spawn` and `task_may_move` in threads.rs.)
+//! `runtime_drop`, `scoped_spawn` and `task_may_move` in threads.rs; the timer's
+//! `held_back_by_yields` in pitfalls.rs, its `millisecond_ticks` in trpl_api/book.rs.)
 
 use std::collections::BTreeSet;
 use std::path::Path;

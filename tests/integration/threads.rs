@@ -94,6 +94,9 @@ fn blocking_pool_caps_and_keeps_threads_as_declared(config: Config) {
         "compio" => {
             "16 blocking jobs of 5.0 ms at once on compio::runtime::spawn_blocking (at most 256 threads by default; ProactorBuilder::thread_pool_limit sets it)"
         }
+        "monoio" => {
+            "16 blocking jobs of 5.0 ms at once on monoio::spawn_blocking (at most 16 threads by default; DefaultThreadPool::new sets it)"
+        }
         other => panic!("{other} has a pool for blocking work: what does it print?"),
     };
     assert_eq!(lines[0], first);

@@ -41,6 +41,8 @@ use compio::runtime::{
 const COMPIO_TIMER: Timer = Timer {
     name: "compio (in its runtime)",
     thread: None,
+    held_back_by_yields: false,
+    millisecond_ticks: false,
 };
 
 /// What both flavors share.

@@ -37,6 +37,8 @@ use executor::Queue;
 const MINI_TIMER: Timer = Timer {
     name: "mini's timer thread",
     thread: Some(Role::Timer),
+    held_back_by_yields: false,
+    millisecond_ticks: false,
 };
 
 /// What both flavors share.

@@ -161,6 +161,8 @@ pub const TOKIO_VARIABLES: &[Variable] = &[
 pub const TOKIO_TIMER: Timer = Timer {
     name: "tokio",
     thread: None,
+    held_back_by_yields: false,
+    millisecond_ticks: true,
 };
 
 /// tokio's thread names: tokio names its workers and its blocking pool's threads alike

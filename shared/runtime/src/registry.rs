@@ -280,6 +280,10 @@ pub enum PanicOnAwait {
     Error,
     /// As the same panic, resumed in the awaiting task.
     Propagates,
+    /// Not at all: the task is polled with no `catch_unwind`, so its panic unwinds out of
+    /// the executor's loop and out of `block_on`, which ends with it, and so do the main
+    /// future and every other task of that `block_on` (monoio).
+    TearsDownBlockOn,
 }
 
 /// A way to spawn tasks (or threads) that borrow a local: one that ends before the local
@@ -313,18 +317,32 @@ pub struct Timer {
     /// The thread of its own that fires it (a thread of that role in the census), or
     /// `None` where the runtime's own threads drive it.
     pub thread: Option<Role>,
+    /// True where the runtime turns it only when it parks, which it does only when no task
+    /// is ready: a task that yields in a loop (`busy-loop`) keeps every sleep of its
+    /// thread from waking until it stops (monoio's wheel). False where the timer fires
+    /// meanwhile: on a thread of its own, or checked by the runtime between tasks.
+    pub held_back_by_yields: bool,
+    /// True where it counts time in ticks of a millisecond (tokio's wheel, and monoio's,
+    /// which is a copy of it): a sleep, however short, wakes at the next tick at the
+    /// earliest, so that ten sleeps of a microsecond in a row take nine milliseconds or
+    /// more. False where a sleep is kept to its deadline's own instant.
+    pub millisecond_ticks: bool,
 }
 
 /// async-io's timer, driven by its reactor thread (smol's and async-std's).
 pub const ASYNC_IO_TIMER: Timer = Timer {
     name: "async-io",
     thread: Some(Role::Reactor),
+    held_back_by_yields: false,
+    millisecond_ticks: false,
 };
 
 /// futures-timer's one global thread, which works on any executor.
 pub const FUTURES_TIMER: Timer = Timer {
     name: "futures-timer",
     thread: Some(Role::Timer),
+    held_back_by_yields: false,
+    millisecond_ticks: false,
 };
 
 /// Which channel crate the `trpl` API's `channel` is on a configuration: each works on any

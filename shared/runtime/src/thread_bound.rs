@@ -45,6 +45,9 @@ thread_local! {
 /// A future as a slot holds it.
 type Slotted<T> = Pin<Box<dyn Future<Output = T>>>;
 
+/// What a slot holds while its future is out of it, being polled.
+struct BeingPolled;
+
 impl<M, T, F> ThreadBound<M, T>
 where
     M: FnOnce() -> F + Send,
@@ -84,7 +87,10 @@ where
                     thread, here,
                     "a ThreadBound future was polled on another thread than its first: its executor moved a task that was to stay on its thread"
                 );
-                let slotted = SLOTS.with(|slots| slots.borrow_mut()[key].take());
+                // Its slot keeps a placeholder while it is polled, so that a ThreadBound
+                // it polls in turn neither takes the slot nor frees it.
+                let slotted =
+                    SLOTS.with(|slots| slots.borrow_mut()[key].replace(Box::new(BeingPolled)));
                 let future = slotted
                     .and_then(|any| any.downcast::<Slotted<T>>().ok())
                     .expect("a ThreadBound's slot holds its future");
@@ -237,6 +243,43 @@ mod tests {
         assert_eq!(slots_in_use(), 1);
         drop(second);
         assert_eq!(slots_in_use(), 0);
+    }
+
+    /// A ThreadBound polled inside another's poll (a timeout around a sleep) ends first:
+    /// the outer one's slot, out for its poll, is neither freed nor given to another.
+    #[test]
+    fn one_polled_inside_another_leaves_the_outer_slot_alone() {
+        let waker = std::task::Waker::noop();
+        let mut cx = Context::from_waker(waker);
+        let mut outer = ThreadBound::new(|| {
+            let mut inner = Some(ThreadBound::new(|| not_send(1)));
+            let mut third_made = false;
+            std::future::poll_fn(move |cx| {
+                if let Some(bound) = inner.as_mut() {
+                    if Pin::new(bound).poll(cx).is_pending() {
+                        return Poll::Pending;
+                    }
+                    inner = None;
+                }
+                // The inner one is done; then, once, a third is made meanwhile.
+                if !third_made {
+                    third_made = true;
+                    let mut third = ThreadBound::new(|| not_send(1));
+                    assert!(Pin::new(&mut third).poll(cx).is_pending());
+                    std::mem::forget(third);
+                    cx.waker().wake_by_ref();
+                    return Poll::Pending;
+                }
+                Poll::Ready(7)
+            })
+        });
+        assert!(Pin::new(&mut outer).poll(&mut cx).is_pending());
+        assert_eq!(slots_in_use(), 2, "the inner one's slot, then the outer's");
+        assert!(Pin::new(&mut outer).poll(&mut cx).is_pending());
+        assert_eq!(slots_in_use(), 2, "the outer one's slot, and the third's");
+        assert_eq!(Pin::new(&mut outer).poll(&mut cx), Poll::Ready(7));
+        assert_eq!(slots_in_use(), 1, "the third's, forgotten");
+        SLOTS.with(|slots| slots.borrow_mut().clear());
     }
 
     #[test]

@@ -660,7 +660,7 @@ fn spawn_local_runs_a_task_that_is_not_send_where_tasks_stay_on_their_thread() {
     use async_lab_experiments::Executor as _;
 
     let id = trpl::runtime().configuration().id();
-    let stays = ["smol:local", "tokio:local", "futures:local-pool", "compio:io-uring", "compio:poll"].contains(&id.as_str());
+    let stays = ["smol:local", "tokio:local", "futures:local-pool", "compio:io-uring", "compio:poll", "monoio:io-uring", "monoio:legacy"].contains(&id.as_str());
     trpl::block_on(async {
         let count = std::rc::Rc::new(std::cell::Cell::new(0));
         let counted = count.clone();
@@ -683,4 +683,25 @@ fn spawn_local_runs_a_task_that_is_not_send_where_tasks_stay_on_their_thread() {
             assert_eq!(count.get(), 0, "{id}");
         }
     });
+}
+
+/// A timer of millisecond ticks (the registry's `Timer::millisecond_ticks`: tokio's,
+/// monoio's) wakes a sleep at its next tick at the earliest: ten sleeps of a microsecond,
+/// one after the other, take nine milliseconds or more, however fast the machine. (How
+/// short they take elsewhere is a benchmark's question: no bound is asserted there.)
+#[test]
+fn a_millisecond_timer_wakes_a_short_sleep_at_its_next_tick() {
+    use async_lab_experiments::Executor as _;
+
+    let configuration = trpl::runtime().configuration();
+    let started = Instant::now();
+    trpl::block_on(async {
+        for _ in 0..10 {
+            trpl::sleep(Duration::from_micros(1)).await;
+        }
+    });
+    let took = started.elapsed();
+    if configuration.capabilities.timer.millisecond_ticks {
+        assert!(took >= ms(9), "{}: ten sleeps of 1 µs took {took:?}", configuration.id());
+    }
 }

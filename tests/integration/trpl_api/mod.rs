@@ -21,7 +21,7 @@ macro_rules! book_tests_for {
 async_lab::runtimes!(book_tests_for);
 
 /// How many tests `book.rs` has: every one runs on every configuration.
-const BOOK_TESTS: usize = 32;
+const BOOK_TESTS: usize = 33;
 
 /// Every configuration that is not its crate's default runs the same book tests in a
 /// child process of this test binary, with `ASYNC_LAB_FLAVOR` set; the list comes from

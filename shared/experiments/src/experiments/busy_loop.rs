@@ -1,7 +1,9 @@
 //! `busy-loop`: a task that computes without ever awaiting, beside a 10 ms ticker. Where
 //! the ticker shares the busy task's thread it starves until the loop ends; `yield_now`
-//! every N steps hands the thread back often enough for it to keep its rhythm. (`export`
-//! shows the same for whole frames, and what `spawn_blocking` does about it.)
+//! every N steps hands the thread back often enough for it to keep its rhythm, where the
+//! timer fires meanwhile (monoio turns its wheel only when no task is ready, so there it
+//! starves still). (`export` shows the same for whole frames, and what `spawn_blocking`
+//! does about it.)
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};

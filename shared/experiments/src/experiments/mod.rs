@@ -90,7 +90,7 @@ pub enum Experiment {
     Export(Export),
     /// each runtime's own spawn when the task's handle is dropped: detached or cancelled
     DropHandle,
-    /// each runtime's own spawn when the task panics: an error on await, or the panic carried to the awaiting task
+    /// each runtime's own spawn when the task panics: an error on await, the panic carried to the awaiting task, or the panic out of block_on
     Panic,
     /// what the runtime costs through its own API (spawn, yield, ping-pong, timer, fetch, memory a task), beside physical floors; use a release build
     Bench(Bench),
