@@ -83,7 +83,7 @@ fn output_of(example: &Example) -> Vec<String> {
         .collect()
 }
 
-/// Each executor that has an attribute macro for `main` (tokio, async-std, compio) has an
+/// Each executor that has an attribute macro for `main` (tokio, async-std, compio, monoio) has an
 /// example of it, and smol one of smol-macros' `main!`; each example's body runs on the
 /// thread that runs `main`, as `block_on`'s future does, and all print the same lines.
 #[test]
@@ -91,7 +91,7 @@ fn every_async_main_runs_its_body_in_block_on_on_the_main_thread() {
     let examples = examples();
     let mut runtimes: Vec<&str> = examples.iter().map(|e| e.runtime.as_str()).collect();
     runtimes.dedup();
-    assert_eq!(runtimes, ["async-std", "compio", "smol", "tokio"]);
+    assert_eq!(runtimes, ["async-std", "compio", "monoio", "smol", "tokio"]);
     let first = output_of(&examples[0]);
     assert_eq!(first.len(), 2, "{first:?}");
     assert_eq!(first[0], "main's body ran on the thread \"main\"");
