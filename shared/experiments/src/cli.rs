@@ -532,7 +532,13 @@ fn measure<R: Runtime>(
         threads,
         tasks,
         futures: Report::futures_from(&traced_futures, started),
-        notes: rt.notes(),
+        // The runtime's own notes, then what the registry says of its I/O (on a completion
+        // driver, that there is no reactor thread to look for).
+        notes: rt
+            .notes()
+            .into_iter()
+            .chain(flavor.configuration().capabilities.io.census_note())
+            .collect(),
         unsupported: outcome.unsupported,
         remarks: lab.out.remarks(),
         parts: lab.out.parts(),
