@@ -209,6 +209,13 @@ fn verdict(figure: Figure, saved: &Interval, new: &Interval) -> &'static str {
         return "no change";
     }
     let better = (new.median < saved.median) == figure.lower_is_better();
+    if figure.is_syscalls() {
+        return if new.median < saved.median {
+            "fewer"
+        } else {
+            "more"
+        };
+    }
     match (figure.unit().contains("bytes"), better) {
         (true, true) => "smaller",
         (true, false) => "larger",

@@ -40,6 +40,7 @@ use crate::resources;
 use crate::runtime::Runtime;
 use crate::site::Site;
 use crate::stdio;
+use crate::syscalls;
 use crate::trace;
 
 /// Why a command line did not run.
@@ -89,6 +90,10 @@ pub enum Command {
     #[command(flatten)]
     #[allow(missing_docs)]
     Experiment(Experiment),
+    /// One kind of operation N times and nothing else, for bench's driver to count its
+    /// system calls under strace (see `syscalls`)
+    #[command(hide = true)]
+    SyscallProbe(syscalls::Probe),
 }
 
 /// The options of a runtime binary.
@@ -290,6 +295,9 @@ pub fn run_in_process<R: Runtime>(args: Vec<OsString>) -> InProcess {
             return InProcess::Refused { status, line };
         }
     };
+    if let Some(Command::SyscallProbe(_)) = &options.command {
+        return InProcess::NeedsAProcess("syscall-probe is counted by strace, a process alone");
+    }
     let Some(experiment) = prepared.experiment else {
         return InProcess::NeedsAProcess("list prints on stdout");
     };
@@ -363,7 +371,7 @@ fn prepare<R: Runtime>(
     lookup: &dyn Fn(&str) -> Option<OsString>,
 ) -> Result<Prepared<R>, CliError> {
     let experiment = match &options.command {
-        Some(Command::List) => None,
+        Some(Command::List | Command::SyscallProbe(_)) => None,
         Some(Command::Experiment(experiment)) => Some(experiment.clone()),
         None => Some(Experiment::default()),
     };
@@ -406,6 +414,11 @@ fn run<R: Runtime>(options: Options) -> Result<ExitCode, CliError> {
         timeline,
         trace,
     } = prepare::<R>(&options, &|name| std::env::var_os(name))?;
+    if let Some(Command::SyscallProbe(probe)) = &options.command {
+        // Nothing else in the process: no census, no tracing, no site (see `syscalls`).
+        syscalls::run::<R>(flavor, probe).map_err(CliError::Start)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let Some(experiment) = experiment else {
         print_list();
         return Ok(ExitCode::SUCCESS);
