@@ -381,9 +381,12 @@ fn io(io: &Io) -> String {
         IoModel::Readiness => "readiness",
         IoModel::Completion => "completion",
     };
-    let waits = match io.thread {
-        Some(role) => format!("a {} thread waits", role.key()),
-        None => "no reactor thread".into(),
+    let waits = match (io.thread, io.model) {
+        (Some(role), _) => format!("a {} thread waits", role.key()),
+        (None, IoModel::Readiness) => "the executor's own threads wait".into(),
+        (None, IoModel::Completion) => {
+            "no reactor thread: the kernel completes, the executor's thread reaps".into()
+        }
     };
     format!("{model}: {}; {waits}", io.driver)
 }
