@@ -12,7 +12,7 @@ use async_lab_experiments::stats::Interval;
 
 /// Every figure the table shows, in its order; the floors come last. Each is defined,
 /// with its key, unit and floor, beside its measurement (`experiments::Figure`).
-pub const FIGURES: [Figure; 11] = Figure::ALL;
+pub const FIGURES: [Figure; 17] = Figure::ALL;
 
 /// One run of `bench`: its label and its report.
 pub struct Run<'a> {
@@ -70,17 +70,20 @@ fn cell(figure: Figure, report: &Report, best: Option<Interval>) -> String {
     } else {
         "ceiling"
     };
-    let mut s = chart::number(this.median);
+    // A count of system calls is a tenth at most; a timing, three significant digits.
+    let number = |x: f64| {
+        if figure.is_syscalls() {
+            format!("{x:.1}")
+        } else {
+            chart::number(x)
+        }
+    };
+    let mut s = number(this.median);
     if this.n > 1 {
-        let _ = write!(
-            s,
-            " [{} to {}]",
-            chart::number(this.low),
-            chart::number(this.high)
-        );
+        let _ = write!(s, " [{} to {}]", number(this.low), number(this.high));
     }
     let mut ratios = Vec::new();
-    if let Some(best) = best.filter(|_| !figure.is_floor()) {
+    if let Some(best) = best.filter(|_| !figure.is_floor() && !figure.is_syscalls()) {
         ratios.push(if best == this {
             "best".to_string()
         } else if this.separated_from(&best) {
@@ -91,6 +94,7 @@ fn cell(figure: Figure, report: &Report, best: Option<Interval>) -> String {
     }
     if let Some((key, into_unit)) = figure.floor()
         && let Some(&floor) = report.measurements.get(key.key())
+        && into_unit(floor) > 0.0
     {
         ratios.push(format!(
             "{}x {bound}",
@@ -110,7 +114,12 @@ fn cell(figure: Figure, report: &Report, best: Option<Interval>) -> String {
 fn header(runs: &[Run]) -> String {
     let rounds = runs
         .iter()
-        .filter_map(|r| FIGURES.iter().find_map(|f| interval(r.report, f.key())))
+        .filter_map(|r| {
+            FIGURES
+                .iter()
+                .filter(|f| !f.is_syscalls())
+                .find_map(|f| interval(r.report, f.key()))
+        })
         .map(|i| i.n)
         .max()
         .unwrap_or(1);
@@ -126,7 +135,12 @@ fn header(runs: &[Run]) -> String {
          better (times, bytes) it is 1 or more, 4.71x best taking 4.71 times the best's time;\n\
          where higher is better (fetch_rps) it is 1 or less, 0.67x best doing two thirds of\n\
          the best's requests a second, and its floor is a ceiling (loopback TCP round trips\n\
-         a second). unstable: the interval is wider than half the median, too wide to rank by.\n\n",
+         a second). unstable: the interval is wider than half the median, too wide to rank by.\n\
+         The *_syscalls figures are counts, not timings, taken once a configuration (at its\n\
+         default workers) by the driver: strace -f counts the system calls of every thread\n\
+         of a process that does the operation N times, then of one that does it none; the\n\
+         difference over N, to a tenth. Their floors (blocking std calls, no runtime) are\n\
+         counted once a run, the same way, and shown beside each configuration.\n\n",
         coverage * 100.0
     )
 }

@@ -14,6 +14,7 @@ mod bench_table;
 mod children;
 mod figures;
 mod rounds;
+mod syscalls;
 mod table;
 
 use std::ffi::OsString;
@@ -26,7 +27,7 @@ use async_lab::{Configuration, RUNTIMES, configurations, runtime_named};
 use async_lab_experiments::bounds;
 use async_lab_experiments::cli::{self, CliError, RunOptions};
 use async_lab_experiments::escape;
-use async_lab_experiments::experiments::Experiment;
+use async_lab_experiments::experiments::{Experiment, Measurement};
 use async_lab_experiments::output::{self, OutputFile};
 use async_lab_experiments::render::timeline;
 use async_lab_experiments::report::Report;
@@ -233,6 +234,12 @@ fn drive(options: &Options, args: &[OsString]) -> Result<ExitCode, CliError> {
             return Ok(ExitCode::SUCCESS);
         }
         Some(cli::Command::Experiment(experiment)) => experiment.clone(),
+        Some(cli::Command::SyscallProbe(_)) => {
+            return Err(CliError::Usage(
+                "syscall-probe is a runtime binary's, for bench's driver to count: run `bench`"
+                    .into(),
+            ));
+        }
         None => Experiment::default(),
     };
     let name = experiment.name();
@@ -321,10 +328,17 @@ fn drive(options: &Options, args: &[OsString]) -> Result<ExitCode, CliError> {
             per_run[i].push(child.run()?);
         }
     }
-    let rows: Vec<table::Row> = per_run
+    let mut rows: Vec<table::Row> = per_run
         .into_iter()
         .filter_map(|rows| rounds::pool(rows, spread))
         .collect();
+    // bench's system calls an operation: counted here, under strace, once a configuration.
+    let uncounted = match &experiment {
+        Experiment::Bench(bench) if bench.wants(Measurement::Syscalls) => {
+            syscalls::count_into(&exe, bench, &mut rows)
+        }
+        _ => Vec::new(),
+    };
 
     let mut all_ok = rows.iter().all(table::Row::ok);
     // Said last, after the table, so that it is not lost above it.
@@ -363,10 +377,20 @@ fn drive(options: &Options, args: &[OsString]) -> Result<ExitCode, CliError> {
         );
     }
     if let Experiment::Bench(_) = experiment {
-        let (text, failed) = bench(&rows, options, &outputs, baseline.as_ref(), rounds);
+        let (text, failed) = bench(
+            &rows,
+            options,
+            &outputs,
+            baseline.as_ref(),
+            rounds,
+            &uncounted,
+        );
         all_ok &= !failed;
         if options.json {
             stdio::println(json_array(&rows));
+            for line in &uncounted {
+                stdio::eprintln(line);
+            }
             // The comparison is for people: on stderr, so that stdout stays one JSON array.
             if let Some(comparison) = text.comparison {
                 stdio::eprint(comparison);
@@ -574,6 +598,7 @@ fn bench(
     outputs: &Outputs,
     baseline: Option<&baseline::Baseline>,
     rounds: u32,
+    uncounted: &[String],
 ) -> (BenchText, bool) {
     let runs: Vec<bench_table::Run> = rows
         .iter()
@@ -617,6 +642,9 @@ fn bench(
         if let Some(crash) = &row.crashed {
             let _ = writeln!(table, "{}: no report: {crash}", row.name());
         }
+    }
+    for line in uncounted {
+        let _ = writeln!(table, "{line}");
     }
     let comparison = baseline.map(|saved| saved.compare(&this_run));
     (BenchText { table, comparison }, failed)

@@ -4,7 +4,9 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use async_lab::Configuration;
-use async_lab::registry::{BusyTask, DroppedHandle, Http, NestedBlockOn, PanicOnAwait};
+use async_lab::registry::{
+    BusyTask, DroppedHandle, Http, Io, IoModel, NestedBlockOn, PanicOnAwait,
+};
 use async_lab_experiments::census::Role;
 use async_lab_experiments::report::Report;
 
@@ -533,6 +535,23 @@ fn outputs(rows: &[Row], indent: &str) -> String {
     s
 }
 
+/// A configuration's I/O as `--configurations` shows it: the kernel's model, its
+/// driver, and the thread that waits, if one of its own does.
+fn io(io: &Io) -> String {
+    let model = match io.model {
+        IoModel::Readiness => "readiness",
+        IoModel::Completion => "completion",
+    };
+    let waits = match (io.thread, io.model) {
+        (Some(role), _) => format!("a {} thread waits", role.key()),
+        (None, IoModel::Readiness) => "the executor's own threads wait".into(),
+        (None, IoModel::Completion) => {
+            "no reactor thread: the kernel completes, the executor's thread reaps".into()
+        }
+    };
+    format!("{model}: {}; {waits}", io.driver)
+}
+
 /// Every configuration and what it can do, as the registry says: a Markdown table, or
 /// aligned text.
 pub fn configurations<'a>(
@@ -548,12 +567,13 @@ pub fn configurations<'a>(
         "blocking pool",
         "own timeout",
         "timer",
+        "I/O",
         "HTTP",
         "block_on in a task",
         "a busy task",
         "spawn for !Send tasks",
     ];
-    let rows: Vec<[String; 12]> = configurations
+    let rows: Vec<[String; 13]> = configurations
         .map(|c| {
             let caps = &c.capabilities;
             let or_none =
@@ -574,6 +594,7 @@ pub fn configurations<'a>(
                 or_none(caps.blocking.map(|b| b.spawn)),
                 or_none(caps.own_timeout.map(|t| t.name)),
                 caps.timer.name.into(),
+                io(&caps.io),
                 match caps.http {
                     Http::OwnReactor => "its own reactor".into(),
                     Http::CompatBridge => "async-compat".into(),

@@ -199,3 +199,168 @@ fn the_driver_interleaves_rounds_and_compares_with_a_saved_run() {
         "{text}"
     );
 }
+
+/// The driver's `bench --measure syscalls` at a small N, on `only` (every configuration
+/// when empty), with `path` as PATH where given: its exit status, stdout and stderr.
+fn count_syscalls(
+    only: &[&str],
+    path: Option<&std::path::Path>,
+    json: bool,
+) -> (Option<i32>, String, String) {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_async-lab"));
+    for configuration in only {
+        command.args(["--only", configuration]);
+    }
+    command.args([
+        "bench",
+        "--measure",
+        "syscalls,yield",
+        "--scale",
+        "0.01",
+        "--rounds",
+        "1",
+    ]);
+    if json {
+        command.arg("--json");
+    }
+    if let Some(path) = path {
+        command.env("PATH", path);
+    }
+    let output = crate::support::output_within(&mut command, crate::support::LIMIT);
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// Every configuration's row has its system calls a yield, a sleep and an echo round trip,
+/// or says why not; the floors are what blocking std calls make (a sched_yield, a
+/// clock_nanosleep, a write and a read on each side of a round trip); and io_uring's echo
+/// makes fewer system calls than the same runtime's readiness driver. Counts, not timings:
+/// strace -f counts every thread's calls, N operations less none. Where strace is not
+/// installed (CI installs it), one line says so and bench still ends well.
+#[test]
+fn the_driver_counts_the_system_calls_of_an_operation_on_every_configuration() {
+    let only = std::env::var("ASYNC_LAB_ONLY").unwrap_or_default();
+    let only: Vec<&str> = only.split(',').filter(|s| !s.is_empty()).collect();
+    let (code, stdout, stderr) = count_syscalls(&only, None, true);
+    assert_eq!(code, Some(0), "{stderr}");
+    let reports: Vec<Report> = serde_json::from_str(&stdout).expect("the reports");
+    let strace = std::process::Command::new("strace").arg("-V").output();
+    if strace.is_err() {
+        assert!(
+            stderr.contains("system calls per operation: not counted: strace is not installed"),
+            "{stderr}"
+        );
+        return;
+    }
+    let figures = ["yield_syscalls", "sleep_syscalls", "echo_syscalls"];
+    let mut rows = 0;
+    for report in &reports {
+        // A pool's rows at other worker counts (bench's sweep) are not counted.
+        let counted = figures.iter().any(|f| report.measurements.contains_key(*f))
+            || report
+                .remarks
+                .iter()
+                .any(|r| r.contains("_syscalls: not counted: "));
+        if !counted {
+            continue;
+        }
+        rows += 1;
+        let name = format!("{}:{}", report.runtime, report.flavor);
+        for figure in figures {
+            match report.measurements.get(figure) {
+                Some(calls) => assert!(
+                    calls.is_finite() && *calls >= 0.0,
+                    "{name}: {figure} = {calls}"
+                ),
+                None => assert!(
+                    report
+                        .remarks
+                        .iter()
+                        .any(|r| r.starts_with(&format!("{figure}: not counted: "))),
+                    "{name}: {figure} neither counted nor said why: {:?}",
+                    report.remarks
+                ),
+            }
+        }
+        let floor = |key: &str| report.measurements[key];
+        assert!(
+            (0.5..=2.0).contains(&floor("floor_yield_syscalls")),
+            "{:?}",
+            report.measurements
+        );
+        assert!(
+            (0.5..=3.0).contains(&floor("floor_sleep_syscalls")),
+            "{:?}",
+            report.measurements
+        );
+        assert!(
+            (2.0..=8.0).contains(&floor("floor_echo_syscalls")),
+            "{:?}",
+            report.measurements
+        );
+        // Counted by name: a thread's yield is a sched_yield.
+        assert!(
+            report
+                .remarks
+                .iter()
+                .any(|r| r.starts_with("floor_yield_syscalls: ") && r.contains("sched_yield 1.0")),
+            "{:?}",
+            report.remarks
+        );
+    }
+    let expected = async_lab::configurations()
+        .filter(|c| {
+            only.is_empty()
+                || only
+                    .iter()
+                    .any(|o| *o == c.runtime || *o == format!("{}:{}", c.runtime, c.flavor))
+        })
+        .count();
+    assert_eq!(rows, expected, "a counted row a configuration:\n{stderr}");
+    let echo = |runtime: &str, flavor: &str| {
+        reports
+            .iter()
+            .find(|r| r.runtime == runtime && r.flavor == flavor)
+            .and_then(|r| r.measurements.get("echo_syscalls").copied())
+    };
+    if let (Some(completion), Some(readiness)) =
+        (echo("compio", "io-uring"), echo("compio", "poll"))
+    {
+        assert!(
+            completion < readiness,
+            "io_uring's round trip {completion} against epoll's {readiness}"
+        );
+    }
+}
+
+/// Without strace, the system calls are not counted, one line says why, and the rest of
+/// bench stands: its other figures, and exit status 0.
+#[test]
+fn without_strace_bench_says_so_in_one_line_and_goes_on() {
+    let empty = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("no-strace-{}", std::process::id()));
+    std::fs::create_dir_all(&empty).expect("a folder");
+    let (code, stdout, stderr) = count_syscalls(&["tokio:current-thread"], Some(&empty), false);
+    assert_eq!(code, Some(0), "{stderr}");
+    let said: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.contains("not counted"))
+        .collect();
+    assert_eq!(
+        said,
+        [
+            "system calls per operation: not counted: strace is not installed (on Debian: apt-get install strace)"
+        ],
+        "{stdout}"
+    );
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.trim_start().starts_with("yield_ns ")),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("yield_syscalls"), "{stdout}");
+}

@@ -11,6 +11,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
 
+use async_lab::registry::IoModel;
 use async_lab_experiments::census::Role;
 use async_lab_experiments::report::Report;
 
@@ -18,6 +19,7 @@ use crate::support::{Config, LIMIT, output_within};
 
 crate::on_every_configuration!(
     the_timer_is_the_one_declared,
+    a_completion_driver_has_no_reactor_thread_and_says_so,
     workers_are_taken_where_declared
 );
 
@@ -41,6 +43,38 @@ fn the_timer_is_the_one_declared(config: Config) {
             timer.name,
             timer.thread
         );
+    }
+}
+
+/// Where the registry says the kernel completes the I/O (io_uring), the report says that
+/// there is no reactor thread, and the census finds none; a readiness driver's report
+/// says nothing of the kind.
+fn a_completion_driver_has_no_reactor_thread_and_says_so(config: Config) {
+    let report = report_of(config, &["--json", "spawn"]);
+    let io = config.capabilities().io;
+    let said: Vec<&String> = report
+        .notes
+        .iter()
+        .filter(|n| n.starts_with("no reactor thread: "))
+        .collect();
+    match io.model {
+        IoModel::Completion => {
+            assert_eq!(said.len(), 1, "{:?}", report.notes);
+            assert!(said[0].contains(io.driver), "{said:?}");
+            assert_eq!(
+                io.thread, None,
+                "a completion driver waits on no thread of its own"
+            );
+            let reactors: Vec<&str> = report
+                .threads
+                .list
+                .iter()
+                .filter(|t| t.role == Role::Reactor)
+                .map(|t| t.name.as_str())
+                .collect();
+            assert!(reactors.is_empty(), "{reactors:?}");
+        }
+        IoModel::Readiness => assert!(said.is_empty(), "{:?}", report.notes),
     }
 }
 

@@ -68,13 +68,14 @@ const TASK_KEYS: [&str; 7] = [
 const SPAN_KEYS: [&str; 3] = ["tid", "start_us", "end_us"];
 
 /// How the JSON spells each role.
-const ROLE_KEYS: [(&str, Role); 8] = [
+const ROLE_KEYS: [(&str, Role); 9] = [
     ("main", Role::Main),
     ("worker", Role::Worker),
     ("reactor", Role::Reactor),
     ("timer", Role::Timer),
     ("blocking-pool", Role::BlockingPool),
     ("compat-bridge", Role::CompatBridge),
+    ("io-uring-worker", Role::IoUringWorker),
     ("idle", Role::Idle),
     ("other", Role::Other),
 ];

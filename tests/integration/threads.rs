@@ -76,7 +76,13 @@ fn blocking_pool_caps_and_keeps_threads_as_declared(config: Config) {
         assert_eq!(report.unsupported, ["spawn_blocking"]);
         return;
     };
-    assert_eq!(lines.len(), 3, "{lines:?}");
+    // A fourth line where the I/O driver hands work to the kernel's own worker.
+    let kernel_work = capabilities.io.kernel_worker;
+    assert_eq!(
+        lines.len(),
+        3 + usize::from(kernel_work.is_some()),
+        "{lines:?}"
+    );
     // Each pool's own words, written here as the runtime's documentation gives them.
     let first = match config.runtime {
         "tokio" => {
@@ -151,6 +157,32 @@ fn blocking_pool_caps_and_keeps_threads_as_declared(config: Config) {
             lines[2],
             format!("no setting caps it: {pool} starts a thread for every job")
         ),
+    }
+    // io_uring's own worker: the fsync the registry names ran on a kernel thread of the
+    // process (iou-wrk-*), which the census names as such; elsewhere there is none.
+    let kernel_threads: Vec<&str> = report
+        .threads
+        .list
+        .iter()
+        .filter(|t| t.role == Role::IoUringWorker)
+        .map(|t| t.name.as_str())
+        .collect();
+    match kernel_work {
+        Some(work) => {
+            assert_eq!(
+                lines[3],
+                format!(
+                    "{}: the kernel did it on a worker of its own (iou-wrk-*), a thread of this process that no pool of the runtime started",
+                    work.name
+                )
+            );
+            assert!(!kernel_threads.is_empty(), "{:?}", report.threads);
+            assert!(
+                kernel_threads.iter().all(|n| n.starts_with("iou-wrk-")),
+                "{kernel_threads:?}"
+            );
+        }
+        None => assert!(kernel_threads.is_empty(), "{kernel_threads:?}"),
     }
 }
 

@@ -25,9 +25,9 @@ use async_lab_runtime::env::{self, Variable};
 use async_lab_runtime::executor::BuildError;
 use async_lab_runtime::handle::poll_catching;
 use async_lab_runtime::registry::{
-    ASYNC_IO_TIMER, BLOCKING_CRATE, BlockingPool, BusyTask, Capabilities, ChannelKind,
-    Configuration, DetachedTask, DroppedHandle, Http, NestedBlockOn, OwnTimeout, PanicOnAwait,
-    PollsOn, RuntimeDrop,
+    ASYNC_IO_SOCKETS, ASYNC_IO_TIMER, BLOCKING_CRATE, BlockingPool, BusyTask, Capabilities,
+    ChannelKind, Configuration, DetachedTask, DroppedHandle, Http, NestedBlockOn, OwnTimeout,
+    PanicOnAwait, PollsOn, RuntimeDrop,
 };
 use async_lab_runtime::runtime::{BlockingWork, BoxTask, RawHandle, Runtime as LabRuntime};
 use async_lab_runtime::runtime::{Executor, TaskError};
@@ -61,6 +61,7 @@ async_lab_runtime::flavors! {
                     },
                 }),
                 timer: ASYNC_IO_TIMER,
+                io: ASYNC_IO_SOCKETS,
                 channel: ChannelKind::AsyncChannel,
                 http: Http::CompatBridge,
                 local_spawn: None,

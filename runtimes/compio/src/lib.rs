@@ -25,8 +25,8 @@ use async_lab_runtime::executor::BuildError;
 use async_lab_runtime::handle::Spawned;
 use async_lab_runtime::registry::{
     BlockingPool, BlockingThreads, BusyTask, Capabilities, ChannelKind, Configuration,
-    DetachedTask, DroppedHandle, Flavor as _, Http, IdleThreads, LocalSpawn, NestedBlockOn,
-    PanicOnAwait, PollsOn, RuntimeDrop, Timer,
+    DetachedTask, DroppedHandle, Flavor as _, Http, IdleThreads, Io, IoModel, KernelWork, LocalIo,
+    LocalSpawn, NestedBlockOn, PanicOnAwait, PollsOn, RuntimeDrop, Sockets, Timer,
 };
 use async_lab_runtime::runtime::{self, Executor, LocalTask, TaskError};
 #[cfg(feature = "lab")]
@@ -45,7 +45,34 @@ const COMPIO_TIMER: Timer = Timer {
     millisecond_ticks: false,
 };
 
-/// What both flavors share.
+/// compio's io_uring driver: each operation submitted to a ring, its result read from
+/// another; the thread that runs the runtime submits and reaps, and no thread waits for
+/// readiness.
+const IO_URING: Io = Io {
+    driver: "io_uring, through compio-driver",
+    model: IoModel::Completion,
+    thread: None,
+    sockets: Sockets::Own(echo),
+    kernel_worker: Some(KernelWork {
+        // The kernel never does an fsync on the thread that submits it: it always goes to
+        // an io-wq worker.
+        name: "an fsync through io_uring (compio::fs::File::sync_all)",
+        run: fsync,
+    }),
+};
+
+/// compio's polling driver: readiness through the polling crate (epoll), on the same
+/// thread.
+const POLLING: Io = Io {
+    driver: "epoll, through compio-driver's polling",
+    model: IoModel::Readiness,
+    thread: None,
+    sockets: Sockets::Own(echo),
+    // Its file operations go to compio's own pool (`blocking-pool` shows it).
+    kernel_worker: None,
+};
+
+/// What both flavors share but their I/O.
 const COMPIO: Capabilities = Capabilities {
     polls_on: PollsOn::BlockOnThread,
     takes_workers: false,
@@ -63,6 +90,7 @@ const COMPIO: Capabilities = Capabilities {
     }),
     own_timeout: None,
     timer: COMPIO_TIMER,
+    io: IO_URING,
     channel: ChannelKind::FuturesMpsc,
     http: Http::CompatBridge,
     local_spawn: Some(LocalSpawn {
@@ -95,7 +123,7 @@ async_lab_runtime::flavors! {
             runtime: "compio",
             flavor: "poll",
             about: "a compio Runtime on the block_on thread, its I/O through readiness (the polling crate, epoll)",
-            capabilities: COMPIO,
+            capabilities: Capabilities { io: POLLING, ..COMPIO },
         },
     }
 }
@@ -127,6 +155,67 @@ impl Compio {
         proactor.reuse_thread_pool(self.pool.clone());
         CompioRuntime::builder().with_proactor(proactor).build()
     }
+}
+
+/// The lab's loopback echo on compio's own sockets (`Sockets::Own`): a task that echoes
+/// each byte it reads, and the calling task, which sends one byte there and back `trips`
+/// times, on the runtime of the calling thread's `block_on`.
+fn echo(trips: u64) -> LocalIo {
+    use compio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+    use compio::net::{TcpListener, TcpStream};
+    Box::pin(async move {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let server = CompioRuntime::try_with_current(|rt| {
+            rt.spawn(async move {
+                let (mut stream, _) = listener.accept().await?;
+                stream.set_nodelay(true)?;
+                let mut byte = Vec::with_capacity(1);
+                loop {
+                    let compio::BufResult(read, buf) = stream.read(byte).await;
+                    if read? == 0 {
+                        return Ok::<(), std::io::Error>(());
+                    }
+                    let compio::BufResult(written, buf) = stream.write_all(buf).await;
+                    written?;
+                    byte = buf;
+                    byte.clear();
+                }
+            })
+        })
+        .map_err(|_| std::io::Error::other("compio's echo runs only inside its block_on"))?;
+        let mut client = TcpStream::connect(addr).await?;
+        client.set_nodelay(true)?;
+        let mut byte = vec![7u8];
+        for _ in 0..trips {
+            let compio::BufResult(written, buf) = client.write_all(byte).await;
+            written?;
+            let mut buf = buf;
+            buf.clear();
+            // Fills the buffer to its capacity: one byte.
+            let compio::BufResult(read, buf) = client.read_exact(buf).await;
+            read?;
+            byte = buf;
+        }
+        drop(client);
+        server
+            .await
+            .map_err(|_| std::io::Error::other("compio's echo server ended early"))?
+    })
+}
+
+/// An fsync submitted to io_uring (`KernelWork`): the kernel does it on one of the ring's
+/// io-wq workers, a thread of this process named `iou-wrk-<tid>`, which stays a few
+/// seconds for the next one. The file is made in `dir` and removed.
+fn fsync(dir: std::path::PathBuf) -> LocalIo {
+    Box::pin(async move {
+        let path = dir.join(format!("async-lab-fsync-{}", std::process::id()));
+        let file = compio::fs::File::create(&path).await?;
+        let synced = file.sync_all().await;
+        let _ = file.close().await;
+        let _ = std::fs::remove_file(&path);
+        synced
+    })
 }
 
 /// Spawns `task` on the compio runtime of the calling thread's `block_on`, detached.

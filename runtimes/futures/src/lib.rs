@@ -23,8 +23,9 @@ use std::time::Duration;
 use async_lab_runtime::census::{self, Role, ThreadName};
 use async_lab_runtime::executor::BuildError;
 use async_lab_runtime::registry::{
-    BusyTask, Capabilities, ChannelKind, Configuration, DetachedTask, DroppedHandle, FUTURES_TIMER,
-    Http, LocalSpawn, NestedBlockOn, PanicOnAwait, PollsOn, RuntimeDrop,
+    BusyTask, COMPAT_SOCKETS, Capabilities, ChannelKind, Configuration, DetachedTask,
+    DroppedHandle, FUTURES_TIMER, Http, LocalSpawn, NestedBlockOn, PanicOnAwait, PollsOn,
+    RuntimeDrop,
 };
 use async_lab_runtime::runtime::{self, Executor, LocalTask, TaskError};
 #[cfg(feature = "lab")]
@@ -42,6 +43,7 @@ const FUTURES: Capabilities = Capabilities {
     blocking: None,
     own_timeout: None,
     timer: FUTURES_TIMER,
+    io: COMPAT_SOCKETS,
     channel: ChannelKind::FuturesMpsc,
     http: Http::CompatBridge,
     local_spawn: Some(LocalSpawn {

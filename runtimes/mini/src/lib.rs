@@ -25,8 +25,8 @@ use std::time::{Duration, Instant};
 use async_lab_runtime::census::{self, Role, ThreadName};
 use async_lab_runtime::executor::BuildError;
 use async_lab_runtime::registry::{
-    BusyTask, Capabilities, ChannelKind, Configuration, DetachedTask, DroppedHandle, Http,
-    NestedBlockOn, PanicOnAwait, PollsOn, RuntimeDrop, Timer,
+    BusyTask, COMPAT_SOCKETS, Capabilities, ChannelKind, Configuration, DetachedTask,
+    DroppedHandle, Http, NestedBlockOn, PanicOnAwait, PollsOn, RuntimeDrop, Timer,
 };
 use async_lab_runtime::runtime::{self, Executor, TaskError};
 #[cfg(feature = "lab")]
@@ -52,6 +52,7 @@ const MINI: Capabilities = Capabilities {
     blocking: None,
     own_timeout: None,
     timer: MINI_TIMER,
+    io: COMPAT_SOCKETS,
     channel: ChannelKind::FuturesMpsc,
     http: Http::CompatBridge,
     local_spawn: None,

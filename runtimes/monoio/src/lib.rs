@@ -35,8 +35,8 @@ use async_lab_runtime::census::{Role, ThreadName};
 use async_lab_runtime::executor::BuildError;
 use async_lab_runtime::registry::{
     BlockingPool, BlockingThreads, BusyTask, Capabilities, ChannelKind, Configuration,
-    DetachedTask, DroppedHandle, Flavor as _, Http, IdleThreads, LocalSpawn, NestedBlockOn,
-    OwnTimeout, PanicOnAwait, PollsOn, RuntimeDrop, Timer,
+    DetachedTask, DroppedHandle, Flavor as _, Http, IdleThreads, Io, IoModel, LocalIo, LocalSpawn,
+    NestedBlockOn, OwnTimeout, PanicOnAwait, PollsOn, RuntimeDrop, Sockets, Timer,
 };
 use async_lab_runtime::runtime::{
     self, BoxTask, Executor, JoinHandle as ChannelHandle, LocalTask, RawHandle, TaskError,
@@ -71,7 +71,75 @@ const POOL: BlockingThreads = BlockingThreads {
 /// attaches no pool), so this is the lab's.
 const POOL_THREADS: usize = 16;
 
-/// What both flavors share.
+/// monoio's io_uring driver: each operation submitted to a ring, its result read from
+/// another, by the thread that runs the runtime; no thread waits for readiness.
+const IO_URING: Io = Io {
+    driver: "io_uring, through monoio's IoUringDriver",
+    model: IoModel::Completion,
+    thread: None,
+    sockets: Sockets::Own(echo),
+    kernel_worker: None,
+};
+
+/// monoio's legacy driver: readiness through mio (epoll), waited on by the thread that
+/// runs the runtime.
+const LEGACY: Io = Io {
+    driver: "epoll, through monoio's LegacyDriver (mio)",
+    model: IoModel::Readiness,
+    thread: None,
+    sockets: Sockets::Own(echo),
+    kernel_worker: None,
+};
+
+/// The lab's loopback echo on monoio's own sockets (`Sockets::Own`): a task that echoes
+/// each byte it reads, and the calling task, which sends one byte there and back `trips`
+/// times, on the runtime of the calling thread's `block_on`.
+fn echo(trips: u64) -> LocalIo {
+    use monoio::io::{AsyncReadRent, AsyncWriteRentExt};
+    use monoio::net::{TcpListener, TcpStream};
+    Box::pin(async move {
+        if !in_runtime() {
+            return Err(std::io::Error::other(
+                "monoio's echo runs only inside its block_on",
+            ));
+        }
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let addr = listener.local_addr()?;
+        let server = monoio::spawn(async move {
+            let (mut stream, _) = listener.accept().await?;
+            stream.set_nodelay(true)?;
+            let mut byte = Vec::with_capacity(1);
+            loop {
+                let (read, buf) = stream.read(byte).await;
+                if read? == 0 {
+                    return Ok::<(), std::io::Error>(());
+                }
+                let (written, buf) = stream.write_all(buf).await;
+                written?;
+                byte = buf;
+                byte.clear();
+            }
+        });
+        let mut client = TcpStream::connect(addr).await?;
+        client.set_nodelay(true)?;
+        let mut byte = vec![7u8];
+        for _ in 0..trips {
+            let (written, mut buf) = client.write_all(byte).await;
+            written?;
+            // Read into the buffer's capacity: one byte.
+            buf.clear();
+            let (read, buf) = client.read(buf).await;
+            if read? != 1 {
+                return Err(std::io::Error::other("monoio's echo closed early"));
+            }
+            byte = buf;
+        }
+        drop(client);
+        server.await
+    })
+}
+
+/// What both flavors share but their I/O.
 const MONOIO: Capabilities = Capabilities {
     polls_on: PollsOn::BlockOnThread,
     takes_workers: false,
@@ -87,6 +155,7 @@ const MONOIO: Capabilities = Capabilities {
         run: run_with_timeout,
     }),
     timer: MONOIO_TIMER,
+    io: IO_URING,
     channel: ChannelKind::FuturesMpsc,
     http: Http::CompatBridge,
     local_spawn: Some(LocalSpawn {
@@ -119,7 +188,10 @@ async_lab_runtime::flavors! {
             runtime: "monoio",
             flavor: "legacy",
             about: "a monoio Runtime on the block_on thread, its I/O through readiness (its legacy driver: mio, epoll)",
-            capabilities: MONOIO,
+            capabilities: Capabilities {
+                io: LEGACY,
+                ..MONOIO
+            },
         },
     }
 }

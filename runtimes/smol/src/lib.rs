@@ -34,9 +34,9 @@ use async_lab_runtime::env::{self, Variable};
 use async_lab_runtime::executor::BuildError;
 use async_lab_runtime::handle::{Spawned, poll_catching};
 use async_lab_runtime::registry::{
-    ASYNC_IO_TIMER, BLOCKING_CRATE, BlockingPool, BusyTask, Capabilities, ChannelKind,
-    Configuration, DetachedTask, DroppedHandle, Http, LocalSpawn, NestedBlockOn, PanicOnAwait,
-    PollsOn, RuntimeDrop, Scope, ScopedSpawn,
+    ASYNC_IO_SOCKETS, ASYNC_IO_TIMER, BLOCKING_CRATE, BlockingPool, BusyTask, Capabilities,
+    ChannelKind, Configuration, DetachedTask, DroppedHandle, Http, LocalSpawn, NestedBlockOn,
+    PanicOnAwait, PollsOn, RuntimeDrop, Scope, ScopedSpawn,
 };
 use async_lab_runtime::runtime::{BlockingWork, BoxTask, RawHandle, Runtime as LabRuntime};
 use async_lab_runtime::runtime::{LocalTask, TaskError};
@@ -54,6 +54,7 @@ const SMOL: Capabilities = Capabilities {
     }),
     own_timeout: None,
     timer: ASYNC_IO_TIMER,
+    io: ASYNC_IO_SOCKETS,
     channel: ChannelKind::AsyncChannel,
     http: Http::CompatBridge,
     local_spawn: None,

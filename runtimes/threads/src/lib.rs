@@ -20,9 +20,9 @@ use std::time::Duration;
 use async_lab_runtime::census::{self, Role, ThreadName};
 use async_lab_runtime::executor::BuildError;
 use async_lab_runtime::registry::{
-    BlockingPool, BlockingThreads, BusyTask, Capabilities, ChannelKind, Configuration,
-    DetachedTask, DroppedHandle, FUTURES_TIMER, Http, IdleThreads, NestedBlockOn, PanicOnAwait,
-    PollsOn, RuntimeDrop, Scope, ScopedSpawn,
+    BlockingPool, BlockingThreads, BusyTask, COMPAT_SOCKETS, Capabilities, ChannelKind,
+    Configuration, DetachedTask, DroppedHandle, FUTURES_TIMER, Http, IdleThreads, NestedBlockOn,
+    PanicOnAwait, PollsOn, RuntimeDrop, Scope, ScopedSpawn,
 };
 use async_lab_runtime::runtime::{self, Executor, TaskError};
 #[cfg(feature = "lab")]
@@ -52,6 +52,7 @@ async_lab_runtime::flavors! {
                 }),
                 own_timeout: None,
                 timer: FUTURES_TIMER,
+                io: COMPAT_SOCKETS,
                 channel: ChannelKind::FuturesMpsc,
                 http: Http::CompatBridge,
                 local_spawn: None,

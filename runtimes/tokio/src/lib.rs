@@ -32,8 +32,9 @@ use async_lab_runtime::executor::BuildError;
 use async_lab_runtime::handle::Spawned;
 use async_lab_runtime::registry::{
     BlockInPlace, BlockingPool, BlockingThreads, BusyTask, Capabilities, ChannelKind,
-    Configuration, DetachedTask, DroppedHandle, Flavor as _, Http, IdleThreads, InPlace,
-    LocalSpawn, NestedBlockOn, OwnTimeout, PanicOnAwait, PollsOn, RuntimeDrop, Timer,
+    Configuration, DetachedTask, DroppedHandle, Flavor as _, Http, IdleThreads, InPlace, Io,
+    IoModel, LocalSpawn, NestedBlockOn, OwnTimeout, PanicOnAwait, PollsOn, RuntimeDrop, Sockets,
+    Timer,
 };
 use async_lab_runtime::runtime::{BlockingWork, BoxTask, RawHandle, Runtime as LabRuntime};
 use async_lab_runtime::runtime::{Executor, LocalTask, TaskError};
@@ -70,6 +71,7 @@ const TOKIO: Capabilities = Capabilities {
         },
     }),
     timer: TOKIO_TIMER,
+    io: TOKIO_SOCKETS,
     channel: ChannelKind::TokioMpsc,
     http: Http::OwnReactor,
     local_spawn: None,
@@ -163,6 +165,16 @@ pub const TOKIO_TIMER: Timer = Timer {
     thread: None,
     held_back_by_yields: false,
     millisecond_ticks: true,
+};
+
+/// tokio's sockets: readiness, through mio (epoll), waited on by whichever of the runtime's
+/// own threads has nothing else to do: no reactor thread (trpl's too).
+pub const TOKIO_SOCKETS: Io = Io {
+    driver: "epoll, through mio (tokio's driver)",
+    model: IoModel::Readiness,
+    thread: None,
+    sockets: Sockets::Tokio,
+    kernel_worker: None,
 };
 
 /// tokio's thread names: tokio names its workers and its blocking pool's threads alike

@@ -48,6 +48,7 @@ async_lab_runtime::flavors! {
                 blocking: None,
                 own_timeout: None,
                 timer: runtime_tokio::TOKIO_TIMER,
+                io: runtime_tokio::TOKIO_SOCKETS,
                 channel: ChannelKind::TokioMpsc,
                 http: Http::OwnReactor,
                 local_spawn: None,

@@ -42,6 +42,7 @@ use crate::resources;
 use crate::runtime::Runtime;
 use crate::site::Site;
 use crate::stdio;
+use crate::syscalls;
 use crate::trace;
 
 /// Why a command line did not run.
@@ -91,6 +92,10 @@ pub enum Command {
     #[command(flatten)]
     #[allow(missing_docs)]
     Experiment(Experiment),
+    /// One kind of operation N times and nothing else, for bench's driver to count its
+    /// system calls under strace (see `syscalls`)
+    #[command(hide = true)]
+    SyscallProbe(syscalls::Probe),
 }
 
 /// The options of a runtime binary.
@@ -292,6 +297,9 @@ pub fn run_in_process<R: Runtime>(args: Vec<OsString>) -> InProcess {
             return InProcess::Refused { status, line };
         }
     };
+    if let Some(Command::SyscallProbe(_)) = &options.command {
+        return InProcess::NeedsAProcess("syscall-probe is counted by strace, a process alone");
+    }
     let Some(experiment) = prepared.experiment else {
         return InProcess::NeedsAProcess("list prints on stdout");
     };
@@ -365,7 +373,7 @@ fn prepare<R: Runtime>(
     lookup: &dyn Fn(&str) -> Option<OsString>,
 ) -> Result<Prepared<R>, CliError> {
     let experiment = match &options.command {
-        Some(Command::List) => None,
+        Some(Command::List | Command::SyscallProbe(_)) => None,
         Some(Command::Experiment(experiment)) => Some(experiment.clone()),
         None => Some(Experiment::default()),
     };
@@ -408,6 +416,11 @@ fn run<R: Runtime>(options: Options) -> Result<ExitCode, CliError> {
         timeline,
         trace,
     } = prepare::<R>(&options, &|name| std::env::var_os(name))?;
+    if let Some(Command::SyscallProbe(probe)) = &options.command {
+        // Nothing else in the process: no census, no tracing, no site (see `syscalls`).
+        syscalls::run::<R>(flavor, probe).map_err(CliError::Start)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let Some(experiment) = experiment else {
         print_list();
         return Ok(ExitCode::SUCCESS);
@@ -534,7 +547,13 @@ fn measure<R: Runtime>(
         threads,
         tasks,
         futures: Report::futures_from(&traced_futures, started),
-        notes: rt.notes(),
+        // The runtime's own notes, then what the registry says of its I/O (on a completion
+        // driver, that there is no reactor thread to look for).
+        notes: rt
+            .notes()
+            .into_iter()
+            .chain(flavor.configuration().capabilities.io.census_note())
+            .collect(),
         unsupported: outcome.unsupported,
         remarks: lab.out.remarks(),
         parts: lab.out.parts(),

@@ -34,6 +34,8 @@
 //!   another program's process (the tests'), where the process is not the point.
 //! - [`output`]: output files, every one checked before the run and written whole
 //!   (a temporary file renamed into place) after it.
+//! - [`syscalls`]: `syscall-probe`, the hidden command whose system calls `bench`'s
+//!   driver counts under strace: one kind of operation, N times, and nothing else.
 //! - [`bounds`]: every number the command line takes, with its bounds and why.
 //! - [`escape`]: text from outside (URLs, titles) made safe to print on one line.
 //! - [`stdio`]: stdout and stderr without a panic: a closed stdout (`| head`) ends the
@@ -54,6 +56,7 @@ pub mod resources;
 pub mod site;
 pub mod stats;
 pub mod stdio;
+pub mod syscalls;
 pub mod title;
 
 #[cfg(test)]

@@ -39,6 +39,10 @@ pub enum Role {
     BlockingPool,
     /// The tokio runtime `async-compat` starts so that reqwest can run off tokio.
     CompatBridge,
+    /// A thread the kernel starts for io_uring, which belongs to the process and is listed
+    /// with its threads: an io-wq worker (`iou-wrk-<tid>`), which does an operation that
+    /// would block (an fsync, say), or the submission-queue poller (`iou-sqp-<pid>`).
+    IoUringWorker,
     /// A thread the runtime started that polled no task and that its name cannot place:
     /// an idle worker or a blocking-pool thread, where the runtime names both alike
     /// (tokio does).
@@ -49,13 +53,14 @@ pub enum Role {
 
 impl Role {
     /// Every role, in the order the report lists them.
-    pub const ALL: [Role; 8] = [
+    pub const ALL: [Role; 9] = [
         Role::Main,
         Role::Worker,
         Role::Reactor,
         Role::Timer,
         Role::BlockingPool,
         Role::CompatBridge,
+        Role::IoUringWorker,
         Role::Idle,
         Role::Other,
     ];
@@ -69,6 +74,7 @@ impl Role {
             Role::Timer => "timer",
             Role::BlockingPool => "blocking-pool",
             Role::CompatBridge => "compat-bridge",
+            Role::IoUringWorker => "io-uring-worker",
             Role::Idle => "idle",
             Role::Other => "other",
         }
@@ -98,6 +104,9 @@ impl Role {
             Role::CompatBridge => {
                 "the tokio thread async-compat starts so that reqwest runs off tokio"
             }
+            Role::IoUringWorker => {
+                "a thread the kernel starts for io_uring, one of the process's own: an io-wq worker (`iou-wrk-*`) doing an operation that would block, or the submission-queue poller (`iou-sqp-*`)"
+            }
             Role::Idle => {
                 "a thread the runtime started that polled no task: an idle worker or a blocking-pool thread, which the runtime names alike"
             }
@@ -116,6 +125,7 @@ impl Role {
             Role::Timer => "timer",
             Role::BlockingPool => "blocking pool",
             Role::CompatBridge => "compat bridge",
+            Role::IoUringWorker => "io_uring worker (kernel)",
             Role::Idle => "idle worker or blocking pool",
             Role::Other => "other",
         }
@@ -369,6 +379,16 @@ impl ThreadName {
 /// tokio: the lab's own, on every runtime whose HTTP goes through it.
 pub const COMPAT_BRIDGE: ThreadName = ThreadName::new("async-compat/to", Role::CompatBridge);
 
+/// io_uring's io-wq workers, which the kernel starts in the process of a ring whose
+/// operation would block (an fsync; a read that cannot wait on readiness): named
+/// `iou-wrk-` and the tid of the thread whose ring it serves. On every runtime: the kernel
+/// names them, whichever crate submitted the operation.
+pub const IO_URING_WORKER: ThreadName = ThreadName::new("iou-wrk-", Role::IoUringWorker);
+
+/// io_uring's submission-queue poller (`IORING_SETUP_SQPOLL`), which reads the ring in the
+/// kernel so that submitting needs no system call: `iou-sqp-` and the pid.
+pub const IO_URING_SQPOLL: ThreadName = ThreadName::new("iou-sqp-", Role::IoUringWorker);
+
 /// async-io's reactor thread, which smol and async-std both run their I/O and timers on.
 pub const ASYNC_IO: ThreadName = ThreadName::new("async-io", Role::Reactor);
 
@@ -395,8 +415,9 @@ pub fn classify(
 }
 
 /// A thread's role: the main thread's; else the one its runtime marked it with; else the
-/// one its name gives, where the name decides; else a worker if it polled a task; else
-/// the one its name gives; else other.
+/// one its name gives, where the name decides (the runtime's names, the compat bridge's,
+/// and io_uring's kernel threads', which no runtime names); else a worker if it polled a
+/// task; else the one its name gives; else other.
 fn role_of(
     tid: u64,
     name: &str,
@@ -412,7 +433,8 @@ fn role_of(
         return *role;
     }
     let named = |unless_it_polled: bool| {
-        std::iter::once(&COMPAT_BRIDGE)
+        [&COMPAT_BRIDGE, &IO_URING_WORKER, &IO_URING_SQPOLL]
+            .into_iter()
             .chain(names)
             .find(|n| n.unless_it_polled == unless_it_polled && name.starts_with(n.prefix))
             .map(|n| n.role)
@@ -597,5 +619,48 @@ pub mod role_key {
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Role, D::Error> {
         let key = String::deserialize(d)?;
         Role::from_key(&key).ok_or_else(|| D::Error::custom(format!("no role '{key}'")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TOKIO_LIKE: [ThreadName; 1] = [ThreadName::unless_it_polled("tokio-", Role::Idle)];
+
+    fn role(tid: u64, name: &str, pollers: &[u64]) -> Role {
+        role_of(tid, name, 1, &BTreeMap::new(), pollers, &TOKIO_LIKE)
+    }
+
+    #[test]
+    fn io_uring_s_kernel_threads_are_named_on_every_runtime() {
+        // The kernel names them after the thread (or process) whose ring they serve, and
+        // cuts the name to 15 bytes.
+        assert_eq!(role(7, "iou-wrk-4242", &[]), Role::IoUringWorker);
+        assert_eq!(role(8, "iou-wrk-1234567", &[]), Role::IoUringWorker);
+        assert_eq!(role(9, "iou-sqp-4242", &[]), Role::IoUringWorker);
+        // Not by a runtime's names alone: with none given, the kernel's still place them.
+        let none = role_of(7, "iou-wrk-3", 1, &BTreeMap::new(), &[], &[]);
+        assert_eq!(none, Role::IoUringWorker);
+        // A kernel thread polls no task; were one in the list of pollers, its name decides.
+        assert_eq!(role(7, "iou-wrk-4242", &[7]), Role::IoUringWorker);
+    }
+
+    #[test]
+    fn other_names_keep_their_roles() {
+        assert_eq!(role(1, "main", &[]), Role::Main);
+        assert_eq!(role(2, "iou-wr", &[]), Role::Other);
+        assert_eq!(role(3, "tokio-runtime-w", &[3]), Role::Worker);
+        assert_eq!(role(4, "tokio-runtime-w", &[]), Role::Idle);
+        assert_eq!(role(5, "async-compat/to", &[]), Role::CompatBridge);
+    }
+
+    #[test]
+    fn every_role_has_a_distinct_key_that_reads_back() {
+        for role in Role::ALL {
+            assert_eq!(Role::from_key(role.key()), Some(role));
+        }
+        let keys: BTreeSet<&str> = Role::ALL.iter().map(|r| r.key()).collect();
+        assert_eq!(keys.len(), Role::ALL.len());
     }
 }

@@ -66,6 +66,9 @@ pub struct Capabilities {
     pub own_timeout: Option<OwnTimeout>,
     /// Whose timer `sleep` uses.
     pub timer: Timer,
+    /// How its sockets wait: readiness or completion, through which kernel interface, on
+    /// which thread, and how the lab's loopback echo (`bench`'s system calls) does its I/O.
+    pub io: Io,
     /// Whose channel the `trpl` API's `channel` is.
     pub channel: ChannelKind,
     /// How reqwest, and any other future that needs a tokio reactor (a tokio timer),
@@ -345,6 +348,103 @@ pub const FUTURES_TIMER: Timer = Timer {
     millisecond_ticks: false,
 };
 
+/// How a configuration's sockets wait for the kernel: declared by the runtime crate (or
+/// here, for the I/O of a crate several runtimes run on: [`ASYNC_IO_SOCKETS`],
+/// [`COMPAT_SOCKETS`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Io {
+    /// The kernel interface and the crate that drives it, as `--configurations` shows it.
+    pub driver: &'static str,
+    /// Whether the kernel says "ready" or "done".
+    pub model: IoModel,
+    /// The thread of its own that waits on the kernel (a thread of that role in the
+    /// census: async-io's `reactor`, the compat bridge), or `None` where the executor's
+    /// own threads do (tokio's workers, compio's `block_on` thread).
+    pub thread: Option<Role>,
+    /// What the lab's loopback echo runs on it.
+    pub sockets: Sockets,
+    /// An operation the driver hands to the kernel, which does it on a thread of its own
+    /// that belongs to the process (io_uring's io-wq worker, `iou-wrk-*`), where the
+    /// driver has one: `blocking-pool` does it and shows that thread.
+    pub kernel_worker: Option<KernelWork>,
+}
+
+/// An operation the kernel does on a worker thread of the process's own (see
+/// [`Io::kernel_worker`]): named and done by one value.
+#[derive(Debug, Clone, Copy)]
+pub struct KernelWork {
+    /// What it is, as the lab says it: `an fsync through io_uring (...)`, say.
+    pub name: &'static str,
+    /// Does it once, on a file it makes in the folder it is given, on the thread of the
+    /// configuration's `block_on`.
+    pub run: fn(std::path::PathBuf) -> LocalIo,
+}
+
+/// What the kernel tells an I/O driver.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IoModel {
+    /// "This socket is ready": the driver waits (epoll), then the task makes the system
+    /// call itself (`read`, `write`), which may find nothing after all.
+    Readiness,
+    /// "Your operation is done": the task's operation is submitted to the kernel (a ring,
+    /// io_uring) and its result comes back on another ring; no system call per operation
+    /// where submissions are batched.
+    Completion,
+}
+
+/// The sockets the lab's loopback echo uses on a configuration: the lab runs the first
+/// three; a runtime whose sockets the lab does not depend on does it with its function.
+#[derive(Debug, Clone, Copy)]
+pub enum Sockets {
+    /// `tokio::net`, on the runtime's own reactor.
+    Tokio,
+    /// async-io's `Async<TcpStream>` (smol's and async-std's sockets), on its reactor.
+    AsyncIo,
+    /// `tokio::net` inside `async_compat`: the bridge's reactor, on its thread.
+    CompatBridge,
+    /// The runtime's own: `echo(trips)` makes a loopback TCP connection between two of its
+    /// tasks and sends one byte there and back `trips` times. Called, and the future run,
+    /// on the thread of the configuration's `block_on`.
+    Own(fn(u64) -> LocalIo),
+}
+
+/// I/O a runtime does itself, on the thread of its `block_on` ([`Sockets::Own`],
+/// [`KernelWork`]).
+pub type LocalIo = std::pin::Pin<Box<dyn std::future::Future<Output = std::io::Result<()>>>>;
+
+impl Io {
+    /// What the thread report says of the configuration's I/O where a reader would look
+    /// for a reactor thread and find none: on a completion driver, there is none.
+    pub fn census_note(&self) -> Option<String> {
+        (self.model == IoModel::Completion).then(|| {
+            format!(
+                "no reactor thread: {} completes each operation in the kernel, and the thread that runs block_on reaps the completions from a ring; the threads the kernel starts for the ring (iou-wrk-*, iou-sqp-*) are the process's own, with the role io-uring-worker",
+                self.driver
+            )
+        })
+    }
+}
+
+/// async-io's sockets (smol's and async-std's): readiness, through the polling crate
+/// (epoll), waited on by its reactor thread (or by a `block_on` with nothing to run).
+pub const ASYNC_IO_SOCKETS: Io = Io {
+    driver: "epoll, through async-io",
+    model: IoModel::Readiness,
+    thread: Some(Role::Reactor),
+    sockets: Sockets::AsyncIo,
+    kernel_worker: None,
+};
+
+/// The sockets of a runtime with no I/O of its own: tokio's inside `async_compat`, whose
+/// reactor runs on the bridge's thread.
+pub const COMPAT_SOCKETS: Io = Io {
+    driver: "epoll, through tokio in async-compat",
+    model: IoModel::Readiness,
+    thread: Some(Role::CompatBridge),
+    sockets: Sockets::CompatBridge,
+    kernel_worker: None,
+};
+
 /// Which channel crate the `trpl` API's `channel` is on a configuration: each works on any
 /// executor, so a runtime picks the one of its ecosystem.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -455,6 +555,7 @@ mod tests {
             blocking: None,
             own_timeout: None,
             timer: FUTURES_TIMER,
+            io: COMPAT_SOCKETS,
             channel: ChannelKind::FuturesMpsc,
             http: Http::CompatBridge,
             local_spawn: None,

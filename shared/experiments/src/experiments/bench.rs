@@ -30,6 +30,7 @@ use crate::book_api;
 use crate::bounds;
 use crate::runtime::Runtime;
 use crate::stats::Interval;
+use crate::syscalls::Op;
 use async_lab_runtime::registry::PollsOn;
 
 const SPAWN: Measure = Measure::ns(
@@ -58,6 +59,30 @@ const LAB_SPAWN_RATIO: Measure = Measure::ratio(
 const FLOOR_WAKE: Measure = Measure::ns("floor_wake_ns", "a waker's wake and a poll, no runtime");
 const FLOOR_THREAD: Measure = Measure::ns("floor_thread_ns", "an OS thread spawned and joined");
 const FLOOR_RTT: Measure = Measure::us("floor_rtt_us", "a loopback TCP round trip");
+const YIELD_SYSCALLS: Measure = Measure::count(
+    "yield_syscalls",
+    "system calls a yield_now, in every thread of the process (strace -f)",
+);
+const SLEEP_SYSCALLS: Measure = Measure::count(
+    "sleep_syscalls",
+    "system calls a 1 ms sleep, in every thread of the process (strace -f)",
+);
+const ECHO_SYSCALLS: Measure = Measure::count(
+    "echo_syscalls",
+    "system calls a loopback echo round trip between two tasks, both ends (strace -f)",
+);
+const FLOOR_YIELD_SYSCALLS: Measure = Measure::count(
+    "floor_yield_syscalls",
+    "system calls a std::thread::yield_now, no runtime",
+);
+const FLOOR_SLEEP_SYSCALLS: Measure = Measure::count(
+    "floor_sleep_syscalls",
+    "system calls a 1 ms std::thread::sleep, no runtime",
+);
+const FLOOR_ECHO_SYSCALLS: Measure = Measure::count(
+    "floor_echo_syscalls",
+    "system calls a loopback echo round trip between two threads, blocking sockets",
+);
 
 /// `bench`'s measurements: its figures' ([`Figure::measure`]), in their order.
 pub(super) const MEASURES: &[Measure] = &[
@@ -72,6 +97,12 @@ pub(super) const MEASURES: &[Measure] = &[
     FLOOR_WAKE,
     FLOOR_THREAD,
     FLOOR_RTT,
+    YIELD_SYSCALLS,
+    SLEEP_SYSCALLS,
+    ECHO_SYSCALLS,
+    FLOOR_YIELD_SYSCALLS,
+    FLOOR_SLEEP_SYSCALLS,
+    FLOOR_ECHO_SYSCALLS,
 ];
 
 /// `bench`'s arguments.
@@ -118,14 +149,27 @@ pub enum Figure {
     FloorThread,
     /// floor_rtt_us.
     FloorRtt,
+    /// yield_syscalls.
+    YieldSyscalls,
+    /// sleep_syscalls.
+    SleepSyscalls,
+    /// echo_syscalls.
+    EchoSyscalls,
+    /// floor_yield_syscalls.
+    FloorYieldSyscalls,
+    /// floor_sleep_syscalls.
+    FloorSleepSyscalls,
+    /// floor_echo_syscalls.
+    FloorEchoSyscalls,
 }
 
 /// How a floor becomes a figure's unit.
 pub type IntoUnit = fn(f64) -> f64;
 
 impl Figure {
-    /// Every figure, in the order the table shows them; the floors come last.
-    pub const ALL: [Figure; 11] = [
+    /// Every figure, in the order the table shows them: the timings, their floors, then
+    /// the system calls and theirs.
+    pub const ALL: [Figure; 17] = [
         Figure::Spawn,
         Figure::Yield,
         Figure::PingPong,
@@ -137,6 +181,12 @@ impl Figure {
         Figure::FloorWake,
         Figure::FloorThread,
         Figure::FloorRtt,
+        Figure::YieldSyscalls,
+        Figure::SleepSyscalls,
+        Figure::EchoSyscalls,
+        Figure::FloorYieldSyscalls,
+        Figure::FloorSleepSyscalls,
+        Figure::FloorEchoSyscalls,
     ];
 
     /// The measurement it is recorded as.
@@ -153,6 +203,12 @@ impl Figure {
             Figure::FloorWake => FLOOR_WAKE,
             Figure::FloorThread => FLOOR_THREAD,
             Figure::FloorRtt => FLOOR_RTT,
+            Figure::YieldSyscalls => YIELD_SYSCALLS,
+            Figure::SleepSyscalls => SLEEP_SYSCALLS,
+            Figure::EchoSyscalls => ECHO_SYSCALLS,
+            Figure::FloorYieldSyscalls => FLOOR_YIELD_SYSCALLS,
+            Figure::FloorSleepSyscalls => FLOOR_SLEEP_SYSCALLS,
+            Figure::FloorEchoSyscalls => FLOOR_ECHO_SYSCALLS,
         }
     }
 
@@ -175,6 +231,12 @@ impl Figure {
             Figure::FloorWake => "floor: waker wake + poll",
             Figure::FloorThread => "floor: thread spawn + join",
             Figure::FloorRtt => "floor: loopback TCP round trip",
+            Figure::YieldSyscalls => "system calls a yield_now",
+            Figure::SleepSyscalls => "system calls a 1 ms sleep",
+            Figure::EchoSyscalls => "system calls a loopback echo round trip",
+            Figure::FloorYieldSyscalls => "floor: system calls a thread::yield_now",
+            Figure::FloorSleepSyscalls => "floor: system calls a 1 ms thread::sleep",
+            Figure::FloorEchoSyscalls => "floor: system calls a blocking echo round trip",
         }
     }
 
@@ -189,6 +251,9 @@ impl Figure {
             Figure::TaskBytes => "bytes resident",
             Figure::LabSpawnRatio => "times",
             Figure::FloorWake | Figure::FloorThread => "ns",
+            Figure::YieldSyscalls | Figure::FloorYieldSyscalls => "syscalls a yield",
+            Figure::SleepSyscalls | Figure::FloorSleepSyscalls => "syscalls a sleep",
+            Figure::EchoSyscalls | Figure::FloorEchoSyscalls => "syscalls a round trip",
         }
     }
 
@@ -196,8 +261,42 @@ impl Figure {
     pub fn is_floor(self) -> bool {
         matches!(
             self,
-            Figure::FloorWake | Figure::FloorThread | Figure::FloorRtt
+            Figure::FloorWake
+                | Figure::FloorThread
+                | Figure::FloorRtt
+                | Figure::FloorYieldSyscalls
+                | Figure::FloorSleepSyscalls
+                | Figure::FloorEchoSyscalls
         )
+    }
+
+    /// True for the system calls an operation makes: counted once per configuration by
+    /// the driver under strace (the child records none of them), not timed in rounds, and
+    /// ranked against nothing but their floors (fewer is not always better: a runtime that
+    /// spins instead of sleeping makes fewer).
+    pub fn is_syscalls(self) -> bool {
+        matches!(
+            self,
+            Figure::YieldSyscalls
+                | Figure::SleepSyscalls
+                | Figure::EchoSyscalls
+                | Figure::FloorYieldSyscalls
+                | Figure::FloorSleepSyscalls
+                | Figure::FloorEchoSyscalls
+        )
+    }
+
+    /// The operation whose system calls it counts, where it is one of those figures.
+    pub fn syscall_op(self) -> Option<Op> {
+        match self {
+            Figure::YieldSyscalls => Some(Op::Yield),
+            Figure::SleepSyscalls => Some(Op::Sleep),
+            Figure::EchoSyscalls => Some(Op::Echo),
+            Figure::FloorYieldSyscalls => Some(Op::FloorYield),
+            Figure::FloorSleepSyscalls => Some(Op::FloorSleep),
+            Figure::FloorEchoSyscalls => Some(Op::FloorEcho),
+            _ => None,
+        }
     }
 
     /// False where more is better (requests a second).
@@ -213,6 +312,9 @@ impl Figure {
             Figure::Spawn | Figure::Yield => Some((Figure::FloorWake, |wake| wake)),
             Figure::PingPong => Some((Figure::FloorWake, |wake| 2.0 * wake)),
             Figure::Fetch => Some((Figure::FloorRtt, |rtt_us| 1e6 / rtt_us)),
+            Figure::YieldSyscalls => Some((Figure::FloorYieldSyscalls, |calls| calls)),
+            Figure::SleepSyscalls => Some((Figure::FloorSleepSyscalls, |calls| calls)),
+            Figure::EchoSyscalls => Some((Figure::FloorEchoSyscalls, |calls| calls)),
             _ => None,
         }
     }
@@ -237,6 +339,9 @@ pub enum Measurement {
     Fetch,
     /// lab_spawn_ratio: the drop-in spawn_task + await over the runtime's own
     LabSpawn,
+    /// yield_syscalls, sleep_syscalls, echo_syscalls and their floors: system calls an
+    /// operation, counted by the driver (`cargo run -- bench`) under strace
+    Syscalls,
 }
 
 impl Bench {
@@ -245,8 +350,19 @@ impl Bench {
         self.wants(Measurement::Fetch)
     }
 
-    fn wants(&self, m: Measurement) -> bool {
+    /// Whether the run measures `m`.
+    pub fn wants(&self, m: Measurement) -> bool {
         self.measure.is_empty() || self.measure.contains(&m)
+    }
+
+    /// How many operations of `op` the driver counts the system calls of: a yield is
+    /// cheap, a sleep takes a millisecond, a round trip some ten system calls under strace.
+    pub fn syscall_ops(&self, op: Op) -> u64 {
+        match op {
+            Op::Yield | Op::FloorYield => self.sized(2_000, 100),
+            Op::Sleep | Op::FloorSleep => self.sized(200, 20),
+            Op::Echo | Op::FloorEcho => self.sized(1_000, 50),
+        }
     }
 
     /// `n` scaled, at least `least`.

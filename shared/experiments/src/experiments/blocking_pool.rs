@@ -205,7 +205,57 @@ pub async fn blocking_pool<R: Runtime>(lab: &Lab<R>, args: &BlockingPool) -> Out
         ));
     }
     capped(lab, args, facts, &batch, &mut outcome).await;
+    kernel_worker(lab, &mut outcome).await;
     outcome
+}
+
+/// Last, where the configuration's I/O driver hands blocking work to the kernel (its
+/// registry's `io.kernel_worker`: io_uring's): the work done once, and the kernel's own
+/// worker thread that did it, a thread of this process that no pool of the runtime's
+/// started (the census gives it the role `io-uring-worker`).
+async fn kernel_worker<R: Runtime>(lab: &Lab<R>, outcome: &mut Outcome) {
+    let Some(work) = lab.capabilities().io.kernel_worker else {
+        return;
+    };
+    if let Err(e) = (work.run)(std::env::temp_dir()).await {
+        outcome.fail(format!("{} failed: {e}", work.name));
+        return;
+    }
+    let Some(threads) = census::snapshot() else {
+        lab.out.line(format!(
+            "{}: done; the thread census is not available here, so which thread did it is unknown",
+            work.name
+        ));
+        return;
+    };
+    let workers: Vec<&String> = threads
+        .values()
+        .filter(|name| name.starts_with(census::IO_URING_WORKER.prefix))
+        .collect();
+    lab.out.line(format!(
+        "{}: {}",
+        work.name,
+        if workers.is_empty() {
+            "done, and no io_uring worker of the kernel's is alive".to_string()
+        } else {
+            format!(
+                "the kernel did it on a worker of its own ({}*), a thread of this process that no pool of the runtime started",
+                census::IO_URING_WORKER.prefix
+            )
+        }
+    ));
+    lab.out.remark(format!(
+        "io_uring workers alive after it: {}",
+        if workers.is_empty() {
+            "none".to_string()
+        } else {
+            workers
+                .iter()
+                .map(|name| name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    ));
 }
 
 /// The second part: the same jobs with the pool capped at `--cap`.
