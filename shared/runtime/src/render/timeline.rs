@@ -303,8 +303,10 @@ pub const MIN_POLL: f64 = 2.0;
 const THREAD_NAME: usize = 16;
 const ROW_NAME: usize = 24;
 const LEGEND_NAME: usize = 64;
-/// The most rows of futures a picture draws.
-const SVG_FUTURES: usize = 100;
+/// The most rows of futures a picture draws, and the most tasks its legend names (the
+/// text report's limit): a picture with more says how many more, and `--json` lists them.
+const SVG_FUTURES: usize = 24;
+const SVG_TASKS: usize = 24;
 
 /// The run's timeline as an SVG document, with `axis_ms` of time across (pass
 /// [`axis_ms`] of the report, or a common one to draw several runs on one scale).
@@ -323,7 +325,9 @@ pub fn svg(report: &Report, axis_ms: f64) -> String {
     let thread_rows = report.threads.list.len() as f64;
     let rows = thread_rows + shown as f64 + f64::from(u8::from(shown < futures.len()));
     let legend_top = TOP + rows * ROW + 24.0;
-    let height = legend_top + report.tasks.len() as f64 * 18.0 + 10.0;
+    let legend = report.tasks.len().min(SVG_TASKS);
+    let legend_lines = legend + usize::from(legend < report.tasks.len());
+    let height = legend_top + legend_lines as f64 * 18.0 + 10.0;
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -337,20 +341,25 @@ pub fn svg(report: &Report, axis_ms: f64) -> String {
         escape(&report.experiment),
         report.wall_ms
     );
+    // One background behind every row (a rectangle a row would cost a line of the file
+    // for each of a pool's threads).
+    let _ = writeln!(
+        s,
+        r##"<rect x="{LABEL}" y="{TOP}" width="{PLOT}" height="{:.1}" fill="#fafafa"/>"##,
+        rows * ROW
+    );
     s.push_str(&axis(axis_ms, TOP + rows * ROW));
     for (row, thread) in report.threads.list.iter().enumerate() {
         let y = TOP + row as f64 * ROW;
         let _ = writeln!(
             s,
-            r##"<g class="thread" data-tid="{}"><text x="10" y="{:.1}">{} [{}]</text><text x="10" y="{:.1}" font-size="{SMALL_TEXT}" fill="#555">{}</text><rect x="{LABEL}" y="{:.1}" width="{PLOT}" height="{:.1}" fill="#fafafa"/>"##,
+            r##"<g class="thread" data-tid="{}"><text x="10" y="{:.1}">{} [{}]</text><text x="10" y="{:.1}" font-size="{SMALL_TEXT}" fill="#555">{}</text>"##,
             thread.tid,
             y + 13.0,
             escape(&shorten_start(&thread.name, THREAD_NAME)),
             thread.tid,
             y + 25.0,
             escape(thread.role.label()),
-            y + 4.0,
-            ROW - 8.0
         );
         // Where the census saw the thread alive, a darker band: a pool growing and
         // shrinking shows as bands that start and end.
@@ -358,7 +367,7 @@ pub fn svg(report: &Report, axis_ms: f64) -> String {
             let (x0, x1) = (x(first), x(last));
             let _ = writeln!(
                 s,
-                r##"<rect class="alive" x="{x0:.2}" y="{:.1}" width="{:.2}" height="{:.1}" fill="#e4e4e4"><title>alive {:.1}..{:.1} ms</title></rect>"##,
+                r##"<rect class="alive" x="{x0:.1}" y="{:.1}" width="{:.1}" height="{:.1}" fill="#e4e4e4"><title>alive {:.1}..{:.1} ms</title></rect>"##,
                 y + 4.0,
                 (x1 - x0).max(1.0),
                 ROW - 8.0,
@@ -370,7 +379,7 @@ pub fn svg(report: &Report, axis_ms: f64) -> String {
             let (x0, x1) = (x(bar.start), x(bar.end));
             let _ = writeln!(
                 s,
-                r#"<rect x="{x0:.2}" y="{:.1}" width="{:.2}" height="{:.1}" fill="{}"><title>{}</title></rect>"#,
+                r#"<rect x="{x0:.1}" y="{:.1}" width="{:.1}" height="{:.1}" fill="{}"><title>{}</title></rect>"#,
                 y + 4.0,
                 (x1 - x0).max(MIN_POLL),
                 ROW - 8.0,
@@ -386,7 +395,7 @@ pub fn svg(report: &Report, axis_ms: f64) -> String {
         let y = TOP + (thread_rows + row as f64) * ROW;
         let _ = writeln!(
             s,
-            r##"<g class="future" data-task="{task}"><text x="10" y="{:.1}">{}</text><text x="10" y="{:.1}" font-size="{SMALL_TEXT}" fill="#555">a future in {}</text><rect x="{LABEL}" y="{:.1}" width="{PLOT}" height="{:.1}" fill="#fafafa"/>"##,
+            r##"<g class="future" data-task="{task}"><text x="10" y="{:.1}">{}</text><text x="10" y="{:.1}" font-size="{SMALL_TEXT}" fill="#555">a future in {}</text>"##,
             y + 13.0,
             escape(&shorten_start(&future.name, ROW_NAME)),
             y + 25.0,
@@ -394,8 +403,6 @@ pub fn svg(report: &Report, axis_ms: f64) -> String {
                 &local_pages(&report.tasks[task].name),
                 ROW_NAME - 12
             )),
-            y + 8.0,
-            ROW - 16.0
         );
         for (start, end) in merged(
             future.spans.iter().map(|s| (s.start_us, s.end_us)),
@@ -404,7 +411,7 @@ pub fn svg(report: &Report, axis_ms: f64) -> String {
             let (x0, x1) = (x(start), x(end));
             let _ = writeln!(
                 s,
-                r#"<rect x="{x0:.2}" y="{:.1}" width="{:.2}" height="{:.1}" fill="{}"><title>{}: {:.3}..{:.3} ms</title></rect>"#,
+                r#"<rect x="{x0:.1}" y="{:.1}" width="{:.1}" height="{:.1}" fill="{}"><title>{}: {:.3}..{:.3} ms</title></rect>"#,
                 y + 8.0,
                 (x1 - x0).max(MIN_POLL),
                 ROW - 16.0,
@@ -425,7 +432,7 @@ pub fn svg(report: &Report, axis_ms: f64) -> String {
             futures.len() - shown
         );
     }
-    for (i, task) in report.tasks.iter().enumerate() {
+    for (i, task) in report.tasks.iter().enumerate().take(legend) {
         let y = legend_top + i as f64 * 18.0;
         let _ = writeln!(
             s,
@@ -436,6 +443,14 @@ pub fn svg(report: &Report, axis_ms: f64) -> String {
             escape(&shorten(&local_pages(&task.name), LEGEND_NAME)),
             task.polls,
             task.busy_ms
+        );
+    }
+    if legend < report.tasks.len() {
+        let _ = writeln!(
+            s,
+            r#"<text x="10" y="{:.1}">… and {} more tasks (--json lists them all)</text>"#,
+            legend_top + legend as f64 * 18.0,
+            report.tasks.len() - legend
         );
     }
     s.push_str("</svg>\n");
