@@ -81,6 +81,13 @@ impl Row {
         transcript
     }
 
+    /// The table's row: runtime, flavor, then [`Row::cells`].
+    fn row(&self) -> Vec<String> {
+        let mut cells = vec![self.runtime.to_string(), self.flavor.to_string()];
+        cells.extend(self.cells());
+        cells
+    }
+
     /// The cells after the name: ok, wall ms, peak threads, polling threads, threads by role.
     fn cells(&self) -> [String; 5] {
         let Some(report) = self.run() else {
@@ -292,14 +299,7 @@ fn aligned(headers: &[String], rows: &[Vec<String>]) -> String {
 
 /// The table as aligned text, then the measurements, then what each configuration printed.
 pub fn text(experiment: &str, rows: &[Row], runs: u32) -> String {
-    let cells: Vec<Vec<String>> = rows
-        .iter()
-        .map(|r| {
-            let mut cells = vec![r.runtime.to_string(), r.flavor.to_string()];
-            cells.extend(r.cells());
-            cells
-        })
-        .collect();
+    let cells: Vec<Vec<String>> = rows.iter().map(Row::row).collect();
     let mut s = format!(
         "{experiment} on {} runtime configurations, each in its own process\n\n",
         rows.len()
@@ -356,14 +356,7 @@ pub fn markdown(experiment: &str, rows: &[Row], runs: u32) -> String {
 /// show, and their measurements.
 fn markdown_rows(rows: &[Row], runs: u32) -> String {
     let mut s = String::new();
-    let cells: Vec<Vec<String>> = rows
-        .iter()
-        .map(|r| {
-            let mut cells = vec![r.runtime.to_string(), r.flavor.to_string()];
-            cells.extend(r.cells());
-            cells
-        })
-        .collect();
+    let cells: Vec<Vec<String>> = rows.iter().map(Row::row).collect();
     s.push_str(&markdown_tables(&HEADERS.map(str::to_string), &cells, 2));
     s.push('\n');
     s.push_str(&roles_legend(rows));
