@@ -194,24 +194,9 @@ async fn in_reactor<F: Future<Output = io::Result<()>>>(bridged: bool, future: F
 }
 
 /// `trips` one-byte round trips to an echo thread over loopback TCP, blocking sockets with
-/// Nagle off: a write and a read on each side.
+/// Nagle off: a write and a read on each side (bench's `floor_rtt_us`, counted).
 fn floor_echo(trips: u64) -> io::Result<()> {
-    let listener = TcpListener::bind("127.0.0.1:0")?;
-    let addr = listener.local_addr()?;
-    let server =
-        std::thread::Builder::new()
-            .name("lab-echo".into())
-            .spawn(move || -> io::Result<()> {
-                let (mut stream, _) = listener.accept()?;
-                stream.set_nodelay(true)?;
-                let mut byte = [0u8];
-                while stream.read(&mut byte)? == 1 {
-                    stream.write_all(&byte)?;
-                }
-                Ok(())
-            })?;
-    let mut client = TcpStream::connect(addr)?;
-    client.set_nodelay(true)?;
+    let (mut client, server) = blocking_echo()?;
     let mut byte = [7u8];
     for _ in 0..trips {
         client.write_all(&byte)?;
@@ -221,4 +206,28 @@ fn floor_echo(trips: u64) -> io::Result<()> {
     server
         .join()
         .map_err(|_| io::Error::other("the echo thread panicked"))?
+}
+
+/// A blocking loopback echo: a thread of the lab's (left out of the census) that sends
+/// back each byte it reads, with Nagle off, and the client connected to it. Dropping the
+/// client ends the thread.
+pub(crate) fn blocking_echo() -> io::Result<(TcpStream, std::thread::JoinHandle<io::Result<()>>)> {
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let addr = listener.local_addr()?;
+    let server =
+        std::thread::Builder::new()
+            .name("lab-echo".into())
+            .spawn(move || -> io::Result<()> {
+                crate::census::exclude_current();
+                let (mut stream, _) = listener.accept()?;
+                stream.set_nodelay(true)?;
+                let mut byte = [0u8];
+                while stream.read(&mut byte)? == 1 {
+                    stream.write_all(&byte)?;
+                }
+                Ok(())
+            })?;
+    let client = TcpStream::connect(addr)?;
+    client.set_nodelay(true)?;
+    Ok((client, server))
 }

@@ -15,7 +15,6 @@
 
 use std::future::Future;
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::pin::pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -743,22 +742,7 @@ fn floor_thread(n: u64) -> f64 {
 /// blocking sockets and Nagle off.
 fn floor_rtt(trips: u64) -> f64 {
     let echo = || -> std::io::Result<f64> {
-        let listener = TcpListener::bind("127.0.0.1:0")?;
-        let addr = listener.local_addr()?;
-        let server = std::thread::Builder::new().name("lab-floor".into()).spawn(
-            move || -> std::io::Result<()> {
-                crate::census::exclude_current();
-                let (mut stream, _) = listener.accept()?;
-                stream.set_nodelay(true)?;
-                let mut byte = [0u8];
-                while stream.read(&mut byte)? == 1 {
-                    stream.write_all(&byte)?;
-                }
-                Ok(())
-            },
-        )?;
-        let mut client = TcpStream::connect(addr)?;
-        client.set_nodelay(true)?;
+        let (mut client, server) = crate::syscalls::blocking_echo()?;
         let mut byte = [7u8];
         let started = Instant::now();
         for _ in 0..trips {
